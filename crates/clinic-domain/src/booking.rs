@@ -1,0 +1,324 @@
+//! Booking: what a patient may book, and the bookings they hold.
+
+use std::sync::Arc;
+
+use thiserror::Error;
+use time::{Date, Duration, OffsetDateTime};
+
+use crate::appointment::{Appointment, AppointmentStatus, StatusChangeRefused, status_change};
+use crate::clinic::Clinic;
+use crate::doctor::Doctor;
+use crate::ids::{AppointmentId, DoctorId, PatientId};
+use crate::notification::NewNotification;
+use crate::patient::PatientLogin;
+use crate::ports::{AppointmentRepository, Clock, DoctorRepository, PatientRepository, StoreError};
+use crate::schedule::{NotASlot, Slot};
+
+/// How long an `Idempotency-Key` replays its booking.
+pub const IDEMPOTENCY_KEY_LIFETIME: Duration = Duration::HOUR.saturating_mul(24);
+
+/// A client's `Idempotency-Key`: 1 to 255 visible ASCII characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let valid = (1..=255).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic());
+        valid.then(|| Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What a patient asks to book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BookingRequest {
+    pub doctor_id: DoctorId,
+    pub scheduled_start: OffsetDateTime,
+}
+
+/// An idempotency key and the booking it made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingKey {
+    pub patient_id: PatientId,
+    pub key: IdempotencyKey,
+    pub doctor_id: DoctorId,
+    pub scheduled_start: OffsetDateTime,
+    pub appointment_id: AppointmentId,
+    pub created_at: OffsetDateTime,
+}
+
+/// One booking's unit of work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBooking {
+    pub appointment: Appointment,
+    pub confirmation: NewNotification,
+    pub key: Option<BookingKey>,
+    /// Keys used before this are expired and may be used again.
+    pub keys_used_since: OffsetDateTime,
+}
+
+/// What storing a booking came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BookingStored {
+    Booked,
+    /// Another appointment holds the doctor and start; nothing was stored.
+    SlotTaken,
+    /// A concurrent request with the same key won; nothing was stored.
+    KeyAlreadyUsed(BookingKey),
+}
+
+/// The answer to a booking: the same for the first request and for a replay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BookingReceipt {
+    pub appointment_id: AppointmentId,
+    pub patient_id: PatientId,
+    pub doctor_id: DoctorId,
+    pub scheduled_start: OffsetDateTime,
+    /// False when an earlier request with the same key made this booking.
+    pub created: bool,
+}
+
+/// Why an instant cannot be booked (`details.reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotBookable {
+    InThePast,
+    OutsideSchedule,
+    NotOnSlotBoundary,
+}
+
+impl NotBookable {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InThePast => "in_the_past",
+            Self::OutsideSchedule => "outside_schedule",
+            Self::NotOnSlotBoundary => "not_on_slot_boundary",
+        }
+    }
+}
+
+impl From<NotASlot> for NotBookable {
+    fn from(reason: NotASlot) -> Self {
+        match reason {
+            NotASlot::OutsideSchedule => Self::OutsideSchedule,
+            NotASlot::NotOnSlotBoundary => Self::NotOnSlotBoundary,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum BookingError {
+    #[error("create your patient profile before booking")]
+    PatientProfileNotFound,
+    #[error("no such doctor")]
+    DoctorNotFound,
+    #[error("that time cannot be booked ({})", .0.as_str())]
+    NotBookable(NotBookable),
+    #[error("that slot is already booked")]
+    SlotTaken,
+    #[error("this Idempotency-Key was used for a different booking")]
+    IdempotencyKeyReused,
+    #[error("no such appointment")]
+    AppointmentNotFound,
+    #[error("the appointment cannot be cancelled: {0}")]
+    NotCancellable(StatusChangeRefused),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The patient-facing side of the clinic.
+pub struct Booking {
+    clinic: Clinic,
+    doctors: Arc<dyn DoctorRepository>,
+    patients: Arc<dyn PatientRepository>,
+    appointments: Arc<dyn AppointmentRepository>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Booking {
+    pub fn new(
+        clinic: Clinic,
+        doctors: Arc<dyn DoctorRepository>,
+        patients: Arc<dyn PatientRepository>,
+        appointments: Arc<dyn AppointmentRepository>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            clinic,
+            doctors,
+            patients,
+            appointments,
+            clock,
+        }
+    }
+
+    pub fn clinic(&self) -> &Clinic {
+        &self.clinic
+    }
+
+    pub fn doctors(&self) -> Result<Vec<Doctor>, BookingError> {
+        Ok(self.doctors.list_active()?)
+    }
+
+    /// The free slots of a clinic-local day that have not started yet.
+    pub fn free_slots(&self, doctor_id: DoctorId, date: Date) -> Result<Vec<Slot>, BookingError> {
+        let doctor = self.active_doctor(doctor_id)?;
+        let (day_start, day_end) = self.clinic.zone.day(date);
+        let taken = self
+            .appointments
+            .taken_starts(doctor_id, day_start, day_end)?;
+        let now = self.clock.now();
+        Ok(doctor
+            .schedule
+            .slots_on(date, &self.clinic.zone)
+            .into_iter()
+            .filter(|slot| slot.start > now && !taken.contains(&slot.start))
+            .collect())
+    }
+
+    /// Books a slot. With a key, a repeat of the same request replays the first answer
+    /// and books nothing; the same key for another request is refused.
+    pub fn book(
+        &self,
+        login: &PatientLogin,
+        request: BookingRequest,
+        key: Option<IdempotencyKey>,
+    ) -> Result<BookingReceipt, BookingError> {
+        let now = self.clock.now();
+        let keys_used_since = now - IDEMPOTENCY_KEY_LIFETIME;
+        if let Some(key) = &key {
+            if let Some(earlier) =
+                self.appointments
+                    .find_booking_key(login.id, key, keys_used_since)?
+            {
+                return replay(&earlier, request);
+            }
+        }
+        let profile = self
+            .patients
+            .find(login.id)?
+            .ok_or(BookingError::PatientProfileNotFound)?;
+        let doctor = self.active_doctor(request.doctor_id)?;
+        if request.scheduled_start <= now {
+            return Err(BookingError::NotBookable(NotBookable::InThePast));
+        }
+        let slot = doctor
+            .schedule
+            .slot_starting_at(request.scheduled_start, &self.clinic.zone)
+            .map_err(|reason| BookingError::NotBookable(reason.into()))?;
+        let appointment = Appointment::book(profile.id, doctor.id, slot, now);
+        let to_phone = login.contact_phone(profile.phone.as_ref());
+        let confirmation = NewNotification::confirmation(
+            &self.clinic,
+            &doctor.name,
+            &profile,
+            to_phone,
+            &appointment,
+        );
+        let key = key.map(|key| BookingKey {
+            patient_id: login.id,
+            key,
+            doctor_id: doctor.id,
+            scheduled_start: appointment.scheduled_start,
+            appointment_id: appointment.id,
+            created_at: now,
+        });
+        let receipt = receipt(&appointment, true);
+        match self.appointments.book(&NewBooking {
+            appointment,
+            confirmation,
+            key,
+            keys_used_since,
+        })? {
+            BookingStored::Booked => Ok(receipt),
+            BookingStored::SlotTaken => Err(BookingError::SlotTaken),
+            BookingStored::KeyAlreadyUsed(earlier) => replay(&earlier, request),
+        }
+    }
+
+    /// The patient's appointments, by start.
+    pub fn appointments_of(&self, patient: PatientId) -> Result<Vec<Appointment>, BookingError> {
+        Ok(self.appointments.list_for_patient(patient)?)
+    }
+
+    /// One of the patient's appointments; another patient's is as good as missing.
+    pub fn appointment_of(
+        &self,
+        patient: PatientId,
+        id: AppointmentId,
+    ) -> Result<Appointment, BookingError> {
+        self.appointments
+            .find(id)?
+            .filter(|appointment| appointment.patient_id == patient)
+            .ok_or(BookingError::AppointmentNotFound)
+    }
+
+    /// Cancels one of the patient's appointments; cancelling twice is fine.
+    pub fn cancel(
+        &self,
+        patient: PatientId,
+        id: AppointmentId,
+    ) -> Result<Appointment, BookingError> {
+        // A concurrent change (staff recording an outcome) makes the conditional update
+        // miss; the second pass then decides on the new status.
+        for _ in 0..2 {
+            let appointment = self.appointment_of(patient, id)?;
+            let has_started = appointment.scheduled_start <= self.clock.now();
+            let change = status_change(
+                appointment.status,
+                AppointmentStatus::Cancelled,
+                has_started,
+            )
+            .map_err(BookingError::NotCancellable)?;
+            let Some(to) = change else {
+                return Ok(appointment);
+            };
+            let changed =
+                self.appointments
+                    .change_status(id, appointment.status, to, self.clock.now())?;
+            if let Some(cancelled) = changed {
+                return Ok(cancelled);
+            }
+        }
+        Err(StoreError::Failed(format!(
+            "appointment {id} kept changing while being cancelled"
+        ))
+        .into())
+    }
+
+    fn active_doctor(&self, id: DoctorId) -> Result<Doctor, BookingError> {
+        self.doctors
+            .find(id)?
+            .filter(|doctor| doctor.active)
+            .ok_or(BookingError::DoctorNotFound)
+    }
+}
+
+fn receipt(appointment: &Appointment, created: bool) -> BookingReceipt {
+    BookingReceipt {
+        appointment_id: appointment.id,
+        patient_id: appointment.patient_id,
+        doctor_id: appointment.doctor_id,
+        scheduled_start: appointment.scheduled_start,
+        created,
+    }
+}
+
+fn replay(earlier: &BookingKey, request: BookingRequest) -> Result<BookingReceipt, BookingError> {
+    if earlier.doctor_id != request.doctor_id || earlier.scheduled_start != request.scheduled_start
+    {
+        return Err(BookingError::IdempotencyKeyReused);
+    }
+    Ok(BookingReceipt {
+        appointment_id: earlier.appointment_id,
+        patient_id: earlier.patient_id,
+        doctor_id: earlier.doctor_id,
+        scheduled_start: earlier.scheduled_start,
+        created: false,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,556 @@
+use std::sync::Arc;
+
+use time::macros::{date, datetime};
+
+use super::*;
+use crate::clinic::ClinicZone;
+use crate::notification::{NotificationKind, SkipReason};
+use crate::patient::{Channel, PatientProfile};
+use crate::phone::PhoneNumber;
+use crate::ports::{
+    MockAppointmentRepository, MockClock, MockDoctorRepository, MockPatientRepository,
+};
+use crate::schedule::{OpeningHoursInput, ScheduleInput, WeeklySchedule};
+
+/// Tuesday 2026-11-24, 16:00 in Singapore.
+const NOW: OffsetDateTime = datetime!(2026-11-24 08:00 UTC);
+/// Wednesday 2026-11-25, 09:30 in Singapore: a slot of the doctor below.
+const SLOT: OffsetDateTime = datetime!(2026-11-25 01:30 UTC);
+
+struct World {
+    doctors: MockDoctorRepository,
+    patients: MockPatientRepository,
+    appointments: MockAppointmentRepository,
+    now: OffsetDateTime,
+}
+
+impl World {
+    fn new() -> Self {
+        Self {
+            doctors: MockDoctorRepository::new(),
+            patients: MockPatientRepository::new(),
+            appointments: MockAppointmentRepository::new(),
+            now: NOW,
+        }
+    }
+
+    fn with_doctor(mut self, doctor: Doctor) -> Self {
+        self.doctors
+            .expect_find()
+            .returning(move |id| Ok(Some(doctor.clone()).filter(|d| d.id == id)));
+        self
+    }
+
+    fn with_profile(mut self, profile: PatientProfile) -> Self {
+        self.patients
+            .expect_find()
+            .returning(move |id| Ok(Some(profile.clone()).filter(|p| p.id == id)));
+        self
+    }
+
+    fn without_keys(mut self) -> Self {
+        self.appointments
+            .expect_find_booking_key()
+            .returning(|_, _, _| Ok(None));
+        self
+    }
+
+    fn booking(self) -> Booking {
+        let mut clock = MockClock::new();
+        let now = self.now;
+        clock.expect_now().returning(move || now);
+        Booking::new(
+            Clinic {
+                name: "Gabriel Family Clinic".into(),
+                zone: ClinicZone::parse("Asia/Singapore").unwrap(),
+            },
+            Arc::new(self.doctors),
+            Arc::new(self.patients),
+            Arc::new(self.appointments),
+            Arc::new(clock),
+        )
+    }
+}
+
+fn doctor() -> Doctor {
+    let schedule = WeeklySchedule::parse(&ScheduleInput {
+        slot_minutes: 30,
+        weekly: vec![OpeningHoursInput {
+            weekday: 3,
+            start: "09:00".into(),
+            end: "12:00".into(),
+        }],
+    })
+    .unwrap();
+    Doctor {
+        schedule,
+        ..Doctor::new("Dr Tan", "Family medicine").unwrap()
+    }
+}
+
+fn patient() -> PatientLogin {
+    PatientLogin {
+        id: PatientId::generate(),
+        phone: None,
+    }
+}
+
+fn profile_of(login: &PatientLogin) -> PatientProfile {
+    PatientProfile {
+        id: login.id,
+        full_name: "Siti Rahman".into(),
+        phone: Some(PhoneNumber::parse("+6591234567").unwrap()),
+        sms_opt_in: true,
+        preferred_channel: Channel::Sms,
+    }
+}
+
+fn request(doctor: &Doctor, start: OffsetDateTime) -> BookingRequest {
+    BookingRequest {
+        doctor_id: doctor.id,
+        scheduled_start: start,
+    }
+}
+
+fn key(text: &str) -> IdempotencyKey {
+    IdempotencyKey::parse(text).unwrap()
+}
+
+#[test]
+fn booking_a_free_slot_stores_the_appointment_with_its_confirmation() {
+    let (doctor, login) = (doctor(), patient());
+    let mut world = World::new()
+        .with_doctor(doctor.clone())
+        .with_profile(profile_of(&login))
+        .without_keys();
+    let expected_doctor = doctor.id;
+    world
+        .appointments
+        .expect_book()
+        .times(1)
+        .returning(move |booking| {
+            let appointment = &booking.appointment;
+            assert_eq!(appointment.doctor_id, expected_doctor);
+            assert_eq!(appointment.scheduled_start, SLOT);
+            assert_eq!(appointment.scheduled_end, SLOT + Duration::minutes(30));
+            assert_eq!(appointment.status, AppointmentStatus::Booked);
+            assert_eq!(appointment.booked_at, NOW);
+            let confirmation = &booking.confirmation;
+            assert_eq!(confirmation.appointment_id, appointment.id);
+            assert_eq!(confirmation.kind, NotificationKind::Confirmation);
+            assert_eq!(confirmation.skipped, None);
+            assert_eq!(
+                confirmation.to_phone.as_ref().unwrap().as_str(),
+                "+6591234567"
+            );
+            assert!(
+                confirmation
+                    .message
+                    .contains("Dr Tan on Wed 25 Nov 2026, 09:30")
+            );
+            assert_eq!(booking.key, None);
+            Ok(BookingStored::Booked)
+        });
+    let receipt = world
+        .booking()
+        .book(&login, request(&doctor, SLOT), None)
+        .unwrap();
+    assert_eq!(receipt.patient_id, login.id);
+    assert_eq!(receipt.scheduled_start, SLOT);
+    assert!(receipt.created);
+}
+
+#[test]
+fn booking_needs_a_patient_profile() {
+    let doctor = doctor();
+    let world = World::new()
+        .with_doctor(doctor.clone())
+        .with_profile(profile_of(&patient()))
+        .without_keys();
+    let err = world
+        .booking()
+        .book(&patient(), request(&doctor, SLOT), None)
+        .unwrap_err();
+    assert_eq!(err, BookingError::PatientProfileNotFound);
+}
+
+#[test]
+fn unknown_and_inactive_doctors_cannot_be_booked() {
+    let login = patient();
+    let inactive = Doctor {
+        active: false,
+        ..doctor()
+    };
+    let booking = World::new()
+        .with_doctor(inactive.clone())
+        .with_profile(profile_of(&login))
+        .without_keys()
+        .booking();
+    assert_eq!(
+        booking.book(&login, request(&inactive, SLOT), None),
+        Err(BookingError::DoctorNotFound)
+    );
+    assert_eq!(
+        booking.book(&login, request(&doctor(), SLOT), None),
+        Err(BookingError::DoctorNotFound)
+    );
+    assert_eq!(
+        booking.free_slots(inactive.id, date!(2026 - 11 - 25)),
+        Err(BookingError::DoctorNotFound)
+    );
+}
+
+#[test]
+fn past_times_cannot_be_booked() {
+    let (doctor, login) = (doctor(), patient());
+    let mut world = World::new()
+        .with_doctor(doctor.clone())
+        .with_profile(profile_of(&login))
+        .without_keys();
+    world.now = SLOT;
+    let booking = world.booking();
+    let in_the_past = Err(BookingError::NotBookable(NotBookable::InThePast));
+    assert_eq!(
+        booking.book(&login, request(&doctor, SLOT), None),
+        in_the_past
+    );
+    assert_eq!(
+        booking.book(&login, request(&doctor, SLOT - Duration::days(7)), None),
+        in_the_past
+    );
+}
+
+#[test]
+fn only_slot_starts_inside_the_schedule_can_be_booked() {
+    let (doctor, login) = (doctor(), patient());
+    let booking = World::new()
+        .with_doctor(doctor.clone())
+        .with_profile(profile_of(&login))
+        .without_keys()
+        .booking();
+    assert_eq!(
+        booking.book(&login, request(&doctor, SLOT + Duration::minutes(10)), None),
+        Err(BookingError::NotBookable(NotBookable::NotOnSlotBoundary))
+    );
+    assert_eq!(
+        booking.book(&login, request(&doctor, SLOT + Duration::hours(5)), None),
+        Err(BookingError::NotBookable(NotBookable::OutsideSchedule))
+    );
+    assert_eq!(
+        booking.book(&login, request(&doctor, SLOT + Duration::days(1)), None),
+        Err(BookingError::NotBookable(NotBookable::OutsideSchedule))
+    );
+}
+
+#[test]
+fn a_slot_held_by_another_appointment_is_taken() {
+    let (doctor, login) = (doctor(), patient());
+    let mut world = World::new()
+        .with_doctor(doctor.clone())
+        .with_profile(profile_of(&login))
+        .without_keys();
+    world
+        .appointments
+        .expect_book()
+        .returning(|_| Ok(BookingStored::SlotTaken));
+    assert_eq!(
+        world.booking().book(&login, request(&doctor, SLOT), None),
+        Err(BookingError::SlotTaken)
+    );
+}
+
+#[test]
+fn a_key_is_stored_with_its_booking_and_looked_up_for_24_hours() {
+    let (doctor, login) = (doctor(), patient());
+    let mut world = World::new()
+        .with_doctor(doctor.clone())
+        .with_profile(profile_of(&login));
+    world
+        .appointments
+        .expect_find_booking_key()
+        .withf(|_, key, since| key.as_str() == "k-1" && *since == NOW - Duration::hours(24))
+        .returning(|_, _, _| Ok(None));
+    world
+        .appointments
+        .expect_book()
+        .times(1)
+        .returning(|booking| {
+            let key = booking.key.as_ref().unwrap();
+            assert_eq!(key.key.as_str(), "k-1");
+            assert_eq!(key.appointment_id, booking.appointment.id);
+            assert_eq!(key.scheduled_start, SLOT);
+            assert_eq!(booking.keys_used_since, NOW - Duration::hours(24));
+            Ok(BookingStored::Booked)
+        });
+    assert!(
+        world
+            .booking()
+            .book(&login, request(&doctor, SLOT), Some(key("k-1")))
+            .unwrap()
+            .created
+    );
+}
+
+fn earlier_booking(login: &PatientLogin, doctor: &Doctor, start: OffsetDateTime) -> BookingKey {
+    BookingKey {
+        patient_id: login.id,
+        key: key("k-1"),
+        doctor_id: doctor.id,
+        scheduled_start: start,
+        appointment_id: AppointmentId::generate(),
+        created_at: NOW - Duration::hours(1),
+    }
+}
+
+#[test]
+fn repeating_a_keyed_request_replays_the_first_booking() {
+    let (doctor, login) = (doctor(), patient());
+    let earlier = earlier_booking(&login, &doctor, SLOT);
+    let first = earlier.clone();
+    let mut world = World::new();
+    world
+        .appointments
+        .expect_find_booking_key()
+        .returning(move |_, _, _| Ok(Some(first.clone())));
+    // Even once the slot has passed, the replay is the first answer.
+    world.now = SLOT + Duration::hours(1);
+    let receipt = world
+        .booking()
+        .book(&login, request(&doctor, SLOT), Some(key("k-1")))
+        .unwrap();
+    assert_eq!(receipt.appointment_id, earlier.appointment_id);
+    assert!(!receipt.created);
+}
+
+#[test]
+fn a_key_used_for_another_booking_is_refused() {
+    let (doctor, login) = (doctor(), patient());
+    let earlier = earlier_booking(&login, &doctor, SLOT + Duration::minutes(30));
+    let mut world = World::new();
+    world
+        .appointments
+        .expect_find_booking_key()
+        .returning(move |_, _, _| Ok(Some(earlier.clone())));
+    assert_eq!(
+        world
+            .booking()
+            .book(&login, request(&doctor, SLOT), Some(key("k-1"))),
+        Err(BookingError::IdempotencyKeyReused)
+    );
+}
+
+#[test]
+fn a_concurrent_request_with_the_same_key_gets_the_winners_answer() {
+    let (doctor, login) = (doctor(), patient());
+    let winner = earlier_booking(&login, &doctor, SLOT);
+    let stored = winner.clone();
+    let mut world = World::new()
+        .with_doctor(doctor.clone())
+        .with_profile(profile_of(&login))
+        .without_keys();
+    world
+        .appointments
+        .expect_book()
+        .returning(move |_| Ok(BookingStored::KeyAlreadyUsed(stored.clone())));
+    let receipt = world
+        .booking()
+        .book(&login, request(&doctor, SLOT), Some(key("k-1")))
+        .unwrap();
+    assert_eq!(receipt.appointment_id, winner.appointment_id);
+    assert!(!receipt.created);
+}
+
+#[test]
+fn the_login_phone_is_texted_when_the_profile_has_none_and_no_phone_means_skipped() {
+    let doctor = doctor();
+    let login = PatientLogin {
+        phone: Some(PhoneNumber::parse("+6598765432").unwrap()),
+        ..patient()
+    };
+    let profile = PatientProfile {
+        phone: None,
+        ..profile_of(&login)
+    };
+    let mut world = World::new()
+        .with_doctor(doctor.clone())
+        .with_profile(profile.clone())
+        .without_keys();
+    world.appointments.expect_book().returning(|booking| {
+        assert_eq!(
+            booking.confirmation.to_phone.as_ref().unwrap().as_str(),
+            "+6598765432"
+        );
+        assert_eq!(booking.confirmation.skipped, None);
+        Ok(BookingStored::Booked)
+    });
+    world
+        .booking()
+        .book(&login, request(&doctor, SLOT), None)
+        .unwrap();
+
+    let phoneless = PatientLogin {
+        phone: None,
+        ..login
+    };
+    let mut world = World::new()
+        .with_doctor(doctor.clone())
+        .with_profile(profile)
+        .without_keys();
+    world.appointments.expect_book().returning(|booking| {
+        assert_eq!(booking.confirmation.skipped, Some(SkipReason::NoPhone));
+        Ok(BookingStored::Booked)
+    });
+    world
+        .booking()
+        .book(&phoneless, request(&doctor, SLOT), None)
+        .unwrap();
+}
+
+#[test]
+fn free_slots_leave_out_taken_and_started_ones() {
+    let doctor = doctor();
+    let mut world = World::new().with_doctor(doctor.clone());
+    // Wednesday 09:45 in Singapore: 09:00 and 09:30 have started.
+    world.now = datetime!(2026-11-25 01:45 UTC);
+    world
+        .appointments
+        .expect_taken_starts()
+        .withf(|_, from, until| {
+            *from == datetime!(2026-11-24 16:00 UTC) && *until == datetime!(2026-11-25 16:00 UTC)
+        })
+        .returning(|_, _, _| Ok(vec![datetime!(2026-11-25 02:30 UTC)]));
+    let starts: Vec<_> = world
+        .booking()
+        .free_slots(doctor.id, date!(2026 - 11 - 25))
+        .unwrap()
+        .iter()
+        .map(|s| s.start)
+        .collect();
+    assert_eq!(
+        starts,
+        vec![
+            datetime!(2026-11-25 02:00 UTC),
+            datetime!(2026-11-25 03:00 UTC),
+            datetime!(2026-11-25 03:30 UTC),
+        ]
+    );
+}
+
+fn appointment_of(login: &PatientLogin, status: AppointmentStatus) -> Appointment {
+    let slot = Slot {
+        start: SLOT,
+        end: SLOT + Duration::minutes(30),
+    };
+    Appointment {
+        status,
+        ..Appointment::book(login.id, DoctorId::generate(), slot, NOW)
+    }
+}
+
+fn world_with(appointment: &Appointment) -> World {
+    let mut world = World::new();
+    let stored = appointment.clone();
+    world
+        .appointments
+        .expect_find()
+        .returning(move |id| Ok(Some(stored.clone()).filter(|a| a.id == id)));
+    world
+}
+
+#[test]
+fn another_patients_appointment_is_not_found() {
+    let appointment = appointment_of(&patient(), AppointmentStatus::Booked);
+    let booking = world_with(&appointment).booking();
+    let stranger = patient();
+    assert_eq!(
+        booking.appointment_of(stranger.id, appointment.id),
+        Err(BookingError::AppointmentNotFound)
+    );
+    assert_eq!(
+        booking.cancel(stranger.id, appointment.id),
+        Err(BookingError::AppointmentNotFound)
+    );
+    assert_eq!(
+        booking.appointment_of(appointment.patient_id, appointment.id),
+        Ok(appointment)
+    );
+}
+
+#[test]
+fn cancelling_moves_a_booked_appointment_to_cancelled_once() {
+    let login = patient();
+    let appointment = appointment_of(&login, AppointmentStatus::Booked);
+    let mut world = world_with(&appointment);
+    let cancelled = Appointment {
+        status: AppointmentStatus::Cancelled,
+        ..appointment.clone()
+    };
+    world
+        .appointments
+        .expect_change_status()
+        .withf(|_, from, to, at| {
+            *from == AppointmentStatus::Booked && *to == AppointmentStatus::Cancelled && *at == NOW
+        })
+        .times(1)
+        .returning(move |_, _, _, _| Ok(Some(cancelled.clone())));
+    let result = world.booking().cancel(login.id, appointment.id).unwrap();
+    assert_eq!(result.status, AppointmentStatus::Cancelled);
+}
+
+#[test]
+fn cancelling_twice_is_fine_but_a_finished_visit_cannot_be_cancelled() {
+    let login = patient();
+    let cancelled = appointment_of(&login, AppointmentStatus::Cancelled);
+    assert_eq!(
+        world_with(&cancelled)
+            .booking()
+            .cancel(login.id, cancelled.id),
+        Ok(cancelled.clone())
+    );
+    let completed = appointment_of(&login, AppointmentStatus::Completed);
+    assert_eq!(
+        world_with(&completed)
+            .booking()
+            .cancel(login.id, completed.id),
+        Err(BookingError::NotCancellable(StatusChangeRefused::Closed(
+            AppointmentStatus::Completed
+        )))
+    );
+}
+
+#[test]
+fn a_cancel_that_races_an_outcome_decides_on_the_new_status() {
+    let login = patient();
+    let booked = appointment_of(&login, AppointmentStatus::Booked);
+    let no_show = Appointment {
+        status: AppointmentStatus::NoShow,
+        ..booked.clone()
+    };
+    let mut world = World::new();
+    let mut reads = vec![no_show, booked.clone()];
+    world
+        .appointments
+        .expect_find()
+        .times(2)
+        .returning(move |_| Ok(reads.pop()));
+    world
+        .appointments
+        .expect_change_status()
+        .times(1)
+        .returning(|_, _, _, _| Ok(None));
+    assert_eq!(
+        world.booking().cancel(login.id, booked.id),
+        Err(BookingError::NotCancellable(StatusChangeRefused::Closed(
+            AppointmentStatus::NoShow
+        )))
+    );
+}
+
+#[test]
+fn idempotency_keys_are_short_visible_ascii() {
+    assert!(IdempotencyKey::parse("order-123_ABC").is_some());
+    assert!(IdempotencyKey::parse(&"k".repeat(255)).is_some());
+    assert!(IdempotencyKey::parse(&"k".repeat(256)).is_none());
+    assert!(IdempotencyKey::parse("").is_none());
+    assert!(IdempotencyKey::parse("has space").is_none());
+}

@@ -1,0 +1,153 @@
+//! The texts patients receive, and what they cost in SMS segments.
+//!
+//! Templates are plain GSM-7 (no emoji, no curly quotes) so a message fits 160
+//! characters a segment instead of UCS-2's 70. They carry no reason for the visit:
+//! a text on a lock screen says no more than it must.
+
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+use crate::clinic::Clinic;
+
+/// `Gabriel Family Clinic: appointment confirmed with Dr Tan on Wed 25 Nov 2026, 09:30. Reply STOP to opt out.`
+pub fn confirmation(clinic: &Clinic, doctor_name: &str, start: OffsetDateTime) -> String {
+    format!(
+        "{}: appointment confirmed with {} on {}. Reply STOP to opt out.",
+        clinic.name,
+        doctor_name,
+        visit_time(clinic, start)
+    )
+}
+
+/// `Gabriel Family Clinic: reminder, you see Dr Tan on Wed 25 Nov 2026, 09:30. Reply STOP to opt out.`
+pub fn reminder(clinic: &Clinic, doctor_name: &str, start: OffsetDateTime) -> String {
+    format!(
+        "{}: reminder, you see {} on {}. Reply STOP to opt out.",
+        clinic.name,
+        doctor_name,
+        visit_time(clinic, start)
+    )
+}
+
+/// The answer to HELP or INFO.
+pub fn help(clinic: &Clinic) -> String {
+    format!(
+        "{}: appointment messages. Reply STOP to opt out, START to opt back in.",
+        clinic.name
+    )
+}
+
+/// `Wed 25 Nov 2026, 09:30` on the clinic's wall clock.
+fn visit_time(clinic: &Clinic, start: OffsetDateTime) -> String {
+    let format = format_description!(
+        "[weekday repr:short] [day padding:none] [month repr:short] [year], [hour]:[minute]"
+    );
+    clinic
+        .zone
+        .local(start)
+        .format(&format)
+        .unwrap_or_else(|_| start.to_string())
+}
+
+/// How many SMS segments a text takes: GSM-7 fits 160 septets in one segment and 153 a
+/// segment when split; anything outside GSM-7 turns the whole text into UCS-2, 70 and 67.
+pub fn sms_segments(text: &str) -> u32 {
+    let (units, single, multi) = match gsm7_septets(text) {
+        Some(septets) => (septets, 160, 153),
+        None => (text.encode_utf16().count(), 70, 67),
+    };
+    let segments = if units <= single {
+        1
+    } else {
+        units.div_ceil(multi)
+    };
+    u32::try_from(segments).unwrap_or(u32::MAX)
+}
+
+/// Septets the text takes in GSM-7 (extension characters take two), or `None` when a
+/// character is not in GSM-7 at all.
+fn gsm7_septets(text: &str) -> Option<usize> {
+    const BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?\
+                         ¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+    const EXTENSION: &str = "^{}\\[~]|€\u{c}";
+    text.chars().try_fold(0, |septets, c| {
+        if BASIC.contains(c) {
+            Some(septets + 1)
+        } else if EXTENSION.contains(c) {
+            Some(septets + 2)
+        } else {
+            None
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::clinic::ClinicZone;
+
+    fn clinic(zone: &str) -> Clinic {
+        Clinic {
+            name: "Gabriel Family Clinic".into(),
+            zone: ClinicZone::parse(zone).unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_confirmation_names_clinic_doctor_and_local_time() {
+        let text = confirmation(
+            &clinic("Asia/Singapore"),
+            "Dr Tan",
+            datetime!(2026-11-25 01:30 UTC),
+        );
+        assert_eq!(
+            text,
+            "Gabriel Family Clinic: appointment confirmed with Dr Tan on Wed 25 Nov 2026, 09:30. Reply STOP to opt out."
+        );
+        assert_eq!(sms_segments(&text), 1);
+        assert!(gsm7_septets(&text).is_some());
+    }
+
+    #[test]
+    fn message_times_follow_daylight_saving_time() {
+        let new_york = clinic("America/New_York");
+        assert!(
+            reminder(&new_york, "Dr Lee", datetime!(2026-03-08 13:00 UTC))
+                .contains("Sun 8 Mar 2026, 09:00")
+        );
+        assert!(
+            reminder(&new_york, "Dr Lee", datetime!(2026-11-01 14:00 UTC))
+                .contains("Sun 1 Nov 2026, 09:00")
+        );
+    }
+
+    #[test]
+    fn every_template_is_gsm7_and_one_segment() {
+        let clinic = clinic("Asia/Singapore");
+        let start = datetime!(2026-11-25 01:30 UTC);
+        for text in [
+            confirmation(&clinic, "Dr Tan", start),
+            reminder(&clinic, "Dr Tan", start),
+            help(&clinic),
+        ] {
+            assert!(gsm7_septets(&text).is_some(), "{text}");
+            assert_eq!(sms_segments(&text), 1, "{text}");
+        }
+    }
+
+    #[test]
+    fn segments_are_counted_per_encoding() {
+        assert_eq!(sms_segments(&"a".repeat(160)), 1);
+        assert_eq!(sms_segments(&"a".repeat(161)), 2);
+        assert_eq!(sms_segments(&"a".repeat(306)), 2);
+        assert_eq!(sms_segments(&"a".repeat(307)), 3);
+        // Extension characters take two septets.
+        assert_eq!(sms_segments(&"€".repeat(80)), 1);
+        assert_eq!(sms_segments(&"€".repeat(81)), 2);
+        // One character outside GSM-7 makes the whole text UCS-2.
+        assert_eq!(sms_segments(&format!("{}😀", "a".repeat(60))), 1);
+        assert_eq!(sms_segments(&format!("{}王", "a".repeat(70))), 2);
+    }
+}

@@ -1,0 +1,245 @@
+//! Outbox rows: one per message, moved from `pending` to `sent`, `failed` or `skipped`.
+
+use time::OffsetDateTime;
+
+use crate::appointment::{Appointment, AppointmentStatus};
+use crate::clinic::Clinic;
+use crate::ids::{AppointmentId, NotificationId, PatientId};
+use crate::message;
+use crate::patient::{Channel, PatientProfile};
+use crate::phone::PhoneNumber;
+
+named_enum!(
+    /// What a message is for (the `type` column).
+    NotificationKind {
+        Confirmation = "confirmation",
+        Reminder = "reminder",
+        QueueAlert = "queue_alert",
+    }
+);
+
+named_enum!(
+    /// Where a message is in its life.
+    NotificationStatus {
+        Pending = "pending",
+        Sent = "sent",
+        Failed = "failed",
+        Skipped = "skipped",
+    }
+);
+
+/// Why a message will not be sent; stored as the row's `error_message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    NoPhone,
+    OptedOut,
+    AppointmentCancelled,
+    /// The gateway cannot send on this channel (`sms not configured`, ...).
+    NotConfigured(String),
+}
+
+impl SkipReason {
+    pub fn describe(&self) -> &str {
+        match self {
+            Self::NoPhone => "no phone",
+            Self::OptedOut => "patient opted out",
+            Self::AppointmentCancelled => "appointment cancelled",
+            Self::NotConfigured(what) => what,
+        }
+    }
+
+    /// Why a message to this patient about this appointment must not go out, if it must not.
+    pub fn for_message(
+        phone: Option<&PhoneNumber>,
+        sms_opt_in: bool,
+        appointment: AppointmentStatus,
+    ) -> Option<Self> {
+        if appointment == AppointmentStatus::Cancelled {
+            Some(Self::AppointmentCancelled)
+        } else if !sms_opt_in {
+            Some(Self::OptedOut)
+        } else if phone.is_none() {
+            Some(Self::NoPhone)
+        } else {
+            None
+        }
+    }
+}
+
+/// A message as it enters the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewNotification {
+    pub id: NotificationId,
+    pub appointment_id: AppointmentId,
+    pub patient_id: PatientId,
+    pub channel: Channel,
+    pub kind: NotificationKind,
+    pub message: String,
+    pub segments: u32,
+    pub to_phone: Option<PhoneNumber>,
+    /// `None`: pending, to be sent as soon as the outbox worker gets to it.
+    pub skipped: Option<SkipReason>,
+    pub created_at: OffsetDateTime,
+}
+
+impl NewNotification {
+    /// The confirmation of a booking, composed when the booking is made.
+    pub fn confirmation(
+        clinic: &Clinic,
+        doctor_name: &str,
+        profile: &PatientProfile,
+        to_phone: Option<PhoneNumber>,
+        appointment: &Appointment,
+    ) -> Self {
+        let message = message::confirmation(clinic, doctor_name, appointment.scheduled_start);
+        Self {
+            id: NotificationId::generate(),
+            appointment_id: appointment.id,
+            patient_id: appointment.patient_id,
+            channel: profile.preferred_channel,
+            kind: NotificationKind::Confirmation,
+            segments: message::sms_segments(&message),
+            message,
+            skipped: SkipReason::for_message(
+                to_phone.as_ref(),
+                profile.sms_opt_in,
+                appointment.status,
+            ),
+            to_phone,
+            created_at: appointment.booked_at,
+        }
+    }
+}
+
+/// A message as staff see it in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub id: NotificationId,
+    pub appointment_id: AppointmentId,
+    pub patient_id: PatientId,
+    pub channel: Channel,
+    pub kind: NotificationKind,
+    pub status: NotificationStatus,
+    pub message: Option<String>,
+    pub segments: Option<u32>,
+    pub to_phone: Option<PhoneNumber>,
+    pub attempts: u32,
+    pub provider_sid: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub delivery_status: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub sent_at: Option<OffsetDateTime>,
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::clinic::ClinicZone;
+    use crate::ids::DoctorId;
+    use crate::schedule::Slot;
+
+    fn booking(profile: &PatientProfile) -> Appointment {
+        let start = datetime!(2026-11-25 01:30 UTC);
+        Appointment::book(
+            profile.id,
+            DoctorId::generate(),
+            Slot {
+                start,
+                end: start + time::Duration::minutes(15),
+            },
+            datetime!(2026-11-24 08:00 UTC),
+        )
+    }
+
+    fn profile(sms_opt_in: bool, channel: Channel) -> PatientProfile {
+        PatientProfile {
+            id: PatientId::generate(),
+            full_name: "Siti".into(),
+            phone: Some(PhoneNumber::parse("+6591234567").unwrap()),
+            sms_opt_in,
+            preferred_channel: channel,
+        }
+    }
+
+    fn clinic() -> Clinic {
+        Clinic {
+            name: "Gabriel Family Clinic".into(),
+            zone: ClinicZone::parse("Asia/Singapore").unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_confirmation_is_pending_for_a_reachable_patient() {
+        let patient = profile(true, Channel::WhatsApp);
+        let appointment = booking(&patient);
+        let confirmation = NewNotification::confirmation(
+            &clinic(),
+            "Dr Tan",
+            &patient,
+            patient.phone.clone(),
+            &appointment,
+        );
+        assert_eq!(confirmation.skipped, None);
+        assert_eq!(confirmation.kind, NotificationKind::Confirmation);
+        assert_eq!(confirmation.channel, Channel::WhatsApp);
+        assert_eq!(confirmation.appointment_id, appointment.id);
+        assert_eq!(confirmation.segments, 1);
+        assert!(
+            confirmation
+                .message
+                .contains("Dr Tan on Wed 25 Nov 2026, 09:30")
+        );
+        assert_eq!(confirmation.created_at, appointment.booked_at);
+    }
+
+    #[test]
+    fn a_confirmation_is_skipped_without_a_phone_or_consent() {
+        let opted_out = profile(false, Channel::Sms);
+        let appointment = booking(&opted_out);
+        let skipped = NewNotification::confirmation(
+            &clinic(),
+            "Dr Tan",
+            &opted_out,
+            opted_out.phone.clone(),
+            &appointment,
+        );
+        assert_eq!(skipped.skipped, Some(SkipReason::OptedOut));
+
+        let phoneless = profile(true, Channel::Sms);
+        let skipped = NewNotification::confirmation(
+            &clinic(),
+            "Dr Tan",
+            &phoneless,
+            None,
+            &booking(&phoneless),
+        );
+        assert_eq!(skipped.skipped, Some(SkipReason::NoPhone));
+        assert_eq!(skipped.skipped.unwrap().describe(), "no phone");
+    }
+
+    #[test]
+    fn nothing_is_sent_about_a_cancelled_appointment() {
+        let phone = PhoneNumber::parse("+6591234567").unwrap();
+        assert_eq!(
+            SkipReason::for_message(Some(&phone), true, AppointmentStatus::Cancelled),
+            Some(SkipReason::AppointmentCancelled)
+        );
+        assert_eq!(
+            SkipReason::for_message(Some(&phone), true, AppointmentStatus::Booked),
+            None
+        );
+    }
+
+    #[test]
+    fn kinds_and_statuses_round_trip_through_their_names() {
+        for kind in NotificationKind::ALL {
+            assert_eq!(kind.as_str().parse(), Ok(*kind));
+        }
+        for status in NotificationStatus::ALL {
+            assert_eq!(status.as_str().parse(), Ok(*status));
+        }
+    }
+}

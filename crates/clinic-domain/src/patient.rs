@@ -1,0 +1,127 @@
+//! Patient profiles: who to address and how to reach them.
+
+use crate::doctor::required_text;
+use crate::ids::PatientId;
+use crate::phone::PhoneNumber;
+use crate::validation::FieldErrors;
+
+named_enum!(
+    /// How a patient wants to be messaged.
+    Channel {
+        Sms = "sms",
+        WhatsApp = "whatsapp",
+    }
+);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatientProfile {
+    /// The patient's login id: one profile per login.
+    pub id: PatientId,
+    pub full_name: String,
+    pub phone: Option<PhoneNumber>,
+    /// False once the patient says STOP; nothing is texted to them then.
+    pub sms_opt_in: bool,
+    pub preferred_channel: Channel,
+}
+
+/// Who is calling, as the access token says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatientLogin {
+    pub id: PatientId,
+    /// The phone the patient logged in with, if any: used when the profile has none.
+    pub phone: Option<PhoneNumber>,
+}
+
+impl PatientLogin {
+    /// The number to text: the profile's, or else the login's.
+    pub fn contact_phone(&self, profile_phone: Option<&PhoneNumber>) -> Option<PhoneNumber> {
+        profile_phone.or(self.phone.as_ref()).cloned()
+    }
+}
+
+/// A profile as the patient sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProfileInput {
+    pub full_name: String,
+    pub phone: Option<String>,
+    /// Absent means yes: booking confirmations are what the patient asked for.
+    pub sms_opt_in: Option<bool>,
+    pub preferred_channel: Option<String>,
+}
+
+impl PatientProfile {
+    pub fn parse(login: &PatientLogin, input: &ProfileInput) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let full_name = required_text("full_name", &input.full_name, &mut errors);
+        let phone = match input.phone.as_deref() {
+            Some(raw) => PhoneNumber::parse(raw.trim())
+                .map_err(|e| errors.add("phone", e.to_string()))
+                .ok(),
+            None => None,
+        };
+        let preferred_channel = match input.preferred_channel.as_deref() {
+            None => Channel::Sms,
+            Some(raw) => raw.parse().unwrap_or_else(|()| {
+                errors.add("preferred_channel", "must be \"sms\" or \"whatsapp\"");
+                Channel::Sms
+            }),
+        };
+        errors.into_result(Self {
+            id: login.id,
+            full_name,
+            phone: login.contact_phone(phone.as_ref()),
+            sms_opt_in: input.sms_opt_in.unwrap_or(true),
+            preferred_channel,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn login(phone: Option<&str>) -> PatientLogin {
+        PatientLogin {
+            id: PatientId::from_uuid(Uuid::nil()),
+            phone: phone.map(|p| PhoneNumber::parse(p).unwrap()),
+        }
+    }
+
+    fn input(phone: Option<&str>, channel: Option<&str>) -> ProfileInput {
+        ProfileInput {
+            full_name: "Siti Rahman".into(),
+            phone: phone.map(Into::into),
+            sms_opt_in: None,
+            preferred_channel: channel.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn a_profile_defaults_to_sms_and_opted_in() {
+        let profile =
+            PatientProfile::parse(&login(None), &input(Some("+6591234567"), None)).unwrap();
+        assert_eq!(profile.phone.unwrap().as_str(), "+6591234567");
+        assert_eq!(profile.preferred_channel, Channel::Sms);
+        assert!(profile.sms_opt_in);
+    }
+
+    #[test]
+    fn a_bad_phone_or_channel_is_reported_per_field() {
+        let errors = PatientProfile::parse(&login(None), &input(Some("91234567"), Some("pigeon")))
+            .unwrap_err();
+        assert!(errors.fields()["phone"].contains("E.164"));
+        assert!(errors.fields()["preferred_channel"].contains("whatsapp"));
+    }
+
+    #[test]
+    fn the_login_phone_is_used_when_the_profile_has_none() {
+        let with_login = login(Some("+6598765432"));
+        let profile = PatientProfile::parse(&with_login, &input(None, Some("whatsapp"))).unwrap();
+        assert_eq!(profile.phone.unwrap().as_str(), "+6598765432");
+        assert_eq!(profile.preferred_channel, Channel::WhatsApp);
+        let own = PatientProfile::parse(&with_login, &input(Some("+6591234567"), None)).unwrap();
+        assert_eq!(own.phone.unwrap().as_str(), "+6591234567");
+    }
+}

@@ -1,0 +1,97 @@
+//! What the domain needs from the outside world. Ports are synchronous: the database
+//! driver and the HTTP client block, and the server runs them off its async workers.
+
+use thiserror::Error;
+use time::OffsetDateTime;
+
+use crate::appointment::{Appointment, AppointmentStatus};
+use crate::booking::{BookingKey, BookingStored, IdempotencyKey, NewBooking};
+use crate::doctor::Doctor;
+use crate::ids::{AppointmentId, DoctorId, PatientId};
+use crate::patient::PatientProfile;
+use crate::phone::PhoneNumber;
+use crate::schedule::WeeklySchedule;
+
+/// The time now. Windows, deadlines and backoff ask this, so tests can set it.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait Clock: Send + Sync {
+    fn now(&self) -> OffsetDateTime;
+}
+
+/// A storage failure, as far as the domain cares.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum StoreError {
+    /// The database cannot be reached; the request may be retried.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// The database refused a query: a bug or corrupt data.
+    #[error("database error: {0}")]
+    Failed(String),
+}
+
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait DoctorRepository: Send + Sync {
+    /// Active doctors, by name.
+    fn list_active(&self) -> Result<Vec<Doctor>, StoreError>;
+    /// A doctor with its schedule, active or not.
+    fn find(&self, id: DoctorId) -> Result<Option<Doctor>, StoreError>;
+    /// Whether the clinic has any doctor at all.
+    fn any(&self) -> Result<bool, StoreError>;
+    /// Stores a new doctor with its schedule.
+    fn insert(&self, doctor: &Doctor, at: OffsetDateTime) -> Result<(), StoreError>;
+    /// Saves name, specialty and `active`; false when there is no such doctor.
+    fn update(&self, doctor: &Doctor, at: OffsetDateTime) -> Result<bool, StoreError>;
+    /// Replaces the weekly schedule; false when there is no such doctor.
+    fn replace_schedule(
+        &self,
+        id: DoctorId,
+        schedule: &WeeklySchedule,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+}
+
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait PatientRepository: Send + Sync {
+    fn find(&self, id: PatientId) -> Result<Option<PatientProfile>, StoreError>;
+    /// Creates or replaces the profile.
+    fn save(&self, profile: &PatientProfile, at: OffsetDateTime) -> Result<(), StoreError>;
+    /// Sets `sms_opt_in` on every profile with this phone; how many there were.
+    fn set_sms_opt_in(
+        &self,
+        phone: &PhoneNumber,
+        opt_in: bool,
+        at: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
+}
+
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait AppointmentRepository: Send + Sync {
+    /// Stores the appointment, its confirmation and its idempotency key in one unit of
+    /// work: all of them, or none.
+    fn book(&self, booking: &NewBooking) -> Result<BookingStored, StoreError>;
+    /// The booking a key made, if the key was used since `used_since`.
+    fn find_booking_key(
+        &self,
+        patient: PatientId,
+        key: &IdempotencyKey,
+        used_since: OffsetDateTime,
+    ) -> Result<Option<BookingKey>, StoreError>;
+    fn find(&self, id: AppointmentId) -> Result<Option<Appointment>, StoreError>;
+    /// A patient's appointments, by start.
+    fn list_for_patient(&self, patient: PatientId) -> Result<Vec<Appointment>, StoreError>;
+    /// Starts of the doctor's slots held (not cancelled) in `[from, until)`.
+    fn taken_starts(
+        &self,
+        doctor: DoctorId,
+        from: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<Vec<OffsetDateTime>, StoreError>;
+    /// Moves the appointment from `from` to `to`; `None` if it was not in `from` any more.
+    fn change_status(
+        &self,
+        id: AppointmentId,
+        from: AppointmentStatus,
+        to: AppointmentStatus,
+        at: OffsetDateTime,
+    ) -> Result<Option<Appointment>, StoreError>;
+}
