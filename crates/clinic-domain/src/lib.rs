@@ -4,13 +4,16 @@
 #[macro_use]
 mod named;
 
+pub mod admin;
 pub mod appointment;
 pub mod booking;
 pub mod clinic;
 pub mod doctor;
+pub mod gateway;
 pub mod ids;
 pub mod message;
 pub mod notification;
+pub mod outbox;
 pub mod patient;
 pub mod phone;
 pub mod ports;

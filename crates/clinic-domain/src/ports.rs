@@ -4,10 +4,13 @@
 use thiserror::Error;
 use time::OffsetDateTime;
 
+use crate::admin::{DayEntry, NotificationFilter};
 use crate::appointment::{Appointment, AppointmentStatus};
 use crate::booking::{BookingKey, BookingStored, IdempotencyKey, NewBooking};
 use crate::doctor::Doctor;
 use crate::ids::{AppointmentId, DoctorId, PatientId};
+use crate::notification::Notification;
+use crate::outbox::{ClaimedBatch, Scope};
 use crate::patient::PatientProfile;
 use crate::phone::PhoneNumber;
 use crate::schedule::WeeklySchedule;
@@ -86,6 +89,14 @@ pub trait AppointmentRepository: Send + Sync {
         from: OffsetDateTime,
         until: OffsetDateTime,
     ) -> Result<Vec<OffsetDateTime>, StoreError>;
+    /// Appointments starting in `[from, until)`, optionally one doctor's, by start,
+    /// with their patient's name and phone.
+    fn list_between(
+        &self,
+        from: OffsetDateTime,
+        until: OffsetDateTime,
+        doctor: Option<DoctorId>,
+    ) -> Result<Vec<DayEntry>, StoreError>;
     /// Moves the appointment from `from` to `to`; `None` if it was not in `from` any more.
     fn change_status(
         &self,
@@ -94,4 +105,56 @@ pub trait AppointmentRepository: Send + Sync {
         to: AppointmentStatus,
         at: OffsetDateTime,
     ) -> Result<Option<Appointment>, StoreError>;
+}
+
+/// The outbox: one row per message.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait NotificationRepository: Send + Sync {
+    /// Rows matching the filter, newest first.
+    fn list(&self, filter: NotificationFilter) -> Result<Vec<Notification>, StoreError>;
+    /// Claims up to `limit` pending rows due at `now`, skipping rows another worker
+    /// holds; they stay claimed until the batch is finished or dropped.
+    fn claim_due(
+        &self,
+        scope: Scope,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Box<dyn ClaimedBatch>, StoreError>;
+}
+
+/// A clock tests set and move by hand.
+#[cfg(any(test, feature = "mock"))]
+#[derive(Debug)]
+pub struct ManualClock(std::sync::Mutex<OffsetDateTime>);
+
+#[cfg(any(test, feature = "mock"))]
+impl ManualClock {
+    pub fn new(now: OffsetDateTime) -> Self {
+        Self(std::sync::Mutex::new(now))
+    }
+
+    pub fn set(&self, now: OffsetDateTime) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = now;
+    }
+
+    pub fn advance(&self, by: time::Duration) {
+        let mut now = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *now += by;
+    }
+}
+
+#[cfg(any(test, feature = "mock"))]
+impl Clock for ManualClock {
+    fn now(&self) -> OffsetDateTime {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }

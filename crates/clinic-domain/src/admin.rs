@@ -1,0 +1,237 @@
+//! Running the clinic: doctors, schedules, the day's list, visit outcomes, and the outbox.
+
+use std::sync::Arc;
+
+use thiserror::Error;
+use time::Date;
+
+use crate::appointment::{Appointment, AppointmentStatus, StatusChangeRefused, status_change};
+use crate::clinic::Clinic;
+use crate::doctor::{Doctor, required_text};
+use crate::ids::{AppointmentId, DoctorId};
+use crate::notification::{Notification, NotificationKind, NotificationStatus};
+use crate::phone::PhoneNumber;
+use crate::ports::{
+    AppointmentRepository, Clock, DoctorRepository, NotificationRepository, StoreError,
+};
+use crate::schedule::{ScheduleInput, WeeklySchedule};
+use crate::validation::FieldErrors;
+
+/// One line of the day list: the appointment and who is coming.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayEntry {
+    pub appointment: Appointment,
+    pub patient_name: String,
+    pub patient_phone: Option<PhoneNumber>,
+}
+
+/// What staff may change about a doctor; absent fields stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DoctorChanges {
+    pub name: Option<String>,
+    pub specialty: Option<String>,
+    pub active: Option<bool>,
+}
+
+/// Which outbox rows staff want to see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotificationFilter {
+    pub status: Option<NotificationStatus>,
+    pub kind: Option<NotificationKind>,
+    pub limit: u32,
+}
+
+impl NotificationFilter {
+    pub const DEFAULT_LIMIT: u32 = 50;
+    pub const MAX_LIMIT: u32 = 500;
+
+    /// Reads the query's `status`, `type` and `limit`; unknown values are errors.
+    pub fn parse(
+        status: Option<&str>,
+        kind: Option<&str>,
+        limit: Option<&str>,
+    ) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let status = status.and_then(|s| {
+            s.parse()
+                .map_err(|()| {
+                    errors.add(
+                        "status",
+                        one_of(NotificationStatus::ALL.iter().map(|s| s.as_str())),
+                    )
+                })
+                .ok()
+        });
+        let kind = kind.and_then(|k| {
+            k.parse()
+                .map_err(|()| {
+                    errors.add(
+                        "type",
+                        one_of(NotificationKind::ALL.iter().map(|k| k.as_str())),
+                    )
+                })
+                .ok()
+        });
+        let limit = match limit {
+            None => Self::DEFAULT_LIMIT,
+            Some(raw) => raw
+                .parse()
+                .ok()
+                .filter(|n| (1..=Self::MAX_LIMIT).contains(n))
+                .unwrap_or_else(|| {
+                    errors.add(
+                        "limit",
+                        format!("must be a whole number from 1 to {}", Self::MAX_LIMIT),
+                    );
+                    Self::DEFAULT_LIMIT
+                }),
+        };
+        errors.into_result(Self {
+            status,
+            kind,
+            limit,
+        })
+    }
+}
+
+fn one_of<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    format!("must be one of {}", names.collect::<Vec<_>>().join(", "))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AdminError {
+    #[error(transparent)]
+    Invalid(FieldErrors),
+    #[error("no such doctor")]
+    DoctorNotFound,
+    #[error("no such appointment")]
+    AppointmentNotFound,
+    #[error("the status cannot change: {0}")]
+    StatusChange(StatusChangeRefused),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub struct Administration {
+    clinic: Clinic,
+    doctors: Arc<dyn DoctorRepository>,
+    appointments: Arc<dyn AppointmentRepository>,
+    notifications: Arc<dyn NotificationRepository>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Administration {
+    pub fn new(
+        clinic: Clinic,
+        doctors: Arc<dyn DoctorRepository>,
+        appointments: Arc<dyn AppointmentRepository>,
+        notifications: Arc<dyn NotificationRepository>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            clinic,
+            doctors,
+            appointments,
+            notifications,
+            clock,
+        }
+    }
+
+    /// A new doctor: active, with no openings until staff give it a schedule.
+    pub fn create_doctor(&self, name: &str, specialty: &str) -> Result<Doctor, AdminError> {
+        let doctor = Doctor::new(name, specialty).map_err(AdminError::Invalid)?;
+        self.doctors.insert(&doctor, self.clock.now())?;
+        Ok(doctor)
+    }
+
+    /// Renames, re-specialises or (de)activates a doctor. A deactivated doctor keeps
+    /// its appointments but is hidden from patients and cannot be booked.
+    pub fn update_doctor(
+        &self,
+        id: DoctorId,
+        changes: &DoctorChanges,
+    ) -> Result<Doctor, AdminError> {
+        let mut doctor = self.doctors.find(id)?.ok_or(AdminError::DoctorNotFound)?;
+        let mut errors = FieldErrors::new();
+        if let Some(name) = &changes.name {
+            doctor.name = required_text("name", name, &mut errors);
+        }
+        if let Some(specialty) = &changes.specialty {
+            doctor.specialty = required_text("specialty", specialty, &mut errors);
+        }
+        if let Some(active) = changes.active {
+            doctor.active = active;
+        }
+        let doctor = errors.into_result(doctor).map_err(AdminError::Invalid)?;
+        if !self.doctors.update(&doctor, self.clock.now())? {
+            return Err(AdminError::DoctorNotFound);
+        }
+        Ok(doctor)
+    }
+
+    /// Replaces a doctor's weekly schedule. Existing bookings stand; only the slots
+    /// offered from now on follow the new schedule.
+    pub fn replace_schedule(
+        &self,
+        id: DoctorId,
+        input: &ScheduleInput,
+    ) -> Result<Doctor, AdminError> {
+        let schedule = WeeklySchedule::parse(input).map_err(AdminError::Invalid)?;
+        if !self
+            .doctors
+            .replace_schedule(id, &schedule, self.clock.now())?
+        {
+            return Err(AdminError::DoctorNotFound);
+        }
+        self.doctors.find(id)?.ok_or(AdminError::DoctorNotFound)
+    }
+
+    /// The appointments of a clinic-local day, optionally one doctor's, by start.
+    pub fn day(&self, date: Date, doctor: Option<DoctorId>) -> Result<Vec<DayEntry>, AdminError> {
+        let (from, until) = self.clinic.zone.day(date);
+        Ok(self.appointments.list_between(from, until, doctor)?)
+    }
+
+    /// Records what became of an appointment: completed, no-show, or cancelled.
+    pub fn set_status(
+        &self,
+        id: AppointmentId,
+        wanted: AppointmentStatus,
+    ) -> Result<Appointment, AdminError> {
+        // A concurrent change makes the conditional update miss; decide again on what it left.
+        for _ in 0..2 {
+            let appointment = self
+                .appointments
+                .find(id)?
+                .ok_or(AdminError::AppointmentNotFound)?;
+            let now = self.clock.now();
+            let change = status_change(
+                appointment.status,
+                wanted,
+                appointment.scheduled_start <= now,
+            )
+            .map_err(AdminError::StatusChange)?;
+            let Some(to) = change else {
+                return Ok(appointment);
+            };
+            if let Some(changed) =
+                self.appointments
+                    .change_status(id, appointment.status, to, now)?
+            {
+                return Ok(changed);
+            }
+        }
+        Err(StoreError::Failed(format!("appointment {id} kept changing")).into())
+    }
+
+    /// Outbox rows, newest first.
+    pub fn notifications(
+        &self,
+        filter: NotificationFilter,
+    ) -> Result<Vec<Notification>, AdminError> {
+        Ok(self.notifications.list(filter)?)
+    }
+}
+
+#[cfg(test)]
+mod tests;

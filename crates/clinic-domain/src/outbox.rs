@@ -1,0 +1,342 @@
+//! Delivering the outbox: claim due messages, send each once, record what happened.
+//!
+//! Rows are claimed with their context (is the appointment still on? has the patient
+//! opted out?) so that the decision to send is made at sending time, not at booking.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::appointment::AppointmentStatus;
+use crate::clinic::Clinic;
+use crate::gateway::{OutgoingMessage, SendError, SmsGateway};
+use crate::ids::{AppointmentId, NotificationId, PatientId};
+use crate::message;
+use crate::notification::{NotificationKind, SkipReason};
+use crate::patient::Channel;
+use crate::phone::PhoneNumber;
+use crate::ports::{Clock, NotificationRepository, StoreError};
+
+/// A message gives up after this many tries.
+pub const MAX_ATTEMPTS: u32 = 5;
+
+/// A pending message that is due, with what deciding and composing it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueNotification {
+    pub id: NotificationId,
+    pub appointment_id: AppointmentId,
+    pub patient_id: PatientId,
+    pub kind: NotificationKind,
+    pub channel: Channel,
+    pub to_phone: Option<PhoneNumber>,
+    /// `None` until composed (reminders are composed when first sent).
+    pub message: Option<String>,
+    pub attempts: u32,
+    pub appointment_status: AppointmentStatus,
+    pub scheduled_start: OffsetDateTime,
+    pub doctor_name: String,
+    pub patient_sms_opt_in: bool,
+}
+
+/// What became of one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    Sent {
+        provider_sid: String,
+    },
+    Failed {
+        code: Option<String>,
+        message: String,
+    },
+    /// Back to pending until `at`.
+    Retry {
+        at: OffsetDateTime,
+        code: Option<String>,
+        message: String,
+    },
+    Skipped(SkipReason),
+}
+
+/// One message's outcome, as the batch records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub id: NotificationId,
+    pub patient_id: PatientId,
+    pub message: String,
+    pub segments: u32,
+    /// Attempts including this one (unchanged for a skip).
+    pub attempts: u32,
+    pub outcome: DeliveryOutcome,
+    /// The provider says the patient opted out: stop texting them.
+    pub patient_opted_out: bool,
+    pub at: OffsetDateTime,
+}
+
+/// Which due rows a delivery run takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Everything,
+    Reminders,
+}
+
+/// Claimed rows, locked against other workers until finished or dropped; dropping
+/// without finishing releases them untouched.
+pub trait ClaimedBatch: Send {
+    fn notifications(&self) -> &[DueNotification];
+    /// Records the outcomes (rows without one stay pending) and releases the batch.
+    fn finish(&mut self, deliveries: &[Delivery]) -> Result<(), StoreError>;
+}
+
+/// What one delivery run did: the cron summary's numbers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    /// Rows this run handled (claimed and given an outcome).
+    pub processed: u32,
+    pub sent: u32,
+    /// Failed for good, or left for a retry.
+    pub failed: u32,
+    pub skipped: u32,
+    /// Rows claimed but not reached before the deadline or a stop: still pending.
+    pub left: u32,
+}
+
+impl DeliveryReport {
+    fn add(&mut self, delivery: &Delivery) {
+        self.processed += 1;
+        match delivery.outcome {
+            DeliveryOutcome::Sent { .. } => self.sent += 1,
+            DeliveryOutcome::Failed { .. } | DeliveryOutcome::Retry { .. } => self.failed += 1,
+            DeliveryOutcome::Skipped(_) => self.skipped += 1,
+        }
+    }
+
+    pub fn merge(&mut self, other: Self) {
+        self.processed += other.processed;
+        self.sent += other.sent;
+        self.failed += other.failed;
+        self.skipped += other.skipped;
+        self.left += other.left;
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliverySettings {
+    /// Rows claimed at a time.
+    pub batch_size: u32,
+    /// Messages in flight at once.
+    pub concurrency: usize,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        Self {
+            batch_size: 50,
+            concurrency: 4,
+        }
+    }
+}
+
+/// When a run must stop starting new sends.
+pub struct Until<'a> {
+    /// The run's time budget, by the domain's clock.
+    pub deadline: Option<OffsetDateTime>,
+    /// Set on shutdown.
+    pub stop: &'a AtomicBool,
+}
+
+pub struct Outbox {
+    clinic: Clinic,
+    notifications: Arc<dyn NotificationRepository>,
+    gateway: Arc<dyn SmsGateway>,
+    clock: Arc<dyn Clock>,
+    settings: DeliverySettings,
+}
+
+impl Outbox {
+    pub fn new(
+        clinic: Clinic,
+        notifications: Arc<dyn NotificationRepository>,
+        gateway: Arc<dyn SmsGateway>,
+        clock: Arc<dyn Clock>,
+        settings: DeliverySettings,
+    ) -> Self {
+        Self {
+            clinic,
+            notifications,
+            gateway,
+            clock,
+            settings,
+        }
+    }
+
+    /// Delivers due batches until none is left, the deadline passes, or a stop.
+    pub fn deliver_due(
+        &self,
+        scope: Scope,
+        until: &Until<'_>,
+    ) -> Result<DeliveryReport, StoreError> {
+        let mut report = DeliveryReport::default();
+        loop {
+            let batch = self.deliver_batch(scope, until)?;
+            report.merge(batch);
+            let claimed = batch.processed + batch.left;
+            if claimed < self.settings.batch_size || batch.left > 0 {
+                return Ok(report);
+            }
+        }
+    }
+
+    /// Claims one batch and delivers it with bounded concurrency.
+    pub fn deliver_batch(
+        &self,
+        scope: Scope,
+        until: &Until<'_>,
+    ) -> Result<DeliveryReport, StoreError> {
+        if self.must_stop(until) {
+            return Ok(DeliveryReport::default());
+        }
+        let mut batch =
+            self.notifications
+                .claim_due(scope, self.clock.now(), self.settings.batch_size)?;
+        let due = batch.notifications();
+        let next = Mutex::new(due.iter());
+        let deliveries = Mutex::new(Vec::with_capacity(due.len()));
+        std::thread::scope(|s| {
+            for _ in 0..self.settings.concurrency.clamp(1, due.len().max(1)) {
+                s.spawn(|| {
+                    while !self.must_stop(until) {
+                        let Some(row) = next.lock().unwrap_or_else(PoisonError::into_inner).next()
+                        else {
+                            break;
+                        };
+                        let delivery = self.deliver(row);
+                        deliveries
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .push(delivery);
+                    }
+                });
+            }
+        });
+        let deliveries = deliveries
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut report = DeliveryReport {
+            left: (due.len() - deliveries.len()) as u32,
+            ..DeliveryReport::default()
+        };
+        deliveries.iter().for_each(|d| report.add(d));
+        batch.finish(&deliveries)?;
+        Ok(report)
+    }
+
+    fn must_stop(&self, until: &Until<'_>) -> bool {
+        until.stop.load(Ordering::Relaxed)
+            || until
+                .deadline
+                .is_some_and(|deadline| self.clock.now() >= deadline)
+    }
+
+    /// Decides, composes and sends one message.
+    fn deliver(&self, row: &DueNotification) -> Delivery {
+        let body = row.message.clone().unwrap_or_else(|| self.compose(row));
+        let mut delivery = Delivery {
+            id: row.id,
+            patient_id: row.patient_id,
+            segments: message::sms_segments(&body),
+            message: body,
+            attempts: row.attempts,
+            outcome: DeliveryOutcome::Skipped(SkipReason::NoPhone),
+            patient_opted_out: false,
+            at: self.clock.now(),
+        };
+        let skip = SkipReason::for_message(
+            row.to_phone.as_ref(),
+            row.patient_sms_opt_in,
+            row.appointment_status,
+        );
+        let (Some(to), None) = (&row.to_phone, skip.clone()) else {
+            delivery.outcome = DeliveryOutcome::Skipped(skip.unwrap_or(SkipReason::NoPhone));
+            return delivery;
+        };
+        let outgoing = OutgoingMessage {
+            channel: row.channel,
+            to: to.clone(),
+            body: delivery.message.clone(),
+        };
+        let result = self.gateway.send(&outgoing);
+        delivery.at = self.clock.now();
+        delivery.attempts = row.attempts + 1;
+        delivery.outcome = match result {
+            Ok(provider_sid) => DeliveryOutcome::Sent { provider_sid },
+            Err(SendError::NotConfigured(what)) => {
+                delivery.attempts = row.attempts;
+                DeliveryOutcome::Skipped(SkipReason::NotConfigured(what))
+            }
+            Err(SendError::Permanent { code, message }) => {
+                DeliveryOutcome::Failed { code, message }
+            }
+            Err(SendError::OptedOut { code, message }) => {
+                delivery.patient_opted_out = true;
+                DeliveryOutcome::Failed { code, message }
+            }
+            Err(SendError::Retryable { code, message, .. })
+                if delivery.attempts >= MAX_ATTEMPTS =>
+            {
+                DeliveryOutcome::Failed {
+                    code,
+                    message: format!("gave up after {MAX_ATTEMPTS} attempts: {message}"),
+                }
+            }
+            Err(SendError::Retryable {
+                code,
+                message,
+                retry_after,
+            }) => {
+                let wait = retry_delay(row.id, delivery.attempts, retry_after);
+                DeliveryOutcome::Retry {
+                    at: delivery.at + wait,
+                    code,
+                    message,
+                }
+            }
+        };
+        delivery
+    }
+
+    fn compose(&self, row: &DueNotification) -> String {
+        match row.kind {
+            NotificationKind::Reminder => {
+                message::reminder(&self.clinic, &row.doctor_name, row.scheduled_start)
+            }
+            NotificationKind::Confirmation | NotificationKind::QueueAlert => {
+                message::confirmation(&self.clinic, &row.doctor_name, row.scheduled_start)
+            }
+        }
+    }
+}
+
+/// Exponential backoff from 30 s, doubling per attempt, at most 15 min, with up to half
+/// of it as jitter; never sooner than the provider's `Retry-After`. The jitter comes
+/// from the message's random id, so messages failing together retry apart.
+pub fn retry_delay(
+    id: NotificationId,
+    attempts: u32,
+    retry_after: Option<Duration>,
+) -> time::Duration {
+    const BASE: u64 = 30;
+    const CAP: u64 = 15 * 60;
+    let exponential = BASE
+        .saturating_mul(1 << attempts.saturating_sub(1).min(16))
+        .min(CAP);
+    let spread = (id.as_uuid().as_u128().rotate_left(attempts * 7) % 1000) as u64;
+    let millis = exponential * 500 + exponential * 500 * spread / 1000;
+    let backoff = Duration::from_millis(millis);
+    let wait = retry_after.map_or(backoff, |after| after.max(backoff));
+    time::Duration::try_from(wait).unwrap_or(time::Duration::MINUTE)
+}
+
+#[cfg(test)]
+mod tests;
