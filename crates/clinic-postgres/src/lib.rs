@@ -1,1 +1,15 @@
-//! placeholder
+//! The PostgreSQL adapter: every repository port over diesel and r2d2, the embedded
+//! migrations, and a private local cluster for the embedded default and for tests.
+
+mod appointments;
+pub mod cluster;
+mod doctors;
+mod notifications;
+mod outbox;
+mod patients;
+mod schema;
+mod store;
+#[cfg(feature = "test-support")]
+pub mod testing;
+
+pub use store::{MIGRATIONS, PgStore, create_database, migrate};

@@ -1,0 +1,289 @@
+//! Appointments, and the booking unit of work.
+
+use clinic_domain::admin::DayEntry;
+use clinic_domain::appointment::{Appointment, AppointmentStatus};
+use clinic_domain::booking::{BookingKey, BookingStored, IdempotencyKey, NewBooking};
+use clinic_domain::ids::{AppointmentId, DoctorId, PatientId};
+use clinic_domain::phone::PhoneNumber;
+use clinic_domain::ports::{AppointmentRepository, StoreError};
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::notifications;
+use crate::schema::{appointments, idempotency_keys, patient_profiles};
+use crate::store::{PgStore, corrupt, store_error, violates};
+
+/// The partial unique index that makes one appointment per doctor and start a database fact.
+const ONE_PER_DOCTOR_AND_START: &str = "appointments_one_per_doctor_and_start";
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = appointments, check_for_backend(diesel::pg::Pg))]
+pub(crate) struct AppointmentRow {
+    id: Uuid,
+    patient_id: Uuid,
+    doctor_id: Uuid,
+    scheduled_start: OffsetDateTime,
+    scheduled_end: OffsetDateTime,
+    status: String,
+    created_at: OffsetDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = idempotency_keys, check_for_backend(diesel::pg::Pg))]
+struct KeyRow {
+    patient_id: Uuid,
+    key: String,
+    doctor_id: Uuid,
+    scheduled_start: OffsetDateTime,
+    appointment_id: Uuid,
+    created_at: OffsetDateTime,
+}
+
+/// Why a booking transaction was rolled back.
+enum Abort {
+    SlotTaken,
+    KeyAlreadyUsed(BookingKey),
+    Store(StoreError),
+}
+
+impl From<DieselError> for Abort {
+    fn from(error: DieselError) -> Self {
+        if violates(&error, ONE_PER_DOCTOR_AND_START) {
+            Self::SlotTaken
+        } else {
+            Self::Store(store_error(error))
+        }
+    }
+}
+
+impl From<StoreError> for Abort {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
+    }
+}
+
+impl AppointmentRepository for PgStore {
+    fn book(&self, booking: &NewBooking) -> Result<BookingStored, StoreError> {
+        let stored = PgConnection::transaction(&mut *self.connection()?, |conn| {
+            if let Some(key) = &booking.key {
+                // Waits on a concurrent request holding the same key; claims the key
+                // unless it is still live, in which case nothing is booked.
+                let claim = diesel::insert_into(idempotency_keys::table)
+                    .values(key_row(key))
+                    .on_conflict((idempotency_keys::patient_id, idempotency_keys::key))
+                    .do_update()
+                    .set(key_row(key));
+                let expired = idempotency_keys::created_at.lt(booking.keys_used_since);
+                let claimed =
+                    diesel::query_dsl::methods::FilterDsl::filter(claim, expired).execute(conn)?;
+                if claimed == 0 {
+                    let earlier =
+                        find_key(conn, key.patient_id, &key.key, booking.keys_used_since)?
+                            .ok_or_else(|| StoreError::Failed("idempotency key vanished".into()))?;
+                    return Err(Abort::KeyAlreadyUsed(earlier));
+                }
+            }
+            diesel::insert_into(appointments::table)
+                .values(appointment_row(&booking.appointment))
+                .execute(conn)?;
+            notifications::insert(conn, &booking.confirmation)?;
+            Ok(())
+        });
+        match stored {
+            Ok(()) => Ok(BookingStored::Booked),
+            Err(Abort::SlotTaken) => Ok(BookingStored::SlotTaken),
+            Err(Abort::KeyAlreadyUsed(earlier)) => Ok(BookingStored::KeyAlreadyUsed(earlier)),
+            Err(Abort::Store(error)) => Err(error),
+        }
+    }
+
+    fn find_booking_key(
+        &self,
+        patient: PatientId,
+        key: &IdempotencyKey,
+        used_since: OffsetDateTime,
+    ) -> Result<Option<BookingKey>, StoreError> {
+        let mut conn = self.connection()?;
+        find_key(&mut conn, patient, key, used_since)
+    }
+
+    fn find(&self, id: AppointmentId) -> Result<Option<Appointment>, StoreError> {
+        self.run(|conn| {
+            appointments::table
+                .find(id.as_uuid())
+                .select(AppointmentRow::as_select())
+                .first(conn)
+                .optional()
+        })?
+        .map(to_appointment)
+        .transpose()
+    }
+
+    fn list_for_patient(&self, patient: PatientId) -> Result<Vec<Appointment>, StoreError> {
+        self.run(|conn| {
+            appointments::table
+                .filter(appointments::patient_id.eq(patient.as_uuid()))
+                .order((appointments::scheduled_start, appointments::id))
+                .select(AppointmentRow::as_select())
+                .load(conn)
+        })?
+        .into_iter()
+        .map(to_appointment)
+        .collect()
+    }
+
+    fn taken_starts(
+        &self,
+        doctor: DoctorId,
+        from: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<Vec<OffsetDateTime>, StoreError> {
+        self.run(|conn| {
+            appointments::table
+                .filter(appointments::doctor_id.eq(doctor.as_uuid()))
+                .filter(appointments::status.ne(AppointmentStatus::Cancelled.as_str()))
+                .filter(appointments::scheduled_start.ge(from))
+                .filter(appointments::scheduled_start.lt(until))
+                .select(appointments::scheduled_start)
+                .load(conn)
+        })
+    }
+
+    fn list_between(
+        &self,
+        from: OffsetDateTime,
+        until: OffsetDateTime,
+        doctor: Option<DoctorId>,
+    ) -> Result<Vec<DayEntry>, StoreError> {
+        let rows: Vec<(AppointmentRow, String, Option<String>)> = self.run(|conn| {
+            let mut query = appointments::table
+                .inner_join(patient_profiles::table)
+                .filter(appointments::scheduled_start.ge(from))
+                .filter(appointments::scheduled_start.lt(until))
+                .order((
+                    appointments::scheduled_start,
+                    appointments::doctor_id,
+                    appointments::id,
+                ))
+                .select((
+                    AppointmentRow::as_select(),
+                    patient_profiles::full_name,
+                    patient_profiles::phone,
+                ))
+                .into_boxed();
+            if let Some(doctor) = doctor {
+                query = query.filter(appointments::doctor_id.eq(doctor.as_uuid()));
+            }
+            query.load(conn)
+        })?;
+        rows.into_iter()
+            .map(|(row, patient_name, phone)| {
+                Ok(DayEntry {
+                    appointment: to_appointment(row)?,
+                    patient_name,
+                    patient_phone: phone
+                        .map(|p| PhoneNumber::parse(&p).map_err(|_| corrupt("phone", p)))
+                        .transpose()?,
+                })
+            })
+            .collect()
+    }
+
+    fn change_status(
+        &self,
+        id: AppointmentId,
+        from: AppointmentStatus,
+        to: AppointmentStatus,
+        at: OffsetDateTime,
+    ) -> Result<Option<Appointment>, StoreError> {
+        self.run(|conn| {
+            diesel::update(
+                appointments::table
+                    .find(id.as_uuid())
+                    .filter(appointments::status.eq(from.as_str())),
+            )
+            .set((
+                appointments::status.eq(to.as_str()),
+                appointments::updated_at.eq(at),
+            ))
+            .returning(AppointmentRow::as_returning())
+            .get_result(conn)
+            .optional()
+        })?
+        .map(to_appointment)
+        .transpose()
+    }
+}
+
+fn find_key(
+    conn: &mut PgConnection,
+    patient: PatientId,
+    key: &IdempotencyKey,
+    used_since: OffsetDateTime,
+) -> Result<Option<BookingKey>, StoreError> {
+    let row: Option<KeyRow> = idempotency_keys::table
+        .find((patient.as_uuid(), key.as_str()))
+        .filter(idempotency_keys::created_at.ge(used_since))
+        .select(KeyRow::as_select())
+        .first(conn)
+        .optional()
+        .map_err(store_error)?;
+    row.map(|row| {
+        Ok(BookingKey {
+            patient_id: PatientId::from_uuid(row.patient_id),
+            key: IdempotencyKey::parse(&row.key)
+                .ok_or_else(|| corrupt("idempotency key", &row.key))?,
+            doctor_id: DoctorId::from_uuid(row.doctor_id),
+            scheduled_start: row.scheduled_start,
+            appointment_id: AppointmentId::from_uuid(row.appointment_id),
+            created_at: row.created_at,
+        })
+    })
+    .transpose()
+}
+
+fn key_row(key: &BookingKey) -> KeyRow {
+    KeyRow {
+        patient_id: key.patient_id.as_uuid(),
+        key: key.key.as_str().to_owned(),
+        doctor_id: key.doctor_id.as_uuid(),
+        scheduled_start: key.scheduled_start,
+        appointment_id: key.appointment_id.as_uuid(),
+        created_at: key.created_at,
+    }
+}
+
+fn appointment_row(
+    appointment: &Appointment,
+) -> (
+    AppointmentRow,
+    diesel::dsl::Eq<appointments::updated_at, OffsetDateTime>,
+) {
+    let row = AppointmentRow {
+        id: appointment.id.as_uuid(),
+        patient_id: appointment.patient_id.as_uuid(),
+        doctor_id: appointment.doctor_id.as_uuid(),
+        scheduled_start: appointment.scheduled_start,
+        scheduled_end: appointment.scheduled_end,
+        status: appointment.status.as_str().to_owned(),
+        created_at: appointment.booked_at,
+    };
+    (row, appointments::updated_at.eq(appointment.booked_at))
+}
+
+pub(crate) fn to_appointment(row: AppointmentRow) -> Result<Appointment, StoreError> {
+    Ok(Appointment {
+        id: AppointmentId::from_uuid(row.id),
+        patient_id: PatientId::from_uuid(row.patient_id),
+        doctor_id: DoctorId::from_uuid(row.doctor_id),
+        scheduled_start: row.scheduled_start,
+        scheduled_end: row.scheduled_end,
+        status: row
+            .status
+            .parse()
+            .map_err(|()| corrupt("appointment status", &row.status))?,
+        booked_at: row.created_at,
+    })
+}

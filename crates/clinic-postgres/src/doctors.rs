@@ -1,0 +1,199 @@
+//! Doctors and their weekly hours.
+
+use std::collections::HashMap;
+
+use clinic_domain::doctor::Doctor;
+use clinic_domain::ids::DoctorId;
+use clinic_domain::ports::{DoctorRepository, StoreError};
+use clinic_domain::schedule::{OpeningHours, SlotLength, WeeklySchedule, iso_weekday};
+use diesel::prelude::*;
+use time::{OffsetDateTime, Time};
+use uuid::Uuid;
+
+use crate::schema::{doctor_weekly_hours, doctors};
+use crate::store::{PgStore, corrupt};
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = doctors, check_for_backend(diesel::pg::Pg))]
+struct DoctorRow {
+    id: Uuid,
+    name: String,
+    specialty: String,
+    active: bool,
+    slot_minutes: i32,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = doctor_weekly_hours, check_for_backend(diesel::pg::Pg))]
+struct HoursRow {
+    doctor_id: Uuid,
+    weekday: i16,
+    start_time: Time,
+    end_time: Time,
+}
+
+impl DoctorRepository for PgStore {
+    fn list_active(&self) -> Result<Vec<Doctor>, StoreError> {
+        let (rows, hours) = self.run(|conn| {
+            let rows: Vec<DoctorRow> = doctors::table
+                .filter(doctors::active)
+                .order((doctors::name, doctors::id))
+                .select(DoctorRow::as_select())
+                .load(conn)?;
+            let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+            let hours: Vec<HoursRow> = doctor_weekly_hours::table
+                .filter(doctor_weekly_hours::doctor_id.eq_any(ids))
+                .select(HoursRow::as_select())
+                .load(conn)?;
+            Ok((rows, hours))
+        })?;
+        with_hours(rows, hours)
+    }
+
+    fn find(&self, id: DoctorId) -> Result<Option<Doctor>, StoreError> {
+        let found = self.run(|conn| {
+            let Some(row) = doctors::table
+                .find(id.as_uuid())
+                .select(DoctorRow::as_select())
+                .first(conn)
+                .optional()?
+            else {
+                return Ok(None);
+            };
+            let hours: Vec<HoursRow> = doctor_weekly_hours::table
+                .filter(doctor_weekly_hours::doctor_id.eq(row.id))
+                .select(HoursRow::as_select())
+                .load(conn)?;
+            Ok(Some((row, hours)))
+        })?;
+        found.map(|(row, hours)| to_doctor(row, hours)).transpose()
+    }
+
+    fn any(&self) -> Result<bool, StoreError> {
+        self.run(|conn| {
+            diesel::select(diesel::dsl::exists(doctors::table.select(doctors::id))).get_result(conn)
+        })
+    }
+
+    fn insert(&self, doctor: &Doctor, at: OffsetDateTime) -> Result<(), StoreError> {
+        self.transaction(|conn| {
+            diesel::insert_into(doctors::table)
+                .values((
+                    doctor_row(doctor),
+                    doctors::created_at.eq(at),
+                    doctors::updated_at.eq(at),
+                ))
+                .execute(conn)?;
+            insert_hours(conn, doctor.id, &doctor.schedule)
+        })
+    }
+
+    fn update(&self, doctor: &Doctor, at: OffsetDateTime) -> Result<bool, StoreError> {
+        let updated = self.run(|conn| {
+            diesel::update(doctors::table.find(doctor.id.as_uuid()))
+                .set((
+                    doctors::name.eq(&doctor.name),
+                    doctors::specialty.eq(&doctor.specialty),
+                    doctors::active.eq(doctor.active),
+                    doctors::updated_at.eq(at),
+                ))
+                .execute(conn)
+        })?;
+        Ok(updated == 1)
+    }
+
+    fn replace_schedule(
+        &self,
+        id: DoctorId,
+        schedule: &WeeklySchedule,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        self.transaction(|conn| {
+            let updated = diesel::update(doctors::table.find(id.as_uuid()))
+                .set((
+                    doctors::slot_minutes.eq(i32::from(schedule.slot_length().minutes())),
+                    doctors::updated_at.eq(at),
+                ))
+                .execute(conn)?;
+            if updated == 0 {
+                return Ok(false);
+            }
+            diesel::delete(
+                doctor_weekly_hours::table.filter(doctor_weekly_hours::doctor_id.eq(id.as_uuid())),
+            )
+            .execute(conn)?;
+            insert_hours(conn, id, schedule)?;
+            Ok(true)
+        })
+    }
+}
+
+fn doctor_row(doctor: &Doctor) -> DoctorRow {
+    DoctorRow {
+        id: doctor.id.as_uuid(),
+        name: doctor.name.clone(),
+        specialty: doctor.specialty.clone(),
+        active: doctor.active,
+        slot_minutes: i32::from(doctor.schedule.slot_length().minutes()),
+    }
+}
+
+fn insert_hours(
+    conn: &mut PgConnection,
+    id: DoctorId,
+    schedule: &WeeklySchedule,
+) -> QueryResult<()> {
+    let rows: Vec<HoursRow> = schedule
+        .hours()
+        .iter()
+        .map(|h| HoursRow {
+            doctor_id: id.as_uuid(),
+            weekday: i16::from(h.weekday.number_from_monday()),
+            start_time: h.start,
+            end_time: h.end,
+        })
+        .collect();
+    diesel::insert_into(doctor_weekly_hours::table)
+        .values(&rows)
+        .execute(conn)?;
+    Ok(())
+}
+
+fn with_hours(rows: Vec<DoctorRow>, hours: Vec<HoursRow>) -> Result<Vec<Doctor>, StoreError> {
+    let mut by_doctor: HashMap<Uuid, Vec<HoursRow>> = HashMap::new();
+    for h in hours {
+        by_doctor.entry(h.doctor_id).or_default().push(h);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let hours = by_doctor.remove(&row.id).unwrap_or_default();
+            to_doctor(row, hours)
+        })
+        .collect()
+}
+
+fn to_doctor(row: DoctorRow, hours: Vec<HoursRow>) -> Result<Doctor, StoreError> {
+    let slot_length = SlotLength::from_minutes(i64::from(row.slot_minutes))
+        .ok_or_else(|| corrupt("slot length", row.slot_minutes))?;
+    let hours = hours
+        .into_iter()
+        .map(|h| {
+            let weekday =
+                iso_weekday(i64::from(h.weekday)).ok_or_else(|| corrupt("weekday", h.weekday))?;
+            Ok(OpeningHours {
+                weekday,
+                start: h.start_time,
+                end: h.end_time,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let schedule = WeeklySchedule::from_parts(slot_length, hours)
+        .ok_or_else(|| corrupt("schedule of doctor", row.id))?;
+    Ok(Doctor {
+        id: DoctorId::from_uuid(row.id),
+        name: row.name,
+        specialty: row.specialty,
+        active: row.active,
+        schedule,
+    })
+}

@@ -1,0 +1,97 @@
+//! The tables as diesel sees them; kept by hand in step with `migrations/`.
+
+diesel::table! {
+    doctors (id) {
+        id -> Uuid,
+        name -> Text,
+        specialty -> Text,
+        active -> Bool,
+        slot_minutes -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    doctor_weekly_hours (doctor_id, weekday, start_time) {
+        doctor_id -> Uuid,
+        weekday -> Int2,
+        start_time -> Time,
+        end_time -> Time,
+    }
+}
+
+diesel::table! {
+    patient_profiles (id) {
+        id -> Uuid,
+        full_name -> Text,
+        phone -> Nullable<Text>,
+        sms_opt_in -> Bool,
+        preferred_channel -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    appointments (id) {
+        id -> Uuid,
+        patient_id -> Uuid,
+        doctor_id -> Uuid,
+        scheduled_start -> Timestamptz,
+        scheduled_end -> Timestamptz,
+        status -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Uuid,
+        appointment_id -> Uuid,
+        patient_id -> Uuid,
+        channel -> Text,
+        #[sql_name = "type"]
+        kind -> Text,
+        message -> Nullable<Text>,
+        segments -> Nullable<Int4>,
+        to_phone -> Nullable<Text>,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        provider_sid -> Nullable<Text>,
+        error_code -> Nullable<Text>,
+        error_message -> Nullable<Text>,
+        delivery_status -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (patient_id, key) {
+        patient_id -> Uuid,
+        key -> Text,
+        doctor_id -> Uuid,
+        scheduled_start -> Timestamptz,
+        appointment_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(doctor_weekly_hours -> doctors (doctor_id));
+diesel::joinable!(appointments -> doctors (doctor_id));
+diesel::joinable!(appointments -> patient_profiles (patient_id));
+diesel::joinable!(notifications -> appointments (appointment_id));
+diesel::joinable!(notifications -> patient_profiles (patient_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    doctors,
+    doctor_weekly_hours,
+    patient_profiles,
+    appointments,
+    notifications,
+    idempotency_keys,
+);

@@ -1,0 +1,148 @@
+//! The connection pool, migrations, and the mapping of diesel's errors into the domain's.
+
+use std::time::Duration;
+
+use clinic_domain::ports::StoreError;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::{BigInt, Bool, Text};
+use diesel::{Connection, QueryResult, QueryableByName, RunQueryDsl, sql_query};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+
+/// Held while migrating, so that instances starting together migrate one at a time.
+const MIGRATION_LOCK: i64 = 0x636c_696e_6963; // "clinic"
+
+type PgPool = Pool<ConnectionManager<PgConnection>>;
+pub(crate) type PgPooled = PooledConnection<ConnectionManager<PgConnection>>;
+
+/// The clinic's PostgreSQL database: fills every repository port.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// A pool of up to `size` connections, opened as they are needed: a database that
+    /// is down at start-up, or goes down later, makes calls fail `Unavailable` after
+    /// five seconds instead of failing here.
+    pub fn connect(url: &str, size: u32) -> Self {
+        Self::connect_with_timeout(url, size, Duration::from_secs(5))
+    }
+
+    /// As [`PgStore::connect`], waiting at most `timeout` for a connection.
+    pub fn connect_with_timeout(url: &str, size: u32, timeout: Duration) -> Self {
+        let pool = Pool::builder()
+            .max_size(size)
+            .min_idle(Some(1))
+            .connection_timeout(timeout)
+            .build_unchecked(ConnectionManager::new(url));
+        Self { pool }
+    }
+
+    /// Applies pending migrations under an advisory lock; the versions applied.
+    pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
+        migrate(&mut *self.connection()?)
+    }
+
+    /// One round trip to the database, for readiness checks.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        sql_query("SELECT 1")
+            .execute(&mut *self.connection()?)
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    pub(crate) fn connection(&self) -> Result<PgPooled, StoreError> {
+        self.pool
+            .get()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    /// Runs `work` in one transaction on a pooled connection.
+    pub(crate) fn transaction<T>(
+        &self,
+        work: impl FnOnce(&mut PgConnection) -> Result<T, DieselError>,
+    ) -> Result<T, StoreError> {
+        PgConnection::transaction(&mut *self.connection()?, work).map_err(store_error)
+    }
+
+    /// Runs one query on a pooled connection.
+    pub(crate) fn run<T>(
+        &self,
+        query: impl FnOnce(&mut PgConnection) -> Result<T, DieselError>,
+    ) -> Result<T, StoreError> {
+        query(&mut *self.connection()?).map_err(store_error)
+    }
+}
+
+/// Applies pending migrations on `conn`, holding the migration advisory lock meanwhile.
+pub fn migrate(conn: &mut PgConnection) -> Result<Vec<String>, StoreError> {
+    let lock = |conn: &mut PgConnection, sql: &str| {
+        sql_query(sql)
+            .bind::<BigInt, _>(MIGRATION_LOCK)
+            .execute(conn)
+            .map_err(store_error)
+    };
+    lock(conn, "SELECT pg_advisory_lock($1)")?;
+    let applied = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map(|versions| versions.iter().map(ToString::to_string).collect())
+        .map_err(|e| StoreError::Failed(format!("migration failed: {e}")));
+    lock(conn, "SELECT pg_advisory_unlock($1)")?;
+    applied
+}
+
+/// Creates database `name` (a plain identifier) on the server `admin_url` points at,
+/// unless it exists; whether it did.
+pub fn create_database(admin_url: &str, name: &str) -> Result<bool, StoreError> {
+    let mut admin =
+        PgConnection::establish(admin_url).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    create_database_on(&mut admin, name).map_err(store_error)
+}
+
+#[derive(QueryableByName)]
+struct Exists {
+    #[diesel(sql_type = Bool)]
+    exists: bool,
+}
+
+pub(crate) fn create_database_on(admin: &mut PgConnection, name: &str) -> QueryResult<bool> {
+    let exists =
+        sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
+            .bind::<Text, _>(name)
+            .get_result::<Exists>(admin)?
+            .exists;
+    if !exists {
+        log::info!("creating database {name}");
+        sql_query(format!("CREATE DATABASE {name}")).execute(admin)?;
+    }
+    Ok(!exists)
+}
+
+/// Lost connections are the database being unavailable; anything else is a failure.
+pub(crate) fn store_error(error: DieselError) -> StoreError {
+    match error {
+        DieselError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            info,
+        ) => StoreError::Unavailable(info.message().to_owned()),
+        other => StoreError::Failed(other.to_string()),
+    }
+}
+
+/// Whether the error is a unique violation of the named index.
+pub(crate) fn violates(error: &DieselError, index: &str) -> bool {
+    matches!(
+        error,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
+            if info.constraint_name() == Some(index)
+    )
+}
+
+/// A stored value the domain does not recognise: the data breaks the schema's promise.
+pub(crate) fn corrupt(what: &str, value: impl std::fmt::Debug) -> StoreError {
+    StoreError::Failed(format!("stored {what} {value:?} is not valid"))
+}

@@ -1,0 +1,9 @@
+//! The PostgreSQL adapter against a real PostgreSQL: one database per test.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod appointments;
+mod doctors;
+mod fixtures;
+mod migrations;
+mod patients;

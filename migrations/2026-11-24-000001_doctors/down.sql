@@ -1,0 +1,2 @@
+DROP TABLE doctor_weekly_hours;
+DROP TABLE doctors;
