@@ -1,0 +1,19 @@
+//! When Twilio is not configured, messages go to the log instead and their rows say so.
+
+use clinic_domain::gateway::{OutgoingMessage, SendError, SmsGateway};
+
+/// Logs each message (phone masked) and reports it as not sent: `sms not configured`.
+#[derive(Debug, Default)]
+pub struct LogGateway;
+
+impl SmsGateway for LogGateway {
+    fn send(&self, message: &OutgoingMessage) -> Result<String, SendError> {
+        log::info!(
+            "not sent, Twilio is not configured: {} to {}: {}",
+            message.channel,
+            message.to.masked(),
+            message.body
+        );
+        Err(SendError::NotConfigured("sms not configured".into()))
+    }
+}
