@@ -1,0 +1,146 @@
+//! What each `clinic` subcommand does.
+
+use std::error::Error;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clinic_domain::booking::Booking;
+use clinic_domain::ports::Clock;
+use clinic_postgres::PgStore;
+use time::Duration as Span;
+use uuid::Uuid;
+
+use crate::app::{AppState, SystemClock, http_server};
+use crate::auth::TokenKeys;
+use crate::cli::{Command, TokenArgs};
+use crate::config::Config;
+use crate::outbox::Wakeup;
+use crate::routes::views::rfc3339_utc;
+use crate::runtime::{Database, jwt_secret};
+use crate::seed::{DEMO_PATIENT, seed_demo};
+
+pub type CommandResult = Result<(), Box<dyn Error>>;
+
+/// The staff login the dev banner prints a token for.
+const DEMO_STAFF: Uuid = Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0002);
+
+pub fn run(command: Command, config: Config) -> CommandResult {
+    match command {
+        Command::Serve => with_database(&config, |store| serve(&config, store)),
+        Command::Migrate => with_database(&config, |_| Ok(())),
+        Command::Token(args) => token(&config, &args),
+        Command::SeedDemo => with_database(&config, |store| {
+            if seed_demo(&store, SystemClock.now())? {
+                println!("Seeded the demo clinic.");
+            } else {
+                println!("The clinic already has doctors; nothing seeded.");
+            }
+            Ok(())
+        }),
+        Command::Db => db(&config),
+    }
+}
+
+/// Opens (or starts) the database, migrates it, runs `work`, and stops what it started.
+fn with_database(config: &Config, work: impl FnOnce(PgStore) -> CommandResult) -> CommandResult {
+    let database = Database::open(config)?;
+    let store = PgStore::connect(&database.url, config.pool_size);
+    let result = match store.migrate() {
+        Ok(applied) => {
+            if !applied.is_empty() {
+                log::info!("applied migrations {}", applied.join(", "));
+            }
+            work(store)
+        }
+        Err(e) => Err(format!("cannot prepare the database: {e}").into()),
+    };
+    if result.is_ok() {
+        log::info!("database: {}", database.describe(config));
+    }
+    database.stop();
+    result
+}
+
+fn serve(config: &Config, store: PgStore) -> CommandResult {
+    let (secret, dev_mode) = jwt_secret(config)?;
+    let tokens = TokenKeys::new(secret.expose().as_bytes());
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    if dev_mode && seed_demo(&store, clock.now())? {
+        log::info!("seeded the demo clinic");
+    }
+    let state = AppState::new(config.clinic.clone(), store, clock, Wakeup::default());
+    let listener = TcpListener::bind(config.bind_addr)
+        .map_err(|e| format!("BIND_ADDR: cannot listen on {}: {e}", config.bind_addr))?;
+    let base = format!("http://{}", listener.local_addr()?);
+    if dev_mode {
+        print_dev_banner(&base, &tokens, &state.booking)?;
+    } else {
+        log::info!("serving on {base}");
+    }
+    actix_web::rt::System::new()
+        .block_on(async move { http_server(listener, state, tokens, true)?.await })?;
+    Ok(())
+}
+
+/// What a developer needs to try the API at once: tokens and a curl line that books.
+fn print_dev_banner(base: &str, tokens: &TokenKeys, booking: &Booking) -> CommandResult {
+    let week = Duration::from_secs(7 * 86_400);
+    let patient = tokens.issue(DEMO_PATIENT.as_uuid(), false, week)?;
+    let staff = tokens.issue(DEMO_STAFF, true, week)?;
+    println!("\nclinic is serving {base} (dev mode: no AUTH_JWT_SECRET set)\n");
+    println!("Patient token (Demo Patient, valid 7 days):\n  export PATIENT={patient}");
+    println!("Staff token (valid 7 days):\n  export STAFF={staff}\n");
+    match next_free_slot(booking)? {
+        Some((doctor, start)) => {
+            println!("Book the next free slot:");
+            println!(
+                "  curl -s -X POST {base}/api/appointments/book -H \"Authorization: Bearer $PATIENT\" \
+                 -H 'Content-Type: application/json' -d '{{\"doctor_id\":\"{doctor}\",\"scheduled_start\":\"{start}\"}}'\n"
+            );
+        }
+        None => println!("No free slot in the next two weeks: give a doctor a schedule first.\n"),
+    }
+    Ok(())
+}
+
+fn next_free_slot(booking: &Booking) -> Result<Option<(Uuid, String)>, Box<dyn Error>> {
+    let clinic = booking.clinic();
+    let today = clinic.zone.local_date(SystemClock.now());
+    let Some(doctor) = booking.doctors()?.into_iter().next() else {
+        return Ok(None);
+    };
+    for day in 0..14 {
+        let date = today + Span::days(day);
+        if let Some(slot) = booking.free_slots(doctor.id, date)?.first() {
+            return Ok(Some((doctor.id.as_uuid(), rfc3339_utc(slot.start))));
+        }
+    }
+    Ok(None)
+}
+
+fn token(config: &Config, args: &TokenArgs) -> CommandResult {
+    let (secret, _) = jwt_secret(config)?;
+    println!(
+        "{}",
+        TokenKeys::new(secret.expose().as_bytes()).issue(args.sub, args.staff, args.ttl)?
+    );
+    Ok(())
+}
+
+fn db(config: &Config) -> CommandResult {
+    if config.database_url.is_some() {
+        return Err(
+            "DATABASE_URL is set: `clinic db` starts the embedded PostgreSQL only when it is not"
+                .into(),
+        );
+    }
+    let database = Database::open(config)?;
+    println!(
+        "Embedded PostgreSQL is running: {}\nPress Ctrl-C to stop it.",
+        database.url
+    );
+    let waited = actix_web::rt::System::new().block_on(actix_web::rt::signal::ctrl_c());
+    database.stop();
+    Ok(waited?)
+}

@@ -1,0 +1,248 @@
+//! Configuration from the environment (and `.env`). Anything invalid stops start-up
+//! with one line naming the variable and what is wrong with it.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clinic_domain::clinic::{Clinic, ClinicZone};
+use thiserror::Error;
+
+/// A value that must never reach a log: `Debug` prints `[redacted]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{variable}: {problem}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+/// Twilio's settings, all or nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TwilioSettings {
+    pub account_sid: String,
+    pub auth_token: Secret,
+    pub sms_from: Option<String>,
+    pub messaging_service_sid: Option<String>,
+    pub whatsapp_from: Option<String>,
+    pub api_base: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `None`: start the embedded local cluster.
+    pub database_url: Option<Secret>,
+    pub data_dir: PathBuf,
+    pub pool_size: u32,
+    pub bind_addr: SocketAddr,
+    /// `None`: dev mode, with a generated secret kept in the data directory.
+    pub jwt_secret: Option<Secret>,
+    pub cron_secret: Option<Secret>,
+    /// `None`: messages go to the log and their rows are marked skipped.
+    pub twilio: Option<TwilioSettings>,
+    pub sms_max_per_second: u32,
+    pub public_base_url: Option<String>,
+    pub clinic: Clinic,
+    pub reminder_lead_hours: u32,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads each variable through `lookup`; empty values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let database_url = var("DATABASE_URL").map(Secret::new);
+        if let Some(url) = &database_url {
+            check_database_url(url.expose())?;
+        }
+        let zone_name = var("CLINIC_TIMEZONE").unwrap_or_else(|| "Asia/Singapore".into());
+        let zone =
+            ClinicZone::parse(&zone_name).map_err(|e| invalid("CLINIC_TIMEZONE", e.to_string()))?;
+        Ok(Self {
+            database_url,
+            data_dir: var("CLINIC_DATA_DIR")
+                .map_or_else(|| PathBuf::from(".clinic"), PathBuf::from),
+            pool_size: number(&var, "DATABASE_POOL_SIZE", 1..=1000, default_pool_size())?,
+            bind_addr: var("BIND_ADDR")
+                .unwrap_or_else(|| "127.0.0.1:8080".into())
+                .parse()
+                .map_err(|_| {
+                    invalid(
+                        "BIND_ADDR",
+                        "must be an address and port, e.g. 127.0.0.1:8080",
+                    )
+                })?,
+            jwt_secret: var("AUTH_JWT_SECRET").map(Secret::new),
+            cron_secret: var("CRON_SECRET").map(Secret::new),
+            twilio: twilio_settings(&var)?,
+            sms_max_per_second: number(&var, "SMS_MAX_PER_SECOND", 1..=10_000, 10)?,
+            public_base_url: var("PUBLIC_BASE_URL")
+                .map(|url| check_base_url(&url))
+                .transpose()?,
+            clinic: Clinic {
+                name: var("CLINIC_NAME").unwrap_or_else(|| "Gabriel Family Clinic".into()),
+                zone,
+            },
+            reminder_lead_hours: number(&var, "REMINDER_LEAD_HOURS", 1..=24 * 14, 24)?,
+        })
+    }
+}
+
+fn invalid(variable: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable,
+        problem: problem.into(),
+    }
+}
+
+fn default_pool_size() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    u32::try_from(2 * cores + 2).unwrap_or(10)
+}
+
+fn number(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    range: std::ops::RangeInclusive<u32>,
+    default: u32,
+) -> Result<u32, ConfigError> {
+    let Some(raw) = var(name) else {
+        return Ok(default);
+    };
+    raw.parse()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            invalid(
+                name,
+                format!(
+                    "must be a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            )
+        })
+}
+
+fn check_database_url(url: &str) -> Result<(), ConfigError> {
+    let is_url = url.starts_with("postgres://") || url.starts_with("postgresql://");
+    let is_keywords = url.contains('=') && !url.contains("://");
+    if is_url || is_keywords {
+        Ok(())
+    } else {
+        Err(invalid(
+            "DATABASE_URL",
+            "must be a postgres:// URL or a libpq keyword string (host=... dbname=...)",
+        ))
+    }
+}
+
+/// The service's public URL, without a trailing slash; webhook signatures cover it.
+fn check_base_url(url: &str) -> Result<String, ConfigError> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(['?', '#', ' ']) => {
+            Ok(url.trim_end_matches('/').to_owned())
+        }
+        _ => Err(invalid(
+            "PUBLIC_BASE_URL",
+            "must be an http(s) URL such as https://clinic.example.com",
+        )),
+    }
+}
+
+fn twilio_settings(
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<TwilioSettings>, ConfigError> {
+    let account_sid = var("TWILIO_ACCOUNT_SID");
+    let auth_token = var("TWILIO_AUTH_TOKEN");
+    let sms_from = var("TWILIO_SMS_FROM");
+    let messaging_service_sid = var("TWILIO_MESSAGING_SERVICE_SID");
+    let whatsapp_from = var("TWILIO_WHATSAPP_FROM");
+    let (account_sid, auth_token) = match (account_sid, auth_token) {
+        (None, None) => {
+            if sms_from.is_some() || messaging_service_sid.is_some() || whatsapp_from.is_some() {
+                return Err(invalid(
+                    "TWILIO_ACCOUNT_SID",
+                    "a sender is set but the Twilio credentials are not",
+                ));
+            }
+            return Ok(None);
+        }
+        (Some(_), None) => {
+            return Err(invalid(
+                "TWILIO_AUTH_TOKEN",
+                "must be set with TWILIO_ACCOUNT_SID",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(invalid(
+                "TWILIO_ACCOUNT_SID",
+                "must be set with TWILIO_AUTH_TOKEN",
+            ));
+        }
+        (Some(sid), Some(token)) => (sid, Secret::new(token)),
+    };
+    if !account_sid.starts_with("AC") {
+        return Err(invalid(
+            "TWILIO_ACCOUNT_SID",
+            "must be an account SID (AC...)",
+        ));
+    }
+    if sms_from.is_none() && messaging_service_sid.is_none() && whatsapp_from.is_none() {
+        return Err(invalid(
+            "TWILIO_SMS_FROM",
+            "Twilio needs a sender: set TWILIO_SMS_FROM or TWILIO_MESSAGING_SERVICE_SID (or TWILIO_WHATSAPP_FROM)",
+        ));
+    }
+    if let Some(from) = &whatsapp_from {
+        if !from.starts_with("whatsapp:+") {
+            return Err(invalid(
+                "TWILIO_WHATSAPP_FROM",
+                "must look like whatsapp:+6591234567",
+            ));
+        }
+    }
+    let api_base = var("TWILIO_API_BASE").unwrap_or_else(|| "https://api.twilio.com".into());
+    if !(api_base.starts_with("https://") || api_base.starts_with("http://")) {
+        return Err(invalid("TWILIO_API_BASE", "must be an http(s) URL"));
+    }
+    Ok(Some(TwilioSettings {
+        account_sid,
+        auth_token,
+        sms_from,
+        messaging_service_sid,
+        whatsapp_from,
+        api_base: api_base.trim_end_matches('/').to_owned(),
+    }))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,110 @@
+use std::collections::HashMap;
+
+use super::*;
+
+fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let vars: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| ((*k).into(), (*v).into()))
+        .collect();
+    Config::from_lookup(|name| vars.get(name).cloned())
+}
+
+fn error_of(vars: &[(&str, &str)]) -> String {
+    config(vars).unwrap_err().to_string()
+}
+
+#[test]
+fn nothing_configured_is_the_embedded_dev_setup() {
+    let config = config(&[]).unwrap();
+    assert_eq!(config.database_url, None);
+    assert_eq!(config.data_dir, PathBuf::from(".clinic"));
+    assert_eq!(config.bind_addr, "127.0.0.1:8080".parse().unwrap());
+    assert_eq!(config.jwt_secret, None);
+    assert_eq!(config.twilio, None);
+    assert_eq!(config.sms_max_per_second, 10);
+    assert_eq!(config.clinic.name, "Gabriel Family Clinic");
+    assert_eq!(config.clinic.zone.name(), "Asia/Singapore");
+    assert_eq!(config.reminder_lead_hours, 24);
+    assert!(config.pool_size >= 4);
+}
+
+#[test]
+fn empty_variables_count_as_unset() {
+    assert_eq!(
+        config(&[("DATABASE_URL", ""), ("TWILIO_ACCOUNT_SID", " ")])
+            .unwrap()
+            .database_url,
+        None
+    );
+}
+
+#[test]
+fn each_invalid_value_names_its_variable() {
+    let cases: &[(&str, &str)] = &[
+        ("DATABASE_URL", "mysql://x"),
+        ("CLINIC_TIMEZONE", "Mars/Olympus"),
+        ("BIND_ADDR", "localhost"),
+        ("DATABASE_POOL_SIZE", "0"),
+        ("SMS_MAX_PER_SECOND", "fast"),
+        ("REMINDER_LEAD_HOURS", "-1"),
+        ("PUBLIC_BASE_URL", "clinic.example.com"),
+    ];
+    for (variable, value) in cases {
+        let message = error_of(&[(variable, value)]);
+        assert!(message.starts_with(&format!("{variable}: ")), "{message}");
+    }
+}
+
+#[test]
+fn half_configured_twilio_stops_start_up() {
+    assert!(error_of(&[("TWILIO_ACCOUNT_SID", "AC123")]).starts_with("TWILIO_AUTH_TOKEN:"));
+    assert!(error_of(&[("TWILIO_AUTH_TOKEN", "t")]).starts_with("TWILIO_ACCOUNT_SID:"));
+    assert!(error_of(&[("TWILIO_SMS_FROM", "+15005550006")]).starts_with("TWILIO_ACCOUNT_SID:"));
+    let no_sender = error_of(&[("TWILIO_ACCOUNT_SID", "AC123"), ("TWILIO_AUTH_TOKEN", "t")]);
+    assert!(
+        no_sender.starts_with("TWILIO_SMS_FROM:") && no_sender.contains("sender"),
+        "{no_sender}"
+    );
+    let bad_whatsapp = error_of(&[
+        ("TWILIO_ACCOUNT_SID", "AC123"),
+        ("TWILIO_AUTH_TOKEN", "t"),
+        ("TWILIO_WHATSAPP_FROM", "+15005550006"),
+    ]);
+    assert!(bad_whatsapp.starts_with("TWILIO_WHATSAPP_FROM:"));
+}
+
+#[test]
+fn complete_twilio_settings_are_read() {
+    let config = config(&[
+        ("TWILIO_ACCOUNT_SID", "AC123"),
+        ("TWILIO_AUTH_TOKEN", "secret-token"),
+        ("TWILIO_MESSAGING_SERVICE_SID", "MG123"),
+        ("TWILIO_API_BASE", "http://127.0.0.1:9999/"),
+        ("PUBLIC_BASE_URL", "https://clinic.example.com/"),
+    ])
+    .unwrap();
+    let twilio = config.twilio.unwrap();
+    assert_eq!(twilio.messaging_service_sid.as_deref(), Some("MG123"));
+    assert_eq!(twilio.api_base, "http://127.0.0.1:9999");
+    assert_eq!(
+        config.public_base_url.as_deref(),
+        Some("https://clinic.example.com")
+    );
+}
+
+#[test]
+fn secrets_never_print() {
+    let config = config(&[
+        ("AUTH_JWT_SECRET", "super-secret"),
+        ("TWILIO_ACCOUNT_SID", "AC1"),
+        ("TWILIO_AUTH_TOKEN", "tok-secret"),
+        ("TWILIO_SMS_FROM", "+15005550006"),
+    ])
+    .unwrap();
+    let printed = format!("{config:?}");
+    assert!(
+        !printed.contains("super-secret") && !printed.contains("tok-secret"),
+        "{printed}"
+    );
+}

@@ -1,0 +1,216 @@
+//! Every error the API answers with, in one place: `{"error", "code", "details"}`
+//! with a stable `code`. Causes of 5xx answers are logged, never sent.
+
+use std::fmt;
+
+use actix_web::error::{BlockingError, JsonPayloadError, QueryPayloadError, UrlencodedError};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use clinic_domain::booking::BookingError;
+use clinic_domain::ports::StoreError;
+use clinic_domain::profile::ProfileError;
+use clinic_domain::validation::FieldErrors;
+use serde_json::{Value, json};
+
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    details: Option<Value>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    pub fn invalid_input(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_input", message)
+    }
+
+    /// 400 with one message per field in `details`.
+    pub fn invalid_fields(errors: &FieldErrors) -> Self {
+        Self::invalid_input(errors.to_string()).with_details(json!(errors.fields()))
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    /// A bug: the cause goes to the log, the client learns nothing of it.
+    pub fn internal(cause: impl fmt::Display) -> Self {
+        log::error!("internal error: {cause}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "internal error",
+        )
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut body = json!({ "error": self.message, "code": self.code });
+        if let Some(details) = &self.details {
+            body["details"] = details.clone();
+        }
+        HttpResponse::build(self.status).json(body)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(cause) => {
+                log::warn!("database unavailable: {cause}");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable",
+                    "the database is unavailable; try again shortly",
+                )
+            }
+            StoreError::Failed(cause) => Self::internal(cause),
+        }
+    }
+}
+
+impl From<BlockingError> for ApiError {
+    fn from(error: BlockingError) -> Self {
+        Self::internal(error)
+    }
+}
+
+impl From<BookingError> for ApiError {
+    fn from(error: BookingError) -> Self {
+        let message = error.to_string();
+        match error {
+            BookingError::PatientProfileNotFound => Self::new(
+                StatusCode::BAD_REQUEST,
+                "patient_profile_not_found",
+                message,
+            ),
+            BookingError::DoctorNotFound => Self::not_found("doctor_not_found", message),
+            BookingError::AppointmentNotFound => Self::not_found("appointment_not_found", message),
+            BookingError::NotBookable(reason) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "slot_not_bookable",
+                message,
+            )
+            .with_details(json!({ "reason": reason.as_str() })),
+            BookingError::SlotTaken => Self::new(StatusCode::CONFLICT, "slot_taken", message),
+            BookingError::IdempotencyKeyReused => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                message,
+            ),
+            BookingError::NotCancellable(_) => {
+                Self::new(StatusCode::CONFLICT, "appointment_not_cancellable", message)
+            }
+            BookingError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<ProfileError> for ApiError {
+    fn from(error: ProfileError) -> Self {
+        match error {
+            ProfileError::NotFound => {
+                Self::not_found("patient_profile_not_found", error.to_string())
+            }
+            ProfileError::Invalid(fields) => Self::invalid_fields(&fields),
+            ProfileError::Store(error) => error.into(),
+        }
+    }
+}
+
+/// Bodies that are not the JSON a route takes: 400, or 413 over the size limit.
+pub fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    match error {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            too_large()
+        }
+        JsonPayloadError::ContentType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as application/json",
+        ),
+        JsonPayloadError::Deserialize(e) => {
+            ApiError::invalid_input(format!("invalid JSON body: {e}"))
+                .with_details(json!({ "body": e.to_string() }))
+        }
+        other => ApiError::invalid_input(format!("invalid JSON body: {other}")),
+    }
+    .into()
+}
+
+pub fn form_error(error: UrlencodedError, _: &HttpRequest) -> actix_web::Error {
+    match error {
+        UrlencodedError::Overflow { .. } => too_large(),
+        other => ApiError::invalid_input(format!("invalid form body: {other}")),
+    }
+    .into()
+}
+
+pub fn query_error(error: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::invalid_input(format!("invalid query: {error}")).into()
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "the body is over 64 KiB",
+    )
+}
+
+pub async fn not_found() -> HttpResponse {
+    ApiError::not_found("not_found", "no such resource").error_response()
+}
+
+pub async fn method_not_allowed() -> HttpResponse {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "method not allowed on this resource",
+    )
+    .error_response()
+}

@@ -1,0 +1,13 @@
+//! The clinic's HTTP API and the `clinic` command: configuration, authentication,
+//! handlers, and the wiring of the domain to its adapters.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod outbox;
+mod routes;
+pub mod runtime;
+pub mod seed;

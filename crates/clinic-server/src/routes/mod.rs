@@ -1,0 +1,53 @@
+//! The route table of api.md, and what every handler shares.
+
+use std::str::FromStr;
+
+use actix_web::{Resource, web};
+
+use crate::error::{self, ApiError};
+
+mod health;
+mod patient;
+mod public;
+pub mod views;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/healthz").route(web::get().to(health::live)))
+        .service(resource("/readyz").route(web::get().to(health::ready)))
+        .service(resource("/api/clinic").route(web::get().to(public::clinic)))
+        .service(resource("/api/doctors").route(web::get().to(public::doctors)))
+        .service(resource("/api/doctors/{id}/slots").route(web::get().to(public::slots)))
+        .service(
+            resource("/api/me/profile")
+                .route(web::get().to(patient::profile))
+                .route(web::put().to(patient::save_profile)),
+        )
+        .service(resource("/api/appointments/book").route(web::post().to(patient::book)))
+        .service(resource("/api/appointments").route(web::get().to(patient::appointments)))
+        .service(resource("/api/appointments/{id}").route(web::get().to(patient::appointment)))
+        .service(resource("/api/appointments/{id}/cancel").route(web::post().to(patient::cancel)));
+}
+
+/// A resource that answers other methods with a JSON 405.
+fn resource(path: &str) -> Resource {
+    web::resource(path).default_service(web::to(error::method_not_allowed))
+}
+
+/// Runs blocking work (the database, Twilio) on the blocking pool, never on an async worker.
+async fn blocking<T, E>(work: impl FnOnce() -> Result<T, E> + Send + 'static) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    E: Into<ApiError> + Send + 'static,
+{
+    web::block(work).await?.map_err(Into::into)
+}
+
+/// An id from the path; a malformed one is as unknown as a missing one.
+fn path_id<Id: FromStr>(raw: &str, not_found: &'static str) -> Result<Id, ApiError> {
+    raw.parse().map_err(|_| {
+        ApiError::not_found(
+            not_found,
+            format!("no such {}", not_found.trim_end_matches("_not_found")),
+        )
+    })
+}

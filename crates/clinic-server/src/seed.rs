@@ -1,0 +1,71 @@
+//! The demo clinic: two doctors with weekly schedules, Monday to Saturday, and a demo
+//! patient the dev token books as.
+
+use clinic_domain::doctor::Doctor;
+use clinic_domain::ids::PatientId;
+use clinic_domain::patient::{Channel, PatientProfile};
+use clinic_domain::phone::PhoneNumber;
+use clinic_domain::ports::{DoctorRepository, PatientRepository, StoreError};
+use clinic_domain::schedule::{OpeningHoursInput, ScheduleInput, WeeklySchedule};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// The patient the printed dev token logs in as.
+pub const DEMO_PATIENT: PatientId =
+    PatientId::from_uuid(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0001));
+
+/// Seeds the demo doctors when the clinic has none; whether it did.
+pub fn seed_demo<S>(store: &S, now: OffsetDateTime) -> Result<bool, StoreError>
+where
+    S: DoctorRepository + PatientRepository,
+{
+    if store.any()? {
+        return Ok(false);
+    }
+    for (name, specialty, slot_minutes, weekly) in [
+        (
+            "Dr Tan Wei Ming",
+            "Family medicine",
+            15,
+            morning_and_afternoon(1..=6),
+        ),
+        ("Dr Sarah Lim", "Paediatrics", 20, mornings(1..=6)),
+    ] {
+        let schedule = WeeklySchedule::parse(&ScheduleInput {
+            slot_minutes,
+            weekly,
+        })
+        .map_err(|e| StoreError::Failed(format!("demo schedule: {e}")))?;
+        let doctor = Doctor::new(name, specialty)
+            .map_err(|e| StoreError::Failed(format!("demo doctor: {e}")))?;
+        store.insert(&Doctor { schedule, ..doctor }, now)?;
+    }
+    if PatientRepository::find(store, DEMO_PATIENT)?.is_none() {
+        let patient = PatientProfile {
+            id: DEMO_PATIENT,
+            full_name: "Demo Patient".into(),
+            phone: PhoneNumber::parse("+6591234567").ok(),
+            sms_opt_in: true,
+            preferred_channel: Channel::Sms,
+        };
+        store.save(&patient, now)?;
+    }
+    Ok(true)
+}
+
+fn opening(weekday: i64, start: &str, end: &str) -> OpeningHoursInput {
+    OpeningHoursInput {
+        weekday,
+        start: start.into(),
+        end: end.into(),
+    }
+}
+
+fn morning_and_afternoon(days: std::ops::RangeInclusive<i64>) -> Vec<OpeningHoursInput> {
+    days.flat_map(|d| [opening(d, "09:00", "12:30"), opening(d, "14:00", "17:30")])
+        .collect()
+}
+
+fn mornings(days: std::ops::RangeInclusive<i64>) -> Vec<OpeningHoursInput> {
+    days.map(|d| opening(d, "09:00", "13:00")).collect()
+}

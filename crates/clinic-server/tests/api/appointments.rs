@@ -1,0 +1,115 @@
+use clinic_domain::appointment::AppointmentStatus;
+use clinic_domain::ids::AppointmentId;
+use clinic_domain::ports::AppointmentRepository;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::support::{NOW, SLOT, spawn_app};
+
+#[test]
+fn a_patient_lists_their_own_appointments_by_start() {
+    let app = spawn_app();
+    let (tan, siti, ahmad) = (app.doctor("Dr Tan"), app.patient(), app.patient());
+    let later = app.booked(&siti, tan, "2026-11-26T01:30:00Z");
+    let sooner = app.booked(&siti, tan, SLOT);
+    app.booked(&ahmad, tan, "2026-11-25T02:00:00Z");
+    let answer = app.get("/api/appointments", Some(&siti));
+    assert_eq!(answer.status, 200);
+    let ids: Vec<_> = answer.body["appointments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].clone())
+        .collect();
+    assert_eq!(ids, vec![json!(sooner), json!(later)]);
+    assert_eq!(
+        app.get("/api/appointments", Some(&app.patient())).body,
+        json!({"appointments": []})
+    );
+}
+
+#[test]
+fn a_patient_reads_their_appointment_but_not_anothers() {
+    let app = spawn_app();
+    let (tan, siti, ahmad) = (app.doctor("Dr Tan"), app.patient(), app.patient());
+    let id = app.booked(&siti, tan, SLOT);
+    let mine = app.get(&format!("/api/appointments/{id}"), Some(&siti));
+    assert_eq!(mine.status, 200);
+    assert_eq!(
+        mine.body,
+        json!({"id": id, "patient_id": siti.id, "doctor_id": tan, "scheduled_start": SLOT, "status": "booked"})
+    );
+    for path in [
+        format!("/api/appointments/{id}"),
+        format!("/api/appointments/{}", Uuid::new_v4()),
+        "/api/appointments/xyz".into(),
+    ] {
+        let answer = app.get(&path, Some(&ahmad));
+        assert_eq!(
+            (answer.status, answer.code()),
+            (404, "appointment_not_found"),
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn cancelling_is_the_owners_and_can_be_repeated() {
+    let app = spawn_app();
+    let (tan, siti, ahmad) = (app.doctor("Dr Tan"), app.patient(), app.patient());
+    let id = app.booked(&siti, tan, SLOT);
+    let path = format!("/api/appointments/{id}/cancel");
+    let stranger = app.post(&path, Some(&ahmad), &json!({}));
+    assert_eq!(
+        (stranger.status, stranger.code()),
+        (404, "appointment_not_found")
+    );
+    for _ in 0..2 {
+        let answer = app.request("POST", &path, Some(&siti), None);
+        assert_eq!(
+            (answer.status, answer.body["status"].as_str()),
+            (200, Some("cancelled"))
+        );
+    }
+    assert_eq!(
+        app.get(&format!("/api/appointments/{id}"), Some(&siti))
+            .body["status"],
+        "cancelled"
+    );
+}
+
+#[test]
+fn a_visit_that_happened_cannot_be_cancelled() {
+    let app = spawn_app();
+    let (tan, siti) = (app.doctor("Dr Tan"), app.patient());
+    for outcome in [AppointmentStatus::Completed, AppointmentStatus::NoShow] {
+        let id = app.booked(
+            &siti,
+            tan,
+            if outcome == AppointmentStatus::Completed {
+                SLOT
+            } else {
+                "2026-11-25T02:00:00Z"
+            },
+        );
+        app.store
+            .change_status(
+                AppointmentId::from_uuid(id),
+                AppointmentStatus::Booked,
+                outcome,
+                NOW,
+            )
+            .unwrap();
+        let answer = app.request(
+            "POST",
+            &format!("/api/appointments/{id}/cancel"),
+            Some(&siti),
+            None,
+        );
+        assert_eq!(
+            (answer.status, answer.code()),
+            (409, "appointment_not_cancellable"),
+            "{outcome}"
+        );
+    }
+}

@@ -1,0 +1,11 @@
+//! The HTTP API through a real server and a real client, on a real PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod appointments;
+mod booking;
+mod errors;
+mod health;
+mod profile;
+mod public;
+mod support;

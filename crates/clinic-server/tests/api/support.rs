@@ -1,0 +1,298 @@
+//! `spawn_app()`: the service on 127.0.0.1:0 with a database of its own and a clock the
+//! test sets; a client that reads every answer as status + JSON.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use clinic_domain::doctor::Doctor;
+use clinic_domain::ports::{DoctorRepository, ManualClock};
+use clinic_domain::schedule::{OpeningHoursInput, ScheduleInput, WeeklySchedule};
+use clinic_postgres::PgStore;
+use clinic_postgres::testing::TestDatabase;
+use clinic_server::app::{AppState, http_server};
+use clinic_server::auth::TokenKeys;
+use clinic_server::config::Config;
+use clinic_server::outbox::Wakeup;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::macros::datetime;
+use uuid::Uuid;
+
+/// Tuesday 2026-11-24, 16:00 in Singapore.
+pub const NOW: OffsetDateTime = datetime!(2026-11-24 08:00 UTC);
+/// Wednesday 2026-11-25, 09:30 in Singapore.
+pub const SLOT: &str = "2026-11-25T01:30:00Z";
+
+const SECRET: &[u8] = b"test-secret-for-the-clinic-api-tests";
+
+pub struct TestApp {
+    pub base: String,
+    pub db: TestDatabase,
+    pub store: PgStore,
+    pub clock: Arc<ManualClock>,
+    tokens: TokenKeys,
+    agent: ureq::Agent,
+    server: ServerHandle,
+    thread: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+/// What a test may change about the service.
+pub struct Settings {
+    pub vars: Vec<(&'static str, String)>,
+    pub now: OffsetDateTime,
+    /// A store other than the test database's (e.g. one that is down).
+    pub store: Option<PgStore>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            vars: Vec::new(),
+            now: NOW,
+            store: None,
+        }
+    }
+}
+
+pub fn spawn_app() -> TestApp {
+    spawn_app_with(Settings::default())
+}
+
+pub fn spawn_app_with(settings: Settings) -> TestApp {
+    let db = TestDatabase::new();
+    let vars = settings.vars.clone();
+    let config = Config::from_lookup(|name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    })
+    .unwrap();
+    let store = settings.store.unwrap_or_else(|| db.store());
+    let clock = Arc::new(ManualClock::new(settings.now));
+    let outbox = Wakeup::default();
+    let state = AppState::new(
+        config.clinic.clone(),
+        store.clone(),
+        clock.clone(),
+        outbox.clone(),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (handle_tx, handle_rx) = mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = http_server(listener, state, TokenKeys::new(SECRET), false)?;
+            handle_tx
+                .send(server.handle())
+                .expect("the test waits for the handle");
+            server.await
+        })
+    });
+    let server = handle_rx.recv().unwrap();
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    TestApp {
+        base,
+        db,
+        store,
+        clock,
+        tokens: TokenKeys::new(SECRET),
+        agent,
+        server,
+        thread: Some(thread),
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        actix_web::rt::System::new().block_on(self.server.stop(false));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// An answer: status, headers of interest, and the body as JSON (`Null` when empty).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+    pub replayed: Option<String>,
+    pub content_type: Option<String>,
+}
+
+impl Answer {
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or_default()
+    }
+}
+
+/// A logged-in user: their id and bearer token.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: Uuid,
+    pub token: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Any request; `body` is sent as JSON when given.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        user: Option<&User>,
+        body: Option<&Value>,
+    ) -> Answer {
+        let body = body.map(Value::to_string);
+        self.send(method, path, user, &[], body.as_deref())
+    }
+
+    /// A request with extra headers and a raw body.
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        user: Option<&User>,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Answer {
+        let mut request = ureq::http::Request::builder()
+            .method(method)
+            .uri(self.url(path));
+        if let Some(user) = user {
+            request = request.header("Authorization", format!("Bearer {}", user.token));
+        }
+        if body.is_some()
+            && !headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        {
+            request = request.header("Content-Type", "application/json");
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = match body {
+            Some(body) => self.agent.run(request.body(body.to_owned()).unwrap()),
+            None => self.agent.run(request.body(()).unwrap()),
+        };
+        let mut response = response.unwrap();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (replayed, content_type) = (header("Idempotent-Replayed"), header("Content-Type"));
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap();
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Answer {
+            status,
+            body,
+            replayed,
+            content_type,
+        }
+    }
+
+    pub fn get(&self, path: &str, user: Option<&User>) -> Answer {
+        self.request("GET", path, user, None)
+    }
+
+    pub fn post(&self, path: &str, user: Option<&User>, body: &Value) -> Answer {
+        self.request("POST", path, user, Some(body))
+    }
+
+    pub fn put(&self, path: &str, user: Option<&User>, body: &Value) -> Answer {
+        self.request("PUT", path, user, Some(body))
+    }
+
+    /// A login with no profile yet.
+    pub fn login(&self) -> User {
+        let id = Uuid::new_v4();
+        User {
+            id,
+            token: self
+                .tokens
+                .issue(id, false, Duration::from_secs(3600))
+                .unwrap(),
+        }
+    }
+
+    /// A patient with a profile (phone `+6591234567`).
+    pub fn patient(&self) -> User {
+        let user = self.login();
+        let saved = self.put(
+            "/api/me/profile",
+            Some(&user),
+            &json!({"full_name": "Siti Rahman", "phone": "+6591234567"}),
+        );
+        assert_eq!(saved.status, 200, "{saved:?}");
+        user
+    }
+
+    /// A doctor seen Monday to Saturday 09:00 to 12:00, in 30-minute slots.
+    pub fn doctor(&self, name: &str) -> Uuid {
+        self.doctor_with(
+            name,
+            30,
+            &(1..=6).map(|d| (d, "09:00", "12:00")).collect::<Vec<_>>(),
+        )
+    }
+
+    pub fn doctor_with(&self, name: &str, slot_minutes: i64, weekly: &[(i64, &str, &str)]) -> Uuid {
+        let schedule = WeeklySchedule::parse(&ScheduleInput {
+            slot_minutes,
+            weekly: weekly
+                .iter()
+                .map(|&(weekday, start, end)| OpeningHoursInput {
+                    weekday,
+                    start: start.into(),
+                    end: end.into(),
+                })
+                .collect(),
+        })
+        .unwrap();
+        let doctor = Doctor {
+            schedule,
+            ..Doctor::new(name, "Family medicine").unwrap()
+        };
+        self.store.insert(&doctor, NOW).unwrap();
+        doctor.id.as_uuid()
+    }
+
+    pub fn book(&self, user: &User, doctor: Uuid, start: &str) -> Answer {
+        self.post(
+            "/api/appointments/book",
+            Some(user),
+            &json!({"doctor_id": doctor, "scheduled_start": start}),
+        )
+    }
+
+    /// Books and returns the new appointment's id.
+    pub fn booked(&self, user: &User, doctor: Uuid, start: &str) -> Uuid {
+        let answer = self.book(user, doctor, start);
+        assert_eq!(answer.status, 201, "{answer:?}");
+        answer.body["appointment"]["id"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+}
