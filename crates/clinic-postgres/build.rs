@@ -23,9 +23,6 @@ fn main() -> io::Result<()> {
         file.hash(&mut hasher);
         fs::read(file)?.hash(&mut hasher);
     }
-    println!(
-        "cargo:rustc-env=CLINIC_MIGRATIONS_FINGERPRINT={:016x}",
-        hasher.finish()
-    );
+    println!("cargo:rustc-env=CLINIC_MIGRATIONS_FINGERPRINT={:016x}", hasher.finish());
     Ok(())
 }

@@ -11,9 +11,7 @@ use crate::doctor::{Doctor, required_text};
 use crate::ids::{AppointmentId, DoctorId};
 use crate::notification::{Notification, NotificationKind, NotificationStatus};
 use crate::phone::PhoneNumber;
-use crate::ports::{
-    AppointmentRepository, Clock, DoctorRepository, NotificationRepository, StoreError,
-};
+use crate::ports::{AppointmentRepository, Clock, DoctorRepository, NotificationRepository, StoreError};
 use crate::schedule::{ScheduleInput, WeeklySchedule};
 use crate::validation::FieldErrors;
 
@@ -46,51 +44,30 @@ impl NotificationFilter {
     pub const MAX_LIMIT: u32 = 500;
 
     /// Reads the query's `status`, `type` and `limit`; unknown values are errors.
-    pub fn parse(
-        status: Option<&str>,
-        kind: Option<&str>,
-        limit: Option<&str>,
-    ) -> Result<Self, FieldErrors> {
+    pub fn parse(status: Option<&str>, kind: Option<&str>, limit: Option<&str>) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
         let status = status.and_then(|s| {
             s.parse()
                 .map_err(|()| {
-                    errors.add(
-                        "status",
-                        one_of(NotificationStatus::ALL.iter().map(|s| s.as_str())),
-                    )
+                    errors.add("status", one_of(NotificationStatus::ALL.iter().map(|s| s.as_str())))
                 })
                 .ok()
         });
         let kind = kind.and_then(|k| {
             k.parse()
-                .map_err(|()| {
-                    errors.add(
-                        "type",
-                        one_of(NotificationKind::ALL.iter().map(|k| k.as_str())),
-                    )
-                })
+                .map_err(|()| errors.add("type", one_of(NotificationKind::ALL.iter().map(|k| k.as_str()))))
                 .ok()
         });
         let limit = match limit {
             None => Self::DEFAULT_LIMIT,
-            Some(raw) => raw
-                .parse()
-                .ok()
-                .filter(|n| (1..=Self::MAX_LIMIT).contains(n))
-                .unwrap_or_else(|| {
-                    errors.add(
-                        "limit",
-                        format!("must be a whole number from 1 to {}", Self::MAX_LIMIT),
-                    );
+            Some(raw) => {
+                raw.parse().ok().filter(|n| (1..=Self::MAX_LIMIT).contains(n)).unwrap_or_else(|| {
+                    errors.add("limit", format!("must be a whole number from 1 to {}", Self::MAX_LIMIT));
                     Self::DEFAULT_LIMIT
-                }),
+                })
+            }
         };
-        errors.into_result(Self {
-            status,
-            kind,
-            limit,
-        })
+        errors.into_result(Self { status, kind, limit })
     }
 }
 
@@ -128,13 +105,7 @@ impl Administration {
         notifications: Arc<dyn NotificationRepository>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self {
-            clinic,
-            doctors,
-            appointments,
-            notifications,
-            clock,
-        }
+        Self { clinic, doctors, appointments, notifications, clock }
     }
 
     /// A new doctor: active, with no openings until staff give it a schedule.
@@ -146,11 +117,7 @@ impl Administration {
 
     /// Renames, re-specialises or (de)activates a doctor. A deactivated doctor keeps
     /// its appointments but is hidden from patients and cannot be booked.
-    pub fn update_doctor(
-        &self,
-        id: DoctorId,
-        changes: &DoctorChanges,
-    ) -> Result<Doctor, AdminError> {
+    pub fn update_doctor(&self, id: DoctorId, changes: &DoctorChanges) -> Result<Doctor, AdminError> {
         let mut doctor = self.doctors.find(id)?.ok_or(AdminError::DoctorNotFound)?;
         let mut errors = FieldErrors::new();
         if let Some(name) = &changes.name {
@@ -171,16 +138,9 @@ impl Administration {
 
     /// Replaces a doctor's weekly schedule. Existing bookings stand; only the slots
     /// offered from now on follow the new schedule.
-    pub fn replace_schedule(
-        &self,
-        id: DoctorId,
-        input: &ScheduleInput,
-    ) -> Result<Doctor, AdminError> {
+    pub fn replace_schedule(&self, id: DoctorId, input: &ScheduleInput) -> Result<Doctor, AdminError> {
         let schedule = WeeklySchedule::parse(input).map_err(AdminError::Invalid)?;
-        if !self
-            .doctors
-            .replace_schedule(id, &schedule, self.clock.now())?
-        {
+        if !self.doctors.replace_schedule(id, &schedule, self.clock.now())? {
             return Err(AdminError::DoctorNotFound);
         }
         self.doctors.find(id)?.ok_or(AdminError::DoctorNotFound)
@@ -200,24 +160,14 @@ impl Administration {
     ) -> Result<Appointment, AdminError> {
         // A concurrent change makes the conditional update miss; decide again on what it left.
         for _ in 0..2 {
-            let appointment = self
-                .appointments
-                .find(id)?
-                .ok_or(AdminError::AppointmentNotFound)?;
+            let appointment = self.appointments.find(id)?.ok_or(AdminError::AppointmentNotFound)?;
             let now = self.clock.now();
-            let change = status_change(
-                appointment.status,
-                wanted,
-                appointment.scheduled_start <= now,
-            )
-            .map_err(AdminError::StatusChange)?;
+            let change = status_change(appointment.status, wanted, appointment.scheduled_start <= now)
+                .map_err(AdminError::StatusChange)?;
             let Some(to) = change else {
                 return Ok(appointment);
             };
-            if let Some(changed) =
-                self.appointments
-                    .change_status(id, appointment.status, to, now)?
-            {
+            if let Some(changed) = self.appointments.change_status(id, appointment.status, to, now)? {
                 return Ok(changed);
             }
         }
@@ -225,10 +175,7 @@ impl Administration {
     }
 
     /// Outbox rows, newest first.
-    pub fn notifications(
-        &self,
-        filter: NotificationFilter,
-    ) -> Result<Vec<Notification>, AdminError> {
+    pub fn notifications(&self, filter: NotificationFilter) -> Result<Vec<Notification>, AdminError> {
         Ok(self.notifications.list(filter)?)
     }
 }

@@ -30,12 +30,7 @@ pub struct Appointment {
 }
 
 impl Appointment {
-    pub fn book(
-        patient_id: PatientId,
-        doctor_id: DoctorId,
-        slot: Slot,
-        now: OffsetDateTime,
-    ) -> Self {
+    pub fn book(patient_id: PatientId, doctor_id: DoctorId, slot: Slot, now: OffsetDateTime) -> Self {
         Self {
             id: AppointmentId::generate(),
             patient_id,
@@ -100,14 +95,8 @@ mod tests {
 
     #[test]
     fn outcomes_are_recorded_only_once_the_visit_has_started() {
-        assert_eq!(
-            status_change(Booked, Completed, false),
-            Err(StatusChangeRefused::NotStarted)
-        );
-        assert_eq!(
-            status_change(Booked, NoShow, false),
-            Err(StatusChangeRefused::NotStarted)
-        );
+        assert_eq!(status_change(Booked, Completed, false), Err(StatusChangeRefused::NotStarted));
+        assert_eq!(status_change(Booked, NoShow, false), Err(StatusChangeRefused::NotStarted));
         assert_eq!(status_change(Booked, Completed, true), Ok(Some(Completed)));
         assert_eq!(status_change(Booked, NoShow, true), Ok(Some(NoShow)));
     }
@@ -120,19 +109,10 @@ mod tests {
 
     #[test]
     fn a_visit_that_happened_cannot_be_cancelled_and_a_cancelled_one_is_final() {
-        assert_eq!(
-            status_change(Completed, Cancelled, true),
-            Err(StatusChangeRefused::Closed(Completed))
-        );
-        assert_eq!(
-            status_change(NoShow, Cancelled, true),
-            Err(StatusChangeRefused::Closed(NoShow))
-        );
+        assert_eq!(status_change(Completed, Cancelled, true), Err(StatusChangeRefused::Closed(Completed)));
+        assert_eq!(status_change(NoShow, Cancelled, true), Err(StatusChangeRefused::Closed(NoShow)));
         for wanted in [Booked, Completed, NoShow] {
-            assert_eq!(
-                status_change(Cancelled, wanted, true),
-                Err(StatusChangeRefused::Closed(Cancelled))
-            );
+            assert_eq!(status_change(Cancelled, wanted, true), Err(StatusChangeRefused::Closed(Cancelled)));
         }
     }
 

@@ -145,13 +145,7 @@ impl Booking {
         appointments: Arc<dyn AppointmentRepository>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self {
-            clinic,
-            doctors,
-            patients,
-            appointments,
-            clock,
-        }
+        Self { clinic, doctors, patients, appointments, clock }
     }
 
     pub fn clinic(&self) -> &Clinic {
@@ -166,9 +160,7 @@ impl Booking {
     pub fn free_slots(&self, doctor_id: DoctorId, date: Date) -> Result<Vec<Slot>, BookingError> {
         let doctor = self.active_doctor(doctor_id)?;
         let (day_start, day_end) = self.clinic.zone.day(date);
-        let taken = self
-            .appointments
-            .taken_starts(doctor_id, day_start, day_end)?;
+        let taken = self.appointments.taken_starts(doctor_id, day_start, day_end)?;
         let now = self.clock.now();
         Ok(doctor
             .schedule
@@ -189,17 +181,11 @@ impl Booking {
         let now = self.clock.now();
         let keys_used_since = now - IDEMPOTENCY_KEY_LIFETIME;
         if let Some(key) = &key {
-            if let Some(earlier) =
-                self.appointments
-                    .find_booking_key(login.id, key, keys_used_since)?
-            {
+            if let Some(earlier) = self.appointments.find_booking_key(login.id, key, keys_used_since)? {
                 return replay(&earlier, request);
             }
         }
-        let profile = self
-            .patients
-            .find(login.id)?
-            .ok_or(BookingError::PatientProfileNotFound)?;
+        let profile = self.patients.find(login.id)?.ok_or(BookingError::PatientProfileNotFound)?;
         let doctor = self.active_doctor(request.doctor_id)?;
         if request.scheduled_start <= now {
             return Err(BookingError::NotBookable(NotBookable::InThePast));
@@ -210,13 +196,8 @@ impl Booking {
             .map_err(|reason| BookingError::NotBookable(reason.into()))?;
         let appointment = Appointment::book(profile.id, doctor.id, slot, now);
         let to_phone = login.contact_phone(profile.phone.as_ref());
-        let confirmation = NewNotification::confirmation(
-            &self.clinic,
-            &doctor.name,
-            &profile,
-            to_phone,
-            &appointment,
-        );
+        let confirmation =
+            NewNotification::confirmation(&self.clinic, &doctor.name, &profile, to_phone, &appointment);
         let key = key.map(|key| BookingKey {
             patient_id: login.id,
             key,
@@ -226,12 +207,7 @@ impl Booking {
             created_at: now,
         });
         let receipt = receipt(&appointment, true);
-        match self.appointments.book(&NewBooking {
-            appointment,
-            confirmation,
-            key,
-            keys_used_since,
-        })? {
+        match self.appointments.book(&NewBooking { appointment, confirmation, key, keys_used_since })? {
             BookingStored::Booked => Ok(receipt),
             BookingStored::SlotTaken => Err(BookingError::SlotTaken),
             BookingStored::KeyAlreadyUsed(earlier) => replay(&earlier, request),
@@ -244,11 +220,7 @@ impl Booking {
     }
 
     /// One of the patient's appointments; another patient's is as good as missing.
-    pub fn appointment_of(
-        &self,
-        patient: PatientId,
-        id: AppointmentId,
-    ) -> Result<Appointment, BookingError> {
+    pub fn appointment_of(&self, patient: PatientId, id: AppointmentId) -> Result<Appointment, BookingError> {
         self.appointments
             .find(id)?
             .filter(|appointment| appointment.patient_id == patient)
@@ -256,43 +228,27 @@ impl Booking {
     }
 
     /// Cancels one of the patient's appointments; cancelling twice is fine.
-    pub fn cancel(
-        &self,
-        patient: PatientId,
-        id: AppointmentId,
-    ) -> Result<Appointment, BookingError> {
+    pub fn cancel(&self, patient: PatientId, id: AppointmentId) -> Result<Appointment, BookingError> {
         // A concurrent change (staff recording an outcome) makes the conditional update
         // miss; the second pass then decides on the new status.
         for _ in 0..2 {
             let appointment = self.appointment_of(patient, id)?;
             let has_started = appointment.scheduled_start <= self.clock.now();
-            let change = status_change(
-                appointment.status,
-                AppointmentStatus::Cancelled,
-                has_started,
-            )
-            .map_err(BookingError::NotCancellable)?;
+            let change = status_change(appointment.status, AppointmentStatus::Cancelled, has_started)
+                .map_err(BookingError::NotCancellable)?;
             let Some(to) = change else {
                 return Ok(appointment);
             };
-            let changed =
-                self.appointments
-                    .change_status(id, appointment.status, to, self.clock.now())?;
+            let changed = self.appointments.change_status(id, appointment.status, to, self.clock.now())?;
             if let Some(cancelled) = changed {
                 return Ok(cancelled);
             }
         }
-        Err(StoreError::Failed(format!(
-            "appointment {id} kept changing while being cancelled"
-        ))
-        .into())
+        Err(StoreError::Failed(format!("appointment {id} kept changing while being cancelled")).into())
     }
 
     fn active_doctor(&self, id: DoctorId) -> Result<Doctor, BookingError> {
-        self.doctors
-            .find(id)?
-            .filter(|doctor| doctor.active)
-            .ok_or(BookingError::DoctorNotFound)
+        self.doctors.find(id)?.filter(|doctor| doctor.active).ok_or(BookingError::DoctorNotFound)
     }
 }
 
@@ -307,8 +263,7 @@ fn receipt(appointment: &Appointment, created: bool) -> BookingReceipt {
 }
 
 fn replay(earlier: &BookingKey, request: BookingRequest) -> Result<BookingReceipt, BookingError> {
-    if earlier.doctor_id != request.doctor_id || earlier.scheduled_start != request.scheduled_start
-    {
+    if earlier.doctor_id != request.doctor_id || earlier.scheduled_start != request.scheduled_start {
         return Err(BookingError::IdempotencyKeyReused);
     }
     Ok(BookingReceipt {

@@ -24,9 +24,7 @@ pub struct UnknownTimeZone(pub String);
 
 impl ClinicZone {
     pub fn parse(name: &str) -> Result<Self, UnknownTimeZone> {
-        timezones::get_by_name(name)
-            .map(Self)
-            .ok_or_else(|| UnknownTimeZone(name.to_owned()))
+        timezones::get_by_name(name).map(Self).ok_or_else(|| UnknownTimeZone(name.to_owned()))
     }
 
     pub fn name(&self) -> &'static str {
@@ -57,9 +55,7 @@ impl ClinicZone {
     /// The instants `[start, end)` of a clinic-local day (23, 24 or 25 hours long).
     pub fn day(&self, date: Date) -> (OffsetDateTime, OffsetDateTime) {
         let start = self.start_of(date);
-        let end = date
-            .next_day()
-            .map_or(start + Duration::DAY, |next| self.start_of(next));
+        let end = date.next_day().map_or(start + Duration::DAY, |next| self.start_of(next));
         (start, end)
     }
 
@@ -102,10 +98,7 @@ mod tests {
 
     #[test]
     fn unknown_zones_are_rejected() {
-        assert_eq!(
-            ClinicZone::parse("Mars/Olympus").unwrap_err(),
-            UnknownTimeZone("Mars/Olympus".into())
-        );
+        assert_eq!(ClinicZone::parse("Mars/Olympus").unwrap_err(), UnknownTimeZone("Mars/Olympus".into()));
     }
 
     #[test]
@@ -145,18 +138,12 @@ mod tests {
         assert_eq!(length(date!(2026 - 03 - 08)), Duration::hours(23));
         assert_eq!(length(date!(2026 - 03 - 09)), Duration::hours(24));
         assert_eq!(length(date!(2026 - 11 - 01)), Duration::hours(25));
-        assert_eq!(
-            zone.day(date!(2026 - 11 - 01)).0,
-            datetime!(2026-11-01 04:00 UTC)
-        );
+        assert_eq!(zone.day(date!(2026 - 11 - 01)).0, datetime!(2026-11-01 04:00 UTC));
     }
 
     #[test]
     fn local_dates_are_the_clinics_not_utcs() {
         let singapore = ClinicZone::parse("Asia/Singapore").unwrap();
-        assert_eq!(
-            singapore.local_date(datetime!(2026-11-24 17:00 UTC)),
-            date!(2026 - 11 - 25)
-        );
+        assert_eq!(singapore.local_date(datetime!(2026-11-24 17:00 UTC)), date!(2026 - 11 - 25));
     }
 }

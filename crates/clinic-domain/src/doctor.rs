@@ -59,10 +59,7 @@ mod tests {
     fn names_must_be_short_single_lines() {
         let errors = Doctor::new("", &"x".repeat(201)).unwrap_err();
         assert_eq!(errors.fields()["name"], "must not be empty");
-        assert_eq!(
-            errors.fields()["specialty"],
-            "must be at most 200 characters"
-        );
+        assert_eq!(errors.fields()["specialty"], "must be at most 200 characters");
         assert!(Doctor::new("Dr\nTan", "GP").is_err());
     }
 }

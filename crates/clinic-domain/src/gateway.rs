@@ -19,23 +19,13 @@ pub struct OutgoingMessage {
 pub enum SendError {
     /// Sending again will fail the same way (bad number, bad credentials, ...).
     #[error("{message}")]
-    Permanent {
-        code: Option<String>,
-        message: String,
-    },
+    Permanent { code: Option<String>, message: String },
     /// The recipient has opted out with the provider (they texted STOP).
     #[error("{message}")]
-    OptedOut {
-        code: Option<String>,
-        message: String,
-    },
+    OptedOut { code: Option<String>, message: String },
     /// Worth another try later (rate limited, provider down, timeout).
     #[error("{message}")]
-    Retryable {
-        code: Option<String>,
-        message: String,
-        retry_after: Option<Duration>,
-    },
+    Retryable { code: Option<String>, message: String, retry_after: Option<Duration> },
     /// This service cannot send on that channel (`sms not configured`, ...).
     #[error("{0}")]
     NotConfigured(String),

@@ -31,10 +31,7 @@ pub fn reminder(clinic: &Clinic, doctor_name: &str, start: OffsetDateTime) -> St
 
 /// The answer to HELP or INFO.
 pub fn help(clinic: &Clinic) -> String {
-    format!(
-        "{}: appointment messages. Reply STOP to opt out, START to opt back in.",
-        clinic.name
-    )
+    format!("{}: appointment messages. Reply STOP to opt out, START to opt back in.", clinic.name)
 }
 
 /// `Wed 25 Nov 2026, 09:30` on the clinic's wall clock.
@@ -42,11 +39,7 @@ fn visit_time(clinic: &Clinic, start: OffsetDateTime) -> String {
     let format = format_description!(
         "[weekday repr:short] [day padding:none] [month repr:short] [year], [hour]:[minute]"
     );
-    clinic
-        .zone
-        .local(start)
-        .format(&format)
-        .unwrap_or_else(|_| start.to_string())
+    clinic.zone.local(start).format(&format).unwrap_or_else(|_| start.to_string())
 }
 
 /// How many SMS segments a text takes: GSM-7 fits 160 septets in one segment and 153 a
@@ -56,11 +49,7 @@ pub fn sms_segments(text: &str) -> u32 {
         Some(septets) => (septets, 160, 153),
         None => (text.encode_utf16().count(), 70, 67),
     };
-    let segments = if units <= single {
-        1
-    } else {
-        units.div_ceil(multi)
-    };
+    let segments = if units <= single { 1 } else { units.div_ceil(multi) };
     u32::try_from(segments).unwrap_or(u32::MAX)
 }
 
@@ -89,19 +78,12 @@ mod tests {
     use crate::clinic::ClinicZone;
 
     fn clinic(zone: &str) -> Clinic {
-        Clinic {
-            name: "Gabriel Family Clinic".into(),
-            zone: ClinicZone::parse(zone).unwrap(),
-        }
+        Clinic { name: "Gabriel Family Clinic".into(), zone: ClinicZone::parse(zone).unwrap() }
     }
 
     #[test]
     fn a_confirmation_names_clinic_doctor_and_local_time() {
-        let text = confirmation(
-            &clinic("Asia/Singapore"),
-            "Dr Tan",
-            datetime!(2026-11-25 01:30 UTC),
-        );
+        let text = confirmation(&clinic("Asia/Singapore"), "Dr Tan", datetime!(2026-11-25 01:30 UTC));
         assert_eq!(
             text,
             "Gabriel Family Clinic: appointment confirmed with Dr Tan on Wed 25 Nov 2026, 09:30. Reply STOP to opt out."
@@ -114,12 +96,10 @@ mod tests {
     fn message_times_follow_daylight_saving_time() {
         let new_york = clinic("America/New_York");
         assert!(
-            reminder(&new_york, "Dr Lee", datetime!(2026-03-08 13:00 UTC))
-                .contains("Sun 8 Mar 2026, 09:00")
+            reminder(&new_york, "Dr Lee", datetime!(2026-03-08 13:00 UTC)).contains("Sun 8 Mar 2026, 09:00")
         );
         assert!(
-            reminder(&new_york, "Dr Lee", datetime!(2026-11-01 14:00 UTC))
-                .contains("Sun 1 Nov 2026, 09:00")
+            reminder(&new_york, "Dr Lee", datetime!(2026-11-01 14:00 UTC)).contains("Sun 1 Nov 2026, 09:00")
         );
     }
 
@@ -127,11 +107,9 @@ mod tests {
     fn every_template_is_gsm7_and_one_segment() {
         let clinic = clinic("Asia/Singapore");
         let start = datetime!(2026-11-25 01:30 UTC);
-        for text in [
-            confirmation(&clinic, "Dr Tan", start),
-            reminder(&clinic, "Dr Tan", start),
-            help(&clinic),
-        ] {
+        for text in
+            [confirmation(&clinic, "Dr Tan", start), reminder(&clinic, "Dr Tan", start), help(&clinic)]
+        {
             assert!(gsm7_septets(&text).is_some(), "{text}");
             assert_eq!(sms_segments(&text), 1, "{text}");
         }

@@ -100,11 +100,7 @@ impl NewNotification {
             kind: NotificationKind::Confirmation,
             segments: message::sms_segments(&message),
             message,
-            skipped: SkipReason::for_message(
-                to_phone.as_ref(),
-                profile.sms_opt_in,
-                appointment.status,
-            ),
+            skipped: SkipReason::for_message(to_phone.as_ref(), profile.sms_opt_in, appointment.status),
             to_phone,
             created_at: appointment.booked_at,
         }
@@ -146,10 +142,7 @@ mod tests {
         Appointment::book(
             profile.id,
             DoctorId::generate(),
-            Slot {
-                start,
-                end: start + time::Duration::minutes(15),
-            },
+            Slot { start, end: start + time::Duration::minutes(15) },
             datetime!(2026-11-24 08:00 UTC),
         )
     }
@@ -165,33 +158,21 @@ mod tests {
     }
 
     fn clinic() -> Clinic {
-        Clinic {
-            name: "Gabriel Family Clinic".into(),
-            zone: ClinicZone::parse("Asia/Singapore").unwrap(),
-        }
+        Clinic { name: "Gabriel Family Clinic".into(), zone: ClinicZone::parse("Asia/Singapore").unwrap() }
     }
 
     #[test]
     fn a_confirmation_is_pending_for_a_reachable_patient() {
         let patient = profile(true, Channel::WhatsApp);
         let appointment = booking(&patient);
-        let confirmation = NewNotification::confirmation(
-            &clinic(),
-            "Dr Tan",
-            &patient,
-            patient.phone.clone(),
-            &appointment,
-        );
+        let confirmation =
+            NewNotification::confirmation(&clinic(), "Dr Tan", &patient, patient.phone.clone(), &appointment);
         assert_eq!(confirmation.skipped, None);
         assert_eq!(confirmation.kind, NotificationKind::Confirmation);
         assert_eq!(confirmation.channel, Channel::WhatsApp);
         assert_eq!(confirmation.appointment_id, appointment.id);
         assert_eq!(confirmation.segments, 1);
-        assert!(
-            confirmation
-                .message
-                .contains("Dr Tan on Wed 25 Nov 2026, 09:30")
-        );
+        assert!(confirmation.message.contains("Dr Tan on Wed 25 Nov 2026, 09:30"));
         assert_eq!(confirmation.created_at, appointment.booked_at);
     }
 
@@ -209,13 +190,8 @@ mod tests {
         assert_eq!(skipped.skipped, Some(SkipReason::OptedOut));
 
         let phoneless = profile(true, Channel::Sms);
-        let skipped = NewNotification::confirmation(
-            &clinic(),
-            "Dr Tan",
-            &phoneless,
-            None,
-            &booking(&phoneless),
-        );
+        let skipped =
+            NewNotification::confirmation(&clinic(), "Dr Tan", &phoneless, None, &booking(&phoneless));
         assert_eq!(skipped.skipped, Some(SkipReason::NoPhone));
         assert_eq!(skipped.skipped.unwrap().describe(), "no phone");
     }
@@ -227,10 +203,7 @@ mod tests {
             SkipReason::for_message(Some(&phone), true, AppointmentStatus::Cancelled),
             Some(SkipReason::AppointmentCancelled)
         );
-        assert_eq!(
-            SkipReason::for_message(Some(&phone), true, AppointmentStatus::Booked),
-            None
-        );
+        assert_eq!(SkipReason::for_message(Some(&phone), true, AppointmentStatus::Booked), None);
     }
 
     #[test]

@@ -131,10 +131,7 @@ pub struct DeliverySettings {
 
 impl Default for DeliverySettings {
     fn default() -> Self {
-        Self {
-            batch_size: 50,
-            concurrency: 4,
-        }
+        Self { batch_size: 50, concurrency: 4 }
     }
 }
 
@@ -162,21 +159,11 @@ impl Outbox {
         clock: Arc<dyn Clock>,
         settings: DeliverySettings,
     ) -> Self {
-        Self {
-            clinic,
-            notifications,
-            gateway,
-            clock,
-            settings,
-        }
+        Self { clinic, notifications, gateway, clock, settings }
     }
 
     /// Delivers due batches until none is left, the deadline passes, or a stop.
-    pub fn deliver_due(
-        &self,
-        scope: Scope,
-        until: &Until<'_>,
-    ) -> Result<DeliveryReport, StoreError> {
+    pub fn deliver_due(&self, scope: Scope, until: &Until<'_>) -> Result<DeliveryReport, StoreError> {
         let mut report = DeliveryReport::default();
         loop {
             let batch = self.deliver_batch(scope, until)?;
@@ -189,17 +176,11 @@ impl Outbox {
     }
 
     /// Claims one batch and delivers it with bounded concurrency.
-    pub fn deliver_batch(
-        &self,
-        scope: Scope,
-        until: &Until<'_>,
-    ) -> Result<DeliveryReport, StoreError> {
+    pub fn deliver_batch(&self, scope: Scope, until: &Until<'_>) -> Result<DeliveryReport, StoreError> {
         if self.must_stop(until) {
             return Ok(DeliveryReport::default());
         }
-        let mut batch =
-            self.notifications
-                .claim_due(scope, self.clock.now(), self.settings.batch_size)?;
+        let mut batch = self.notifications.claim_due(scope, self.clock.now(), self.settings.batch_size)?;
         let due = batch.notifications();
         let next = Mutex::new(due.iter());
         let deliveries = Mutex::new(Vec::with_capacity(due.len()));
@@ -207,26 +188,18 @@ impl Outbox {
             for _ in 0..self.settings.concurrency.clamp(1, due.len().max(1)) {
                 s.spawn(|| {
                     while !self.must_stop(until) {
-                        let Some(row) = next.lock().unwrap_or_else(PoisonError::into_inner).next()
-                        else {
+                        let Some(row) = next.lock().unwrap_or_else(PoisonError::into_inner).next() else {
                             break;
                         };
                         let delivery = self.deliver(row);
-                        deliveries
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .push(delivery);
+                        deliveries.lock().unwrap_or_else(PoisonError::into_inner).push(delivery);
                     }
                 });
             }
         });
-        let deliveries = deliveries
-            .into_inner()
-            .unwrap_or_else(PoisonError::into_inner);
-        let mut report = DeliveryReport {
-            left: (due.len() - deliveries.len()) as u32,
-            ..DeliveryReport::default()
-        };
+        let deliveries = deliveries.into_inner().unwrap_or_else(PoisonError::into_inner);
+        let mut report =
+            DeliveryReport { left: (due.len() - deliveries.len()) as u32, ..DeliveryReport::default() };
         deliveries.iter().for_each(|d| report.add(d));
         batch.finish(&deliveries)?;
         Ok(report)
@@ -234,9 +207,7 @@ impl Outbox {
 
     fn must_stop(&self, until: &Until<'_>) -> bool {
         until.stop.load(Ordering::Relaxed)
-            || until
-                .deadline
-                .is_some_and(|deadline| self.clock.now() >= deadline)
+            || until.deadline.is_some_and(|deadline| self.clock.now() >= deadline)
     }
 
     /// Decides, composes and sends one message.
@@ -252,20 +223,14 @@ impl Outbox {
             patient_opted_out: false,
             at: self.clock.now(),
         };
-        let skip = SkipReason::for_message(
-            row.to_phone.as_ref(),
-            row.patient_sms_opt_in,
-            row.appointment_status,
-        );
+        let skip =
+            SkipReason::for_message(row.to_phone.as_ref(), row.patient_sms_opt_in, row.appointment_status);
         let (Some(to), None) = (&row.to_phone, skip.clone()) else {
             delivery.outcome = DeliveryOutcome::Skipped(skip.unwrap_or(SkipReason::NoPhone));
             return delivery;
         };
-        let outgoing = OutgoingMessage {
-            channel: row.channel,
-            to: to.clone(),
-            body: delivery.message.clone(),
-        };
+        let outgoing =
+            OutgoingMessage { channel: row.channel, to: to.clone(), body: delivery.message.clone() };
         let result = self.gateway.send(&outgoing);
         delivery.at = self.clock.now();
         delivery.attempts = row.attempts + 1;
@@ -275,32 +240,20 @@ impl Outbox {
                 delivery.attempts = row.attempts;
                 DeliveryOutcome::Skipped(SkipReason::NotConfigured(what))
             }
-            Err(SendError::Permanent { code, message }) => {
-                DeliveryOutcome::Failed { code, message }
-            }
+            Err(SendError::Permanent { code, message }) => DeliveryOutcome::Failed { code, message },
             Err(SendError::OptedOut { code, message }) => {
                 delivery.patient_opted_out = true;
                 DeliveryOutcome::Failed { code, message }
             }
-            Err(SendError::Retryable { code, message, .. })
-                if delivery.attempts >= MAX_ATTEMPTS =>
-            {
+            Err(SendError::Retryable { code, message, .. }) if delivery.attempts >= MAX_ATTEMPTS => {
                 DeliveryOutcome::Failed {
                     code,
                     message: format!("gave up after {MAX_ATTEMPTS} attempts: {message}"),
                 }
             }
-            Err(SendError::Retryable {
-                code,
-                message,
-                retry_after,
-            }) => {
+            Err(SendError::Retryable { code, message, retry_after }) => {
                 let wait = retry_delay(row.id, delivery.attempts, retry_after);
-                DeliveryOutcome::Retry {
-                    at: delivery.at + wait,
-                    code,
-                    message,
-                }
+                DeliveryOutcome::Retry { at: delivery.at + wait, code, message }
             }
         };
         delivery
@@ -321,16 +274,10 @@ impl Outbox {
 /// Exponential backoff from 30 s, doubling per attempt, at most 15 min, with up to half
 /// of it as jitter; never sooner than the provider's `Retry-After`. The jitter comes
 /// from the message's random id, so messages failing together retry apart.
-pub fn retry_delay(
-    id: NotificationId,
-    attempts: u32,
-    retry_after: Option<Duration>,
-) -> time::Duration {
+pub fn retry_delay(id: NotificationId, attempts: u32, retry_after: Option<Duration>) -> time::Duration {
     const BASE: u64 = 30;
     const CAP: u64 = 15 * 60;
-    let exponential = BASE
-        .saturating_mul(1 << attempts.saturating_sub(1).min(16))
-        .min(CAP);
+    let exponential = BASE.saturating_mul(1 << attempts.saturating_sub(1).min(16)).min(CAP);
     let spread = (id.as_uuid().as_u128().rotate_left(attempts * 7) % 1000) as u64;
     let millis = exponential * 500 + exponential * 500 * spread / 1000;
     let backoff = Duration::from_millis(millis);

@@ -54,9 +54,7 @@ impl PatientProfile {
         let mut errors = FieldErrors::new();
         let full_name = required_text("full_name", &input.full_name, &mut errors);
         let phone = match input.phone.as_deref() {
-            Some(raw) => PhoneNumber::parse(raw.trim())
-                .map_err(|e| errors.add("phone", e.to_string()))
-                .ok(),
+            Some(raw) => PhoneNumber::parse(raw.trim()).map_err(|e| errors.add("phone", e.to_string())).ok(),
             None => None,
         };
         let preferred_channel = match input.preferred_channel.as_deref() {
@@ -100,8 +98,7 @@ mod tests {
 
     #[test]
     fn a_profile_defaults_to_sms_and_opted_in() {
-        let profile =
-            PatientProfile::parse(&login(None), &input(Some("+6591234567"), None)).unwrap();
+        let profile = PatientProfile::parse(&login(None), &input(Some("+6591234567"), None)).unwrap();
         assert_eq!(profile.phone.unwrap().as_str(), "+6591234567");
         assert_eq!(profile.preferred_channel, Channel::Sms);
         assert!(profile.sms_opt_in);
@@ -109,8 +106,8 @@ mod tests {
 
     #[test]
     fn a_bad_phone_or_channel_is_reported_per_field() {
-        let errors = PatientProfile::parse(&login(None), &input(Some("91234567"), Some("pigeon")))
-            .unwrap_err();
+        let errors =
+            PatientProfile::parse(&login(None), &input(Some("91234567"), Some("pigeon"))).unwrap_err();
         assert!(errors.fields()["phone"].contains("E.164"));
         assert!(errors.fields()["preferred_channel"].contains("whatsapp"));
     }

@@ -18,11 +18,7 @@ impl PhoneNumber {
         let well_formed = (7..=15).contains(&digits.len())
             && digits.bytes().all(|b| b.is_ascii_digit())
             && !digits.starts_with('0');
-        if well_formed {
-            Ok(Self(raw.to_owned()))
-        } else {
-            Err(InvalidPhoneNumber)
-        }
+        if well_formed { Ok(Self(raw.to_owned())) } else { Err(InvalidPhoneNumber) }
     }
 
     /// Supabase puts the login phone in the token without the `+` (`6591234567`);
@@ -32,11 +28,7 @@ impl PhoneNumber {
         if claim.is_empty() {
             return None;
         }
-        if claim.starts_with('+') {
-            Self::parse(claim).ok()
-        } else {
-            Self::parse(&format!("+{claim}")).ok()
-        }
+        if claim.starts_with('+') { Self::parse(claim).ok() } else { Self::parse(&format!("+{claim}")).ok() }
     }
 
     pub fn as_str(&self) -> &str {
@@ -63,9 +55,9 @@ impl fmt::Display for PhoneNumber {
 /// assigned, and every other code has three digits (ITU-T E.164 list).
 fn country_code_len(digits: &str) -> usize {
     const TWO_DIGIT: &[&str] = &[
-        "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46",
-        "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63",
-        "64", "65", "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98",
+        "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47", "48",
+        "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65", "66", "81",
+        "82", "84", "86", "90", "91", "92", "93", "94", "95", "98",
     ];
     if digits.starts_with('1') || digits.starts_with('7') {
         1
@@ -82,12 +74,7 @@ mod tests {
 
     #[test]
     fn accepts_e164_numbers() {
-        for raw in [
-            "+6591234567",
-            "+14155550123",
-            "+442071838750",
-            "+8613800138000",
-        ] {
+        for raw in ["+6591234567", "+14155550123", "+442071838750", "+8613800138000"] {
             assert_eq!(PhoneNumber::parse(raw).unwrap().as_str(), raw);
         }
     }
@@ -120,18 +107,8 @@ mod tests {
 
     #[test]
     fn a_login_claim_without_plus_is_read_as_e164() {
-        assert_eq!(
-            PhoneNumber::from_login_claim("6591234567")
-                .unwrap()
-                .as_str(),
-            "+6591234567"
-        );
-        assert_eq!(
-            PhoneNumber::from_login_claim("+6591234567")
-                .unwrap()
-                .as_str(),
-            "+6591234567"
-        );
+        assert_eq!(PhoneNumber::from_login_claim("6591234567").unwrap().as_str(), "+6591234567");
+        assert_eq!(PhoneNumber::from_login_claim("+6591234567").unwrap().as_str(), "+6591234567");
         assert_eq!(PhoneNumber::from_login_claim(""), None);
         assert_eq!(PhoneNumber::from_login_claim("not a phone"), None);
     }

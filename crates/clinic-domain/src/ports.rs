@@ -134,17 +134,11 @@ impl ManualClock {
     }
 
     pub fn set(&self, now: OffsetDateTime) {
-        *self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = now;
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = now;
     }
 
     pub fn advance(&self, by: time::Duration) {
-        let mut now = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut now = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         *now += by;
     }
 }
@@ -152,9 +146,6 @@ impl ManualClock {
 #[cfg(any(test, feature = "mock"))]
 impl Clock for ManualClock {
     fn now(&self) -> OffsetDateTime {
-        *self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

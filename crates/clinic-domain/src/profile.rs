@@ -33,11 +33,7 @@ impl Profiles {
     }
 
     /// Creates or replaces the caller's profile.
-    pub fn save(
-        &self,
-        login: &PatientLogin,
-        input: &ProfileInput,
-    ) -> Result<PatientProfile, ProfileError> {
+    pub fn save(&self, login: &PatientLogin, input: &ProfileInput) -> Result<PatientProfile, ProfileError> {
         let profile = PatientProfile::parse(login, input).map_err(ProfileError::Invalid)?;
         self.patients.save(&profile, self.clock.now())?;
         Ok(profile)
@@ -54,17 +50,12 @@ mod tests {
 
     fn profiles(patients: MockPatientRepository) -> Profiles {
         let mut clock = MockClock::new();
-        clock
-            .expect_now()
-            .returning(|| datetime!(2026-11-24 08:00 UTC));
+        clock.expect_now().returning(|| datetime!(2026-11-24 08:00 UTC));
         Profiles::new(Arc::new(patients), Arc::new(clock))
     }
 
     fn login() -> PatientLogin {
-        PatientLogin {
-            id: PatientId::generate(),
-            phone: None,
-        }
+        PatientLogin { id: PatientId::generate(), phone: None }
     }
 
     #[test]
@@ -74,43 +65,25 @@ mod tests {
         let id = login.id;
         patients
             .expect_save()
-            .withf(move |p, at| {
-                p.id == id && p.full_name == "Siti" && *at == datetime!(2026-11-24 08:00 UTC)
-            })
+            .withf(move |p, at| p.id == id && p.full_name == "Siti" && *at == datetime!(2026-11-24 08:00 UTC))
             .times(1)
             .returning(|_, _| Ok(()));
-        let input = ProfileInput {
-            full_name: "Siti".into(),
-            ..ProfileInput::default()
-        };
-        assert_eq!(
-            profiles(patients).save(&login, &input).unwrap().id,
-            login.id
-        );
+        let input = ProfileInput { full_name: "Siti".into(), ..ProfileInput::default() };
+        assert_eq!(profiles(patients).save(&login, &input).unwrap().id, login.id);
     }
 
     #[test]
     fn an_invalid_profile_is_not_saved() {
-        let input = ProfileInput {
-            full_name: "Siti".into(),
-            phone: Some("12345".into()),
-            ..ProfileInput::default()
-        };
-        let err = profiles(MockPatientRepository::new())
-            .save(&login(), &input)
-            .unwrap_err();
-        assert!(
-            matches!(err, ProfileError::Invalid(fields) if fields.fields().contains_key("phone"))
-        );
+        let input =
+            ProfileInput { full_name: "Siti".into(), phone: Some("12345".into()), ..ProfileInput::default() };
+        let err = profiles(MockPatientRepository::new()).save(&login(), &input).unwrap_err();
+        assert!(matches!(err, ProfileError::Invalid(fields) if fields.fields().contains_key("phone")));
     }
 
     #[test]
     fn a_missing_profile_is_not_found() {
         let mut patients = MockPatientRepository::new();
         patients.expect_find().returning(|_| Ok(None));
-        assert_eq!(
-            profiles(patients).get(&login()),
-            Err(ProfileError::NotFound)
-        );
+        assert_eq!(profiles(patients).get(&login()), Err(ProfileError::NotFound));
     }
 }

@@ -15,10 +15,7 @@ impl SlotLength {
     pub const DEFAULT: Self = Self(15);
 
     pub fn from_minutes(minutes: i64) -> Option<Self> {
-        u16::try_from(minutes)
-            .ok()
-            .filter(|m| (Self::MIN..=Self::MAX).contains(m))
-            .map(Self)
+        u16::try_from(minutes).ok().filter(|m| (Self::MIN..=Self::MAX).contains(m)).map(Self)
     }
 
     pub fn minutes(self) -> u16 {
@@ -78,10 +75,7 @@ pub enum NotASlot {
 impl WeeklySchedule {
     /// No openings: a new doctor takes no bookings until staff give it a schedule.
     pub fn closed(slot_length: SlotLength) -> Self {
-        Self {
-            slot_length,
-            hours: Vec::new(),
-        }
+        Self { slot_length, hours: Vec::new() }
     }
 
     /// Checks a schedule a client sent; every problem is reported against its field.
@@ -89,14 +83,8 @@ impl WeeklySchedule {
         let mut errors = FieldErrors::new();
         let slot_length = SlotLength::from_minutes(input.slot_minutes);
         if slot_length.is_none() {
-            errors.add(
-                "slot_minutes",
-                format!(
-                    "must be between {} and {}",
-                    SlotLength::MIN,
-                    SlotLength::MAX
-                ),
-            );
+            errors
+                .add("slot_minutes", format!("must be between {} and {}", SlotLength::MIN, SlotLength::MAX));
         }
         let mut hours = Vec::with_capacity(input.weekly.len());
         for (i, opening) in input.weekly.iter().enumerate() {
@@ -115,14 +103,7 @@ impl WeeklySchedule {
             }
             if let (Some(weekday), Some(start), Some(end)) = (weekday, start, end) {
                 if start < end {
-                    hours.push((
-                        i,
-                        OpeningHours {
-                            weekday,
-                            start,
-                            end,
-                        },
-                    ));
+                    hours.push((i, OpeningHours { weekday, start, end }));
                 } else {
                     errors.add(field("end"), "must be after start");
                 }
@@ -133,10 +114,7 @@ impl WeeklySchedule {
             let ((i, earlier), (j, later)) = (&pair[0], &pair[1]);
             if earlier.weekday == later.weekday && later.start < earlier.end {
                 let (first, second) = ((*i).min(*j), (*i).max(*j));
-                errors.add(
-                    format!("weekly[{second}]"),
-                    format!("overlaps weekly[{first}]"),
-                );
+                errors.add(format!("weekly[{second}]"), format!("overlaps weekly[{first}]"));
             }
         }
         let hours = hours.into_iter().map(|(_, h)| h).collect();
@@ -150,9 +128,7 @@ impl WeeklySchedule {
     pub fn from_parts(slot_length: SlotLength, mut hours: Vec<OpeningHours>) -> Option<Self> {
         hours.sort_by_key(|h| (h.weekday.number_from_monday(), h.start));
         let valid = hours.iter().all(|h| h.start < h.end)
-            && hours
-                .windows(2)
-                .all(|w| w[0].weekday != w[1].weekday || w[0].end <= w[1].start);
+            && hours.windows(2).all(|w| w[0].weekday != w[1].weekday || w[0].end <= w[1].start);
         valid.then_some(Self { slot_length, hours })
     }
 
@@ -170,35 +146,21 @@ impl WeeklySchedule {
         let length = self.slot_length.duration();
         self.wall_clock_starts(date.weekday())
             .filter_map(|start| zone.instant_at(date, start))
-            .map(|start| Slot {
-                start,
-                end: start + length,
-            })
+            .map(|start| Slot { start, end: start + length })
             .collect()
     }
 
     /// The slot that starts at `start`, or why there is none.
-    pub fn slot_starting_at(
-        &self,
-        start: OffsetDateTime,
-        zone: &ClinicZone,
-    ) -> Result<Slot, NotASlot> {
+    pub fn slot_starting_at(&self, start: OffsetDateTime, zone: &ClinicZone) -> Result<Slot, NotASlot> {
         let local = zone.local(start);
-        if let Some(slot) = self
-            .slots_on(local.date(), zone)
-            .into_iter()
-            .find(|s| s.start == start)
-        {
+        if let Some(slot) = self.slots_on(local.date(), zone).into_iter().find(|s| s.start == start) {
             return Ok(slot);
         }
-        let inside_opening = self.hours.iter().any(|h| {
-            h.weekday == local.weekday() && h.start <= local.time() && local.time() < h.end
-        });
-        if inside_opening {
-            Err(NotASlot::NotOnSlotBoundary)
-        } else {
-            Err(NotASlot::OutsideSchedule)
-        }
+        let inside_opening = self
+            .hours
+            .iter()
+            .any(|h| h.weekday == local.weekday() && h.start <= local.time() && local.time() < h.end);
+        if inside_opening { Err(NotASlot::NotOnSlotBoundary) } else { Err(NotASlot::OutsideSchedule) }
     }
 
     /// Wall-clock starts of the slots on a weekday: each opening is cut into whole slots.
@@ -209,9 +171,7 @@ impl WeeklySchedule {
             .filter(move |h| h.weekday == weekday)
             .flat_map(move |h| {
                 let (open, close) = (minutes_of_day(h.start), minutes_of_day(h.end));
-                (open..close)
-                    .step_by(step)
-                    .take_while(move |m| m + self.slot_length.minutes() <= close)
+                (open..close).step_by(step).take_while(move |m| m + self.slot_length.minutes() <= close)
             })
             .filter_map(|m| Time::from_hms((m / 60) as u8, (m % 60) as u8, 0).ok())
     }

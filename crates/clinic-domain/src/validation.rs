@@ -35,18 +35,10 @@ impl FieldErrors {
 
     /// `Ok(value)` when nothing was added.
     pub fn into_result<T>(self, value: T) -> Result<T, Self> {
-        if self.is_empty() {
-            Ok(value)
-        } else {
-            Err(self)
-        }
+        if self.is_empty() { Ok(value) } else { Err(self) }
     }
 
     fn describe(&self) -> String {
-        self.0
-            .iter()
-            .map(|(field, message)| format!("{field}: {message}"))
-            .collect::<Vec<_>>()
-            .join("; ")
+        self.0.iter().map(|(field, message)| format!("{field}: {message}")).collect::<Vec<_>>().join("; ")
     }
 }

@@ -76,12 +76,10 @@ impl AppointmentRepository for PgStore {
                     .do_update()
                     .set(key_row(key));
                 let expired = idempotency_keys::created_at.lt(booking.keys_used_since);
-                let claimed =
-                    diesel::query_dsl::methods::FilterDsl::filter(claim, expired).execute(conn)?;
+                let claimed = diesel::query_dsl::methods::FilterDsl::filter(claim, expired).execute(conn)?;
                 if claimed == 0 {
-                    let earlier =
-                        find_key(conn, key.patient_id, &key.key, booking.keys_used_since)?
-                            .ok_or_else(|| StoreError::Failed("idempotency key vanished".into()))?;
+                    let earlier = find_key(conn, key.patient_id, &key.key, booking.keys_used_since)?
+                        .ok_or_else(|| StoreError::Failed("idempotency key vanished".into()))?;
                     return Err(Abort::KeyAlreadyUsed(earlier));
                 }
             }
@@ -111,11 +109,7 @@ impl AppointmentRepository for PgStore {
 
     fn find(&self, id: AppointmentId) -> Result<Option<Appointment>, StoreError> {
         self.run(|conn| {
-            appointments::table
-                .find(id.as_uuid())
-                .select(AppointmentRow::as_select())
-                .first(conn)
-                .optional()
+            appointments::table.find(id.as_uuid()).select(AppointmentRow::as_select()).first(conn).optional()
         })?
         .map(to_appointment)
         .transpose()
@@ -162,16 +156,8 @@ impl AppointmentRepository for PgStore {
                 .inner_join(patient_profiles::table)
                 .filter(appointments::scheduled_start.ge(from))
                 .filter(appointments::scheduled_start.lt(until))
-                .order((
-                    appointments::scheduled_start,
-                    appointments::doctor_id,
-                    appointments::id,
-                ))
-                .select((
-                    AppointmentRow::as_select(),
-                    patient_profiles::full_name,
-                    patient_profiles::phone,
-                ))
+                .order((appointments::scheduled_start, appointments::doctor_id, appointments::id))
+                .select((AppointmentRow::as_select(), patient_profiles::full_name, patient_profiles::phone))
                 .into_boxed();
             if let Some(doctor) = doctor {
                 query = query.filter(appointments::doctor_id.eq(doctor.as_uuid()));
@@ -200,14 +186,9 @@ impl AppointmentRepository for PgStore {
     ) -> Result<Option<Appointment>, StoreError> {
         self.run(|conn| {
             diesel::update(
-                appointments::table
-                    .find(id.as_uuid())
-                    .filter(appointments::status.eq(from.as_str())),
+                appointments::table.find(id.as_uuid()).filter(appointments::status.eq(from.as_str())),
             )
-            .set((
-                appointments::status.eq(to.as_str()),
-                appointments::updated_at.eq(at),
-            ))
+            .set((appointments::status.eq(to.as_str()), appointments::updated_at.eq(at)))
             .returning(AppointmentRow::as_returning())
             .get_result(conn)
             .optional()
@@ -233,8 +214,7 @@ fn find_key(
     row.map(|row| {
         Ok(BookingKey {
             patient_id: PatientId::from_uuid(row.patient_id),
-            key: IdempotencyKey::parse(&row.key)
-                .ok_or_else(|| corrupt("idempotency key", &row.key))?,
+            key: IdempotencyKey::parse(&row.key).ok_or_else(|| corrupt("idempotency key", &row.key))?,
             doctor_id: DoctorId::from_uuid(row.doctor_id),
             scheduled_start: row.scheduled_start,
             appointment_id: AppointmentId::from_uuid(row.appointment_id),
@@ -257,10 +237,7 @@ fn key_row(key: &BookingKey) -> KeyRow {
 
 fn appointment_row(
     appointment: &Appointment,
-) -> (
-    AppointmentRow,
-    diesel::dsl::Eq<appointments::updated_at, OffsetDateTime>,
-) {
+) -> (AppointmentRow, diesel::dsl::Eq<appointments::updated_at, OffsetDateTime>) {
     let row = AppointmentRow {
         id: appointment.id.as_uuid(),
         patient_id: appointment.patient_id.as_uuid(),
@@ -280,10 +257,7 @@ pub(crate) fn to_appointment(row: AppointmentRow) -> Result<Appointment, StoreEr
         doctor_id: DoctorId::from_uuid(row.doctor_id),
         scheduled_start: row.scheduled_start,
         scheduled_end: row.scheduled_end,
-        status: row
-            .status
-            .parse()
-            .map_err(|()| corrupt("appointment status", &row.status))?,
+        status: row.status.parse().map_err(|()| corrupt("appointment status", &row.status))?,
         booked_at: row.created_at,
     })
 }

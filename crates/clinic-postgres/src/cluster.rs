@@ -47,16 +47,10 @@ pub enum ClusterError {
          (Debian/Ubuntu: `apt-get install postgresql`, macOS: `brew install postgresql`) or set DATABASE_URL"
     )]
     BinariesNotFound,
-    #[error(
-        "running as root, PostgreSQL must run as the `postgres` system user, and there is none"
-    )]
+    #[error("running as root, PostgreSQL must run as the `postgres` system user, and there is none")]
     NoPostgresUser,
     #[error("{what} {path}: {source}")]
-    Io {
-        what: &'static str,
-        path: PathBuf,
-        source: io::Error,
-    },
+    Io { what: &'static str, path: PathBuf, source: io::Error },
     #[error(
         "initdb failed in {path}: {output}\n(as root, PostgreSQL runs as the `postgres` user: if it cannot reach \
          that directory, set CLINIC_DATA_DIR to one it can, e.g. under /var/lib or /tmp)"
@@ -88,27 +82,13 @@ impl LocalCluster {
     /// attaches without owning it: then it is never stopped from here.
     pub fn start(options: &ClusterOptions) -> Result<Self, ClusterError> {
         let bin_dir = find_binaries()?;
-        let run_as = if running_as_root() {
-            Some(postgres_user()?)
-        } else {
-            None
-        };
-        let dir =
-            std::path::absolute(&options.dir).map_err(io_error("cannot resolve", &options.dir))?;
+        let run_as = if running_as_root() { Some(postgres_user()?) } else { None };
+        let dir = std::path::absolute(&options.dir).map_err(io_error("cannot resolve", &options.dir))?;
         let data_dir = dir.join("data");
         let socket_dir = socket_dir(&dir);
-        let mut cluster = Self {
-            bin_dir,
-            data_dir,
-            socket_dir,
-            run_as,
-            server: None,
-        };
+        let mut cluster = Self { bin_dir, data_dir, socket_dir, run_as, server: None };
         if cluster.is_ready() {
-            log::info!(
-                "using the PostgreSQL already running in {}",
-                cluster.data_dir.display()
-            );
+            log::info!("using the PostgreSQL already running in {}", cluster.data_dir.display());
             return Ok(cluster);
         }
         for private in [&dir, &cluster.socket_dir] {
@@ -175,37 +155,22 @@ impl LocalCluster {
     }
 
     fn initdb(&self, dir: &Path, durable: bool) -> Result<(), ClusterError> {
-        log::info!(
-            "initialising a PostgreSQL cluster in {}",
-            self.data_dir.display()
-        );
+        log::info!("initialising a PostgreSQL cluster in {}", self.data_dir.display());
         let mut initdb = self.command("initdb");
         initdb
             .arg("-D")
             .arg(&self.data_dir)
-            .args([
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--no-locale",
-            ])
+            .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale"])
             .current_dir(dir);
         if !durable {
             initdb.arg("--no-sync");
         }
-        let output = initdb
-            .output()
-            .map_err(io_error("cannot run initdb for", &self.data_dir))?;
+        let output = initdb.output().map_err(io_error("cannot run initdb for", &self.data_dir))?;
         if output.status.success() {
             return Ok(());
         }
         let output = String::from_utf8_lossy(&output.stderr).trim().to_owned();
-        Err(ClusterError::InitdbFailed {
-            path: self.data_dir.clone(),
-            output,
-        })
+        Err(ClusterError::InitdbFailed { path: self.data_dir.clone(), output })
     }
 
     fn spawn(&mut self, dir: &Path, options: &ClusterOptions) -> Result<(), ClusterError> {
@@ -228,18 +193,11 @@ impl LocalCluster {
             .arg("-c")
             .arg("listen_addresses=")
             .arg("-c")
-            .arg(format!(
-                "unix_socket_directories={}",
-                self.socket_dir.display()
-            ))
+            .arg(format!("unix_socket_directories={}", self.socket_dir.display()))
             .arg("-c")
             .arg(format!("max_connections={}", options.max_connections));
         if !options.durable {
-            for setting in [
-                "fsync=off",
-                "synchronous_commit=off",
-                "full_page_writes=off",
-            ] {
+            for setting in ["fsync=off", "synchronous_commit=off", "full_page_writes=off"] {
                 watchdog.arg("-c").arg(setting);
             }
         }
@@ -253,13 +211,10 @@ impl LocalCluster {
             .stderr(Stdio::null())
             .spawn()
             .map_err(io_error("cannot start PostgreSQL in", &self.data_dir))?;
-        let pipe = child
-            .stdin
-            .take()
-            .ok_or_else(|| ClusterError::StartFailed {
-                path: self.data_dir.clone(),
-                log: "no pipe to the watchdog".into(),
-            })?;
+        let pipe = child.stdin.take().ok_or_else(|| ClusterError::StartFailed {
+            path: self.data_dir.clone(),
+            log: "no pipe to the watchdog".into(),
+        })?;
         self.server = Some((child, pipe));
         Ok(())
     }
@@ -278,10 +233,7 @@ impl LocalCluster {
             if exited || Instant::now() > deadline {
                 let _ = self.stop();
                 let log = tail(&dir.join("postgres.log"), 20);
-                return Err(ClusterError::StartFailed {
-                    path: self.data_dir.clone(),
-                    log,
-                });
+                return Err(ClusterError::StartFailed { path: self.data_dir.clone(), log });
             }
             std::thread::sleep(Duration::from_millis(25));
         }
@@ -292,15 +244,9 @@ impl LocalCluster {
         let Ok(pid_file) = fs::read_to_string(self.data_dir.join("postmaster.pid")) else {
             return false;
         };
-        let alive = pid_file
-            .lines()
-            .next()
-            .and_then(|pid| pid.trim().parse::<u32>().ok())
-            .is_some_and(process_alive);
-        let ready = pid_file
-            .lines()
-            .nth(7)
-            .is_some_and(|status| status.trim() == "ready");
+        let alive =
+            pid_file.lines().next().and_then(|pid| pid.trim().parse::<u32>().ok()).is_some_and(process_alive);
+        let ready = pid_file.lines().nth(7).is_some_and(|status| status.trim() == "ready");
         alive && ready && self.socket_dir.join(format!(".s.PGSQL.{PORT}")).exists()
     }
 }
@@ -336,17 +282,15 @@ pub fn find_binaries() -> Result<PathBuf, ClusterError> {
         })
         .collect();
     debian.sort_by_key(|(version, _)| std::cmp::Reverse(*version));
-    let homebrew = ["/usr/local/opt", "/opt/homebrew/opt"]
-        .into_iter()
-        .flat_map(|root| {
-            fs::read_dir(root)
-                .into_iter()
-                .flatten()
-                .flatten()
-                .filter(|e| e.file_name().to_string_lossy().starts_with("postgresql"))
-                .map(|e| e.path().join("bin"))
-                .collect::<Vec<_>>()
-        });
+    let homebrew = ["/usr/local/opt", "/opt/homebrew/opt"].into_iter().flat_map(|root| {
+        fs::read_dir(root)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("postgresql"))
+            .map(|e| e.path().join("bin"))
+            .collect::<Vec<_>>()
+    });
     from_pg_config
         .into_iter()
         .chain(on_path)
@@ -373,10 +317,7 @@ fn running_as_root() -> bool {
     fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {
-            let uids = status
-                .lines()
-                .find_map(|l| l.strip_prefix("Uid:"))?
-                .to_owned();
+            let uids = status.lines().find_map(|l| l.strip_prefix("Uid:"))?.to_owned();
             uids.split_whitespace().nth(1).map(|euid| euid == "0")
         })
         .unwrap_or(false)
@@ -384,18 +325,14 @@ fn running_as_root() -> bool {
 
 /// The `postgres` user's uid and gid, from `/etc/passwd`.
 fn postgres_user() -> Result<(u32, u32), ClusterError> {
-    let passwd = fs::read_to_string("/etc/passwd")
-        .map_err(io_error("cannot read", Path::new("/etc/passwd")))?;
+    let passwd =
+        fs::read_to_string("/etc/passwd").map_err(io_error("cannot read", Path::new("/etc/passwd")))?;
     passwd
         .lines()
         .find_map(|line| {
             let mut fields = line.split(':');
             (fields.next()? == "postgres").then_some(())?;
-            let (_, uid, gid) = (
-                fields.next()?,
-                fields.next()?.parse().ok()?,
-                fields.next()?.parse().ok()?,
-            );
+            let (_, uid, gid) = (fields.next()?, fields.next()?.parse().ok()?, fields.next()?.parse().ok()?);
             Some((uid, gid))
         })
         .ok_or(ClusterError::NoPostgresUser)

@@ -52,11 +52,8 @@ impl DoctorRepository for PgStore {
 
     fn find(&self, id: DoctorId) -> Result<Option<Doctor>, StoreError> {
         let found = self.run(|conn| {
-            let Some(row) = doctors::table
-                .find(id.as_uuid())
-                .select(DoctorRow::as_select())
-                .first(conn)
-                .optional()?
+            let Some(row) =
+                doctors::table.find(id.as_uuid()).select(DoctorRow::as_select()).first(conn).optional()?
             else {
                 return Ok(None);
             };
@@ -78,11 +75,7 @@ impl DoctorRepository for PgStore {
     fn insert(&self, doctor: &Doctor, at: OffsetDateTime) -> Result<(), StoreError> {
         self.transaction(|conn| {
             diesel::insert_into(doctors::table)
-                .values((
-                    doctor_row(doctor),
-                    doctors::created_at.eq(at),
-                    doctors::updated_at.eq(at),
-                ))
+                .values((doctor_row(doctor), doctors::created_at.eq(at), doctors::updated_at.eq(at)))
                 .execute(conn)?;
             insert_hours(conn, doctor.id, &doctor.schedule)
         })
@@ -138,11 +131,7 @@ fn doctor_row(doctor: &Doctor) -> DoctorRow {
     }
 }
 
-fn insert_hours(
-    conn: &mut PgConnection,
-    id: DoctorId,
-    schedule: &WeeklySchedule,
-) -> QueryResult<()> {
+fn insert_hours(conn: &mut PgConnection, id: DoctorId, schedule: &WeeklySchedule) -> QueryResult<()> {
     let rows: Vec<HoursRow> = schedule
         .hours()
         .iter()
@@ -153,9 +142,7 @@ fn insert_hours(
             end_time: h.end,
         })
         .collect();
-    diesel::insert_into(doctor_weekly_hours::table)
-        .values(&rows)
-        .execute(conn)?;
+    diesel::insert_into(doctor_weekly_hours::table).values(&rows).execute(conn)?;
     Ok(())
 }
 
@@ -178,13 +165,8 @@ fn to_doctor(row: DoctorRow, hours: Vec<HoursRow>) -> Result<Doctor, StoreError>
     let hours = hours
         .into_iter()
         .map(|h| {
-            let weekday =
-                iso_weekday(i64::from(h.weekday)).ok_or_else(|| corrupt("weekday", h.weekday))?;
-            Ok(OpeningHours {
-                weekday,
-                start: h.start_time,
-                end: h.end_time,
-            })
+            let weekday = iso_weekday(i64::from(h.weekday)).ok_or_else(|| corrupt("weekday", h.weekday))?;
+            Ok(OpeningHours { weekday, start: h.start_time, end: h.end_time })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
     let schedule = WeeklySchedule::from_parts(slot_length, hours)

@@ -68,18 +68,9 @@ fn to_notification(row: NotificationRow) -> Result<Notification, StoreError> {
         id: NotificationId::from_uuid(row.id),
         appointment_id: AppointmentId::from_uuid(row.appointment_id),
         patient_id: PatientId::from_uuid(row.patient_id),
-        channel: row
-            .channel
-            .parse()
-            .map_err(|()| corrupt("channel", &row.channel))?,
-        kind: row
-            .kind
-            .parse()
-            .map_err(|()| corrupt("notification type", &row.kind))?,
-        status: row
-            .status
-            .parse()
-            .map_err(|()| corrupt("notification status", &row.status))?,
+        channel: row.channel.parse().map_err(|()| corrupt("channel", &row.channel))?,
+        kind: row.kind.parse().map_err(|()| corrupt("notification type", &row.kind))?,
+        status: row.status.parse().map_err(|()| corrupt("notification status", &row.status))?,
         message: row.message,
         segments: row.segments.and_then(|s| u32::try_from(s).ok()),
         to_phone: row
@@ -130,16 +121,11 @@ pub(crate) fn insert(conn: &mut PgConnection, notification: &NewNotification) ->
         segments: i32::try_from(notification.segments).ok(),
         to_phone: notification.to_phone.as_ref().map(|p| p.as_str()),
         status: status.as_str(),
-        error_message: notification
-            .skipped
-            .as_ref()
-            .map(|reason| reason.describe()),
+        error_message: notification.skipped.as_ref().map(|reason| reason.describe()),
         next_attempt_at: notification.created_at,
         created_at: notification.created_at,
         updated_at: notification.created_at,
     };
-    diesel::insert_into(notifications::table)
-        .values(&row)
-        .execute(conn)?;
+    diesel::insert_into(notifications::table).values(&row).execute(conn)?;
     Ok(())
 }

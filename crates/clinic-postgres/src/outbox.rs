@@ -18,16 +18,7 @@ use crate::schema::{appointments, doctors, notifications, patient_profiles};
 use crate::store::{PgPooled, PgStore, corrupt, store_error};
 
 type DueRow = (
-    (
-        Uuid,
-        Uuid,
-        Uuid,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        i32,
-    ),
+    (Uuid, Uuid, Uuid, String, String, Option<String>, Option<String>, i32),
     (String, OffsetDateTime),
     String,
     bool,
@@ -42,14 +33,9 @@ impl PgStore {
     ) -> Result<Box<dyn ClaimedBatch>, StoreError> {
         let mut conn = self.connection()?;
         AnsiTransactionManager::begin_transaction(&mut *conn).map_err(store_error)?;
-        let mut batch = PgClaimedBatch {
-            conn: Some(conn),
-            rows: Vec::new(),
-        };
-        let conn = batch
-            .conn
-            .as_mut()
-            .ok_or_else(|| StoreError::Failed("claim without a connection".into()))?;
+        let mut batch = PgClaimedBatch { conn: Some(conn), rows: Vec::new() };
+        let conn =
+            batch.conn.as_mut().ok_or_else(|| StoreError::Failed("claim without a connection".into()))?;
         batch.rows = due_rows(conn, scope, now, limit)?;
         Ok(Box::new(batch))
     }
@@ -117,18 +103,12 @@ fn to_due(row: DueRow) -> Result<DueNotification, StoreError> {
         id: NotificationId::from_uuid(id),
         appointment_id: AppointmentId::from_uuid(appointment_id),
         patient_id: PatientId::from_uuid(patient_id),
-        kind: kind
-            .parse()
-            .map_err(|()| corrupt("notification type", &kind))?,
+        kind: kind.parse().map_err(|()| corrupt("notification type", &kind))?,
         channel: channel.parse().map_err(|()| corrupt("channel", &channel))?,
-        to_phone: to_phone
-            .map(|p| PhoneNumber::parse(&p).map_err(|_| corrupt("phone", p)))
-            .transpose()?,
+        to_phone: to_phone.map(|p| PhoneNumber::parse(&p).map_err(|_| corrupt("phone", p))).transpose()?,
         message,
         attempts: u32::try_from(attempts).map_err(|_| corrupt("attempts", attempts))?,
-        appointment_status: status
-            .parse()
-            .map_err(|()| corrupt("appointment status", &status))?,
+        appointment_status: status.parse().map_err(|()| corrupt("appointment status", &status))?,
         scheduled_start: start,
         doctor_name: doctor,
         patient_sms_opt_in: opt_in,
@@ -188,46 +168,24 @@ struct Columns {
 impl Columns {
     fn push(&mut self, d: &Delivery) {
         let (status, next, sid, code, message, sent_at) = match &d.outcome {
-            DeliveryOutcome::Sent { provider_sid } => (
-                NotificationStatus::Sent,
-                None,
-                Some(provider_sid.clone()),
-                None,
-                None,
-                Some(d.at),
-            ),
-            DeliveryOutcome::Failed { code, message } => (
-                NotificationStatus::Failed,
-                None,
-                None,
-                code.clone(),
-                Some(message.clone()),
-                None,
-            ),
-            DeliveryOutcome::Retry { at, code, message } => (
-                NotificationStatus::Pending,
-                Some(*at),
-                None,
-                code.clone(),
-                Some(message.clone()),
-                None,
-            ),
-            DeliveryOutcome::Skipped(reason) => (
-                NotificationStatus::Skipped,
-                None,
-                None,
-                None,
-                Some(reason.describe().to_owned()),
-                None,
-            ),
+            DeliveryOutcome::Sent { provider_sid } => {
+                (NotificationStatus::Sent, None, Some(provider_sid.clone()), None, None, Some(d.at))
+            }
+            DeliveryOutcome::Failed { code, message } => {
+                (NotificationStatus::Failed, None, None, code.clone(), Some(message.clone()), None)
+            }
+            DeliveryOutcome::Retry { at, code, message } => {
+                (NotificationStatus::Pending, Some(*at), None, code.clone(), Some(message.clone()), None)
+            }
+            DeliveryOutcome::Skipped(reason) => {
+                (NotificationStatus::Skipped, None, None, None, Some(reason.describe().to_owned()), None)
+            }
         };
         self.id.push(d.id.as_uuid());
         self.status.push(status.as_str().to_owned());
         self.message.push(d.message.clone());
-        self.segments
-            .push(i32::try_from(d.segments).unwrap_or(i32::MAX));
-        self.attempts
-            .push(i32::try_from(d.attempts).unwrap_or(i32::MAX));
+        self.segments.push(i32::try_from(d.segments).unwrap_or(i32::MAX));
+        self.attempts.push(i32::try_from(d.attempts).unwrap_or(i32::MAX));
         self.next_attempt_at.push(next);
         self.provider_sid.push(sid);
         self.error_code.push(code);
@@ -267,22 +225,11 @@ fn record(conn: &mut PgConnection, deliveries: &[Delivery]) -> Result<(), StoreE
         .bind::<Array<Timestamptz>, _>(c.updated_at)
         .execute(conn)
         .map_err(store_error)?;
-    let opted_out: Vec<Uuid> = deliveries
-        .iter()
-        .filter(|d| d.patient_opted_out)
-        .map(|d| d.patient_id.as_uuid())
-        .collect();
-    if let Some(at) = deliveries
-        .iter()
-        .filter(|d| d.patient_opted_out)
-        .map(|d| d.at)
-        .max()
-    {
+    let opted_out: Vec<Uuid> =
+        deliveries.iter().filter(|d| d.patient_opted_out).map(|d| d.patient_id.as_uuid()).collect();
+    if let Some(at) = deliveries.iter().filter(|d| d.patient_opted_out).map(|d| d.at).max() {
         diesel::update(patient_profiles::table.filter(patient_profiles::id.eq_any(opted_out)))
-            .set((
-                patient_profiles::sms_opt_in.eq(false),
-                patient_profiles::updated_at.eq(at),
-            ))
+            .set((patient_profiles::sms_opt_in.eq(false), patient_profiles::updated_at.eq(at)))
             .execute(conn)
             .map_err(store_error)?;
     }

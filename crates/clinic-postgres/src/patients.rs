@@ -25,11 +25,7 @@ struct ProfileRow {
 impl PatientRepository for PgStore {
     fn find(&self, id: PatientId) -> Result<Option<PatientProfile>, StoreError> {
         self.run(|conn| {
-            patient_profiles::table
-                .find(id.as_uuid())
-                .select(ProfileRow::as_select())
-                .first(conn)
-                .optional()
+            patient_profiles::table.find(id.as_uuid()).select(ProfileRow::as_select()).first(conn).optional()
         })?
         .map(to_profile)
         .transpose()
@@ -45,19 +41,14 @@ impl PatientRepository for PgStore {
         };
         self.run(|conn| {
             diesel::insert_into(patient_profiles::table)
-                .values((
-                    &row,
-                    patient_profiles::created_at.eq(at),
-                    patient_profiles::updated_at.eq(at),
-                ))
+                .values((&row, patient_profiles::created_at.eq(at), patient_profiles::updated_at.eq(at)))
                 .on_conflict(patient_profiles::id)
                 .do_update()
                 .set((
                     patient_profiles::full_name.eq(excluded(patient_profiles::full_name)),
                     patient_profiles::phone.eq(excluded(patient_profiles::phone)),
                     patient_profiles::sms_opt_in.eq(excluded(patient_profiles::sms_opt_in)),
-                    patient_profiles::preferred_channel
-                        .eq(excluded(patient_profiles::preferred_channel)),
+                    patient_profiles::preferred_channel.eq(excluded(patient_profiles::preferred_channel)),
                     patient_profiles::updated_at.eq(excluded(patient_profiles::updated_at)),
                 ))
                 .execute(conn)
@@ -72,14 +63,9 @@ impl PatientRepository for PgStore {
         at: OffsetDateTime,
     ) -> Result<u64, StoreError> {
         let updated = self.run(|conn| {
-            diesel::update(
-                patient_profiles::table.filter(patient_profiles::phone.eq(phone.as_str())),
-            )
-            .set((
-                patient_profiles::sms_opt_in.eq(opt_in),
-                patient_profiles::updated_at.eq(at),
-            ))
-            .execute(conn)
+            diesel::update(patient_profiles::table.filter(patient_profiles::phone.eq(phone.as_str())))
+                .set((patient_profiles::sms_opt_in.eq(opt_in), patient_profiles::updated_at.eq(at)))
+                .execute(conn)
         })?;
         Ok(updated as u64)
     }
@@ -89,10 +75,7 @@ fn to_profile(row: ProfileRow) -> Result<PatientProfile, StoreError> {
     Ok(PatientProfile {
         id: PatientId::from_uuid(row.id),
         full_name: row.full_name,
-        phone: row
-            .phone
-            .map(|p| PhoneNumber::parse(&p).map_err(|_| corrupt("phone", p)))
-            .transpose()?,
+        phone: row.phone.map(|p| PhoneNumber::parse(&p).map_err(|_| corrupt("phone", p))).transpose()?,
         sms_opt_in: row.sms_opt_in,
         preferred_channel: row
             .preferred_channel

@@ -49,16 +49,12 @@ impl PgStore {
 
     /// One round trip to the database, for readiness checks.
     pub fn ping(&self) -> Result<(), StoreError> {
-        sql_query("SELECT 1")
-            .execute(&mut *self.connection()?)
-            .map_err(store_error)?;
+        sql_query("SELECT 1").execute(&mut *self.connection()?).map_err(store_error)?;
         Ok(())
     }
 
     pub(crate) fn connection(&self) -> Result<PgPooled, StoreError> {
-        self.pool
-            .get()
-            .map_err(|e| StoreError::Unavailable(e.to_string()))
+        self.pool.get().map_err(|e| StoreError::Unavailable(e.to_string()))
     }
 
     /// Runs `work` in one transaction on a pooled connection.
@@ -81,10 +77,7 @@ impl PgStore {
 /// Applies pending migrations on `conn`, holding the migration advisory lock meanwhile.
 pub fn migrate(conn: &mut PgConnection) -> Result<Vec<String>, StoreError> {
     let lock = |conn: &mut PgConnection, sql: &str| {
-        sql_query(sql)
-            .bind::<BigInt, _>(MIGRATION_LOCK)
-            .execute(conn)
-            .map_err(store_error)
+        sql_query(sql).bind::<BigInt, _>(MIGRATION_LOCK).execute(conn).map_err(store_error)
     };
     lock(conn, "SELECT pg_advisory_lock($1)")?;
     let applied = conn
@@ -98,8 +91,7 @@ pub fn migrate(conn: &mut PgConnection) -> Result<Vec<String>, StoreError> {
 /// Creates database `name` (a plain identifier) on the server `admin_url` points at,
 /// unless it exists; whether it did.
 pub fn create_database(admin_url: &str, name: &str) -> Result<bool, StoreError> {
-    let mut admin =
-        PgConnection::establish(admin_url).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    let mut admin = PgConnection::establish(admin_url).map_err(|e| StoreError::Unavailable(e.to_string()))?;
     create_database_on(&mut admin, name).map_err(store_error)
 }
 
@@ -110,11 +102,10 @@ struct Exists {
 }
 
 pub(crate) fn create_database_on(admin: &mut PgConnection, name: &str) -> QueryResult<bool> {
-    let exists =
-        sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
-            .bind::<Text, _>(name)
-            .get_result::<Exists>(admin)?
-            .exists;
+    let exists = sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
+        .bind::<Text, _>(name)
+        .get_result::<Exists>(admin)?
+        .exists;
     if !exists {
         log::info!("creating database {name}");
         sql_query(format!("CREATE DATABASE {name}")).execute(admin)?;

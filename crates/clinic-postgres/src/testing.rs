@@ -90,10 +90,7 @@ fn server() -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
     SERVER.get_or_init(|| {
         let server = match std::env::var("TEST_DATABASE_URL") {
-            Ok(url) if !url.is_empty() => Server {
-                admin_url: url,
-                _cluster: None,
-            },
+            Ok(url) if !url.is_empty() => Server { admin_url: url, _cluster: None },
             _ => {
                 let cluster = LocalCluster::start(&ClusterOptions {
                     dir: private_cluster_dir(),
@@ -101,10 +98,7 @@ fn server() -> &'static Server {
                     max_connections: 300,
                 })
                 .expect("start a private PostgreSQL cluster for the tests");
-                Server {
-                    admin_url: cluster.database_url("postgres"),
-                    _cluster: Some(cluster),
-                }
+                Server { admin_url: cluster.database_url("postgres"), _cluster: Some(cluster) }
             }
         };
         create_template(&server);
@@ -139,8 +133,8 @@ fn create_template(server: &Server) {
     };
     lock(&mut admin, "SELECT pg_advisory_lock($1)");
     if create_database_on(&mut admin, TEMPLATE).expect("create the template database") {
-        let mut template = PgConnection::establish(&server.url_for(TEMPLATE))
-            .expect("connect to the template database");
+        let mut template =
+            PgConnection::establish(&server.url_for(TEMPLATE)).expect("connect to the template database");
         migrate(&mut template).expect("migrate the template database");
     }
     lock(&mut admin, "SELECT pg_advisory_unlock($1)");
@@ -150,9 +144,7 @@ fn create_template(server: &Server) {
 fn with_database(url: &str, database: &str) -> String {
     for scheme in ["postgres://", "postgresql://"] {
         if let Some(rest) = url.strip_prefix(scheme) {
-            let (location, query) = rest
-                .split_once('?')
-                .map_or((rest, None), |(l, q)| (l, Some(q)));
+            let (location, query) = rest.split_once('?').map_or((rest, None), |(l, q)| (l, Some(q)));
             let authority = location.split_once('/').map_or(location, |(a, _)| a);
             let query = query.map(|q| format!("?{q}")).unwrap_or_default();
             return format!("{scheme}{authority}/{database}{query}");

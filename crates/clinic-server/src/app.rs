@@ -6,6 +6,7 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::middleware::Logger;
 use actix_web::{App, HttpServer, web};
+use clinic_domain::admin::Administration;
 use clinic_domain::booking::Booking;
 use clinic_domain::clinic::Clinic;
 use clinic_domain::ports::Clock;
@@ -33,6 +34,7 @@ impl Clock for SystemClock {
 /// What handlers share: the domain services over their adapters.
 pub struct AppState {
     pub booking: Booking,
+    pub admin: Administration,
     pub profiles: Profiles,
     pub store: PgStore,
     /// Tells the outbox worker a confirmation was just committed.
@@ -44,12 +46,13 @@ impl AppState {
         let shared = Arc::new(store.clone());
         Self {
             booking: Booking::new(
-                clinic,
+                clinic.clone(),
                 shared.clone(),
                 shared.clone(),
                 shared.clone(),
                 clock.clone(),
             ),
+            admin: Administration::new(clinic, shared.clone(), shared.clone(), shared.clone(), clock.clone()),
             profiles: Profiles::new(shared, clock),
             store,
             outbox,
@@ -71,26 +74,14 @@ pub fn http_server(
         App::new()
             .app_data(state.clone())
             .app_data(tokens.clone())
-            .app_data(
-                web::JsonConfig::default()
-                    .limit(BODY_LIMIT)
-                    .error_handler(error::json_error),
-            )
-            .app_data(
-                web::FormConfig::default()
-                    .limit(BODY_LIMIT)
-                    .error_handler(error::form_error),
-            )
+            .app_data(web::JsonConfig::default().limit(BODY_LIMIT).error_handler(error::json_error))
+            .app_data(web::FormConfig::default().limit(BODY_LIMIT).error_handler(error::form_error))
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
             .app_data(web::PayloadConfig::new(BODY_LIMIT))
             .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
             .configure(routes::configure)
             .default_service(web::to(error::not_found))
     });
-    let server = if handle_signals {
-        server
-    } else {
-        server.disable_signals()
-    };
+    let server = if handle_signals { server } else { server.disable_signals() };
     Ok(server.listen(listener)?.run())
 }

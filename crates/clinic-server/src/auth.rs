@@ -91,9 +91,7 @@ impl TokenKeys {
             Some(Audience::Many(auds)) => auds.iter().any(|a| a == AUDIENCE),
         };
         if !audience_ok {
-            return Err(ApiError::unauthorized(
-                "invalid access token: audience must be \"authenticated\"",
-            ));
+            return Err(ApiError::unauthorized("invalid access token: audience must be \"authenticated\""));
         }
         let role = match claims.app_metadata.clinic_role.as_deref() {
             Some("staff" | "admin") => Role::Staff,
@@ -101,10 +99,7 @@ impl TokenKeys {
         };
         let login = PatientLogin {
             id: PatientId::from_uuid(claims.sub),
-            phone: claims
-                .phone
-                .as_deref()
-                .and_then(PhoneNumber::from_login_claim),
+            phone: claims.phone.as_deref().and_then(PhoneNumber::from_login_claim),
         };
         Ok(Caller { login, role })
     }
@@ -123,9 +118,7 @@ impl TokenKeys {
             exp: now.saturating_add(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX)),
             aud: Some(Audience::One(AUDIENCE.into())),
             phone: None,
-            app_metadata: AppMetadata {
-                clinic_role: staff.then(|| "staff".into()),
-            },
+            app_metadata: AppMetadata { clinic_role: staff.then(|| "staff".into()) },
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
     }
@@ -142,10 +135,7 @@ fn caller(req: &HttpRequest) -> Result<Caller, ApiError> {
     let token = header
         .to_str()
         .ok()
-        .and_then(|h| {
-            h.strip_prefix("Bearer ")
-                .or_else(|| h.strip_prefix("bearer "))
-        })
+        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| ApiError::unauthorized("Authorization must be: Bearer <token>"))?;

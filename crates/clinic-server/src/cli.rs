@@ -44,9 +44,7 @@ pub fn parse_ttl(raw: &str) -> Result<Duration, String> {
     let raw = raw.trim();
     let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
     let (number, unit) = raw.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("{raw:?} is not a duration like 30m, 1h or 7d"))?;
+    let number: u64 = number.parse().map_err(|_| format!("{raw:?} is not a duration like 30m, 1h or 7d"))?;
     let seconds = match unit {
         "" | "s" => 1,
         "m" => 60,
@@ -79,17 +77,8 @@ mod tests {
     #[test]
     fn no_subcommand_means_serve() {
         assert!(Cli::try_parse_from(["clinic"]).unwrap().command.is_none());
-        let token = Cli::try_parse_from([
-            "clinic",
-            "token",
-            "--sub",
-            &Uuid::nil().to_string(),
-            "--staff",
-        ])
-        .unwrap();
-        assert!(matches!(
-            token.command,
-            Some(Command::Token(TokenArgs { staff: true, .. }))
-        ));
+        let token =
+            Cli::try_parse_from(["clinic", "token", "--sub", &Uuid::nil().to_string(), "--staff"]).unwrap();
+        assert!(matches!(token.command, Some(Command::Token(TokenArgs { staff: true, .. }))));
     }
 }

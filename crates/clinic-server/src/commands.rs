@@ -121,25 +121,18 @@ fn next_free_slot(booking: &Booking) -> Result<Option<(Uuid, String)>, Box<dyn E
 
 fn token(config: &Config, args: &TokenArgs) -> CommandResult {
     let (secret, _) = jwt_secret(config)?;
-    println!(
-        "{}",
-        TokenKeys::new(secret.expose().as_bytes()).issue(args.sub, args.staff, args.ttl)?
-    );
+    println!("{}", TokenKeys::new(secret.expose().as_bytes()).issue(args.sub, args.staff, args.ttl)?);
     Ok(())
 }
 
 fn db(config: &Config) -> CommandResult {
     if config.database_url.is_some() {
         return Err(
-            "DATABASE_URL is set: `clinic db` starts the embedded PostgreSQL only when it is not"
-                .into(),
+            "DATABASE_URL is set: `clinic db` starts the embedded PostgreSQL only when it is not".into()
         );
     }
     let database = Database::open(config)?;
-    println!(
-        "Embedded PostgreSQL is running: {}\nPress Ctrl-C to stop it.",
-        database.url
-    );
+    println!("Embedded PostgreSQL is running: {}\nPress Ctrl-C to stop it.", database.url);
     let waited = actix_web::rt::System::new().block_on(actix_web::rt::signal::ctrl_c());
     database.stop();
     Ok(waited?)

@@ -71,39 +71,26 @@ impl Config {
 
     /// Reads each variable through `lookup`; empty values count as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let var = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let var = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let database_url = var("DATABASE_URL").map(Secret::new);
         if let Some(url) = &database_url {
             check_database_url(url.expose())?;
         }
         let zone_name = var("CLINIC_TIMEZONE").unwrap_or_else(|| "Asia/Singapore".into());
-        let zone =
-            ClinicZone::parse(&zone_name).map_err(|e| invalid("CLINIC_TIMEZONE", e.to_string()))?;
+        let zone = ClinicZone::parse(&zone_name).map_err(|e| invalid("CLINIC_TIMEZONE", e.to_string()))?;
         Ok(Self {
             database_url,
-            data_dir: var("CLINIC_DATA_DIR")
-                .map_or_else(|| PathBuf::from(".clinic"), PathBuf::from),
+            data_dir: var("CLINIC_DATA_DIR").map_or_else(|| PathBuf::from(".clinic"), PathBuf::from),
             pool_size: number(&var, "DATABASE_POOL_SIZE", 1..=1000, default_pool_size())?,
             bind_addr: var("BIND_ADDR")
                 .unwrap_or_else(|| "127.0.0.1:8080".into())
                 .parse()
-                .map_err(|_| {
-                    invalid(
-                        "BIND_ADDR",
-                        "must be an address and port, e.g. 127.0.0.1:8080",
-                    )
-                })?,
+                .map_err(|_| invalid("BIND_ADDR", "must be an address and port, e.g. 127.0.0.1:8080"))?,
             jwt_secret: var("AUTH_JWT_SECRET").map(Secret::new),
             cron_secret: var("CRON_SECRET").map(Secret::new),
             twilio: twilio_settings(&var)?,
             sms_max_per_second: number(&var, "SMS_MAX_PER_SECOND", 1..=10_000, 10)?,
-            public_base_url: var("PUBLIC_BASE_URL")
-                .map(|url| check_base_url(&url))
-                .transpose()?,
+            public_base_url: var("PUBLIC_BASE_URL").map(|url| check_base_url(&url)).transpose()?,
             clinic: Clinic {
                 name: var("CLINIC_NAME").unwrap_or_else(|| "Gabriel Family Clinic".into()),
                 zone,
@@ -114,10 +101,7 @@ impl Config {
 }
 
 fn invalid(variable: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError {
-        variable,
-        problem: problem.into(),
-    }
+    ConfigError { variable, problem: problem.into() }
 }
 
 fn default_pool_size() -> u32 {
@@ -134,19 +118,9 @@ fn number(
     let Some(raw) = var(name) else {
         return Ok(default);
     };
-    raw.parse()
-        .ok()
-        .filter(|n| range.contains(n))
-        .ok_or_else(|| {
-            invalid(
-                name,
-                format!(
-                    "must be a whole number from {} to {}",
-                    range.start(),
-                    range.end()
-                ),
-            )
-        })
+    raw.parse().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+        invalid(name, format!("must be a whole number from {} to {}", range.start(), range.end()))
+    })
 }
 
 fn check_database_url(url: &str) -> Result<(), ConfigError> {
@@ -164,23 +138,16 @@ fn check_database_url(url: &str) -> Result<(), ConfigError> {
 
 /// The service's public URL, without a trailing slash; webhook signatures cover it.
 fn check_base_url(url: &str) -> Result<String, ConfigError> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
     match rest {
         Some(host) if !host.is_empty() && !host.contains(['?', '#', ' ']) => {
             Ok(url.trim_end_matches('/').to_owned())
         }
-        _ => Err(invalid(
-            "PUBLIC_BASE_URL",
-            "must be an http(s) URL such as https://clinic.example.com",
-        )),
+        _ => Err(invalid("PUBLIC_BASE_URL", "must be an http(s) URL such as https://clinic.example.com")),
     }
 }
 
-fn twilio_settings(
-    var: &impl Fn(&str) -> Option<String>,
-) -> Result<Option<TwilioSettings>, ConfigError> {
+fn twilio_settings(var: &impl Fn(&str) -> Option<String>) -> Result<Option<TwilioSettings>, ConfigError> {
     let account_sid = var("TWILIO_ACCOUNT_SID");
     let auth_token = var("TWILIO_AUTH_TOKEN");
     let sms_from = var("TWILIO_SMS_FROM");
@@ -197,24 +164,15 @@ fn twilio_settings(
             return Ok(None);
         }
         (Some(_), None) => {
-            return Err(invalid(
-                "TWILIO_AUTH_TOKEN",
-                "must be set with TWILIO_ACCOUNT_SID",
-            ));
+            return Err(invalid("TWILIO_AUTH_TOKEN", "must be set with TWILIO_ACCOUNT_SID"));
         }
         (None, Some(_)) => {
-            return Err(invalid(
-                "TWILIO_ACCOUNT_SID",
-                "must be set with TWILIO_AUTH_TOKEN",
-            ));
+            return Err(invalid("TWILIO_ACCOUNT_SID", "must be set with TWILIO_AUTH_TOKEN"));
         }
         (Some(sid), Some(token)) => (sid, Secret::new(token)),
     };
     if !account_sid.starts_with("AC") {
-        return Err(invalid(
-            "TWILIO_ACCOUNT_SID",
-            "must be an account SID (AC...)",
-        ));
+        return Err(invalid("TWILIO_ACCOUNT_SID", "must be an account SID (AC...)"));
     }
     if sms_from.is_none() && messaging_service_sid.is_none() && whatsapp_from.is_none() {
         return Err(invalid(
@@ -224,10 +182,7 @@ fn twilio_settings(
     }
     if let Some(from) = &whatsapp_from {
         if !from.starts_with("whatsapp:+") {
-            return Err(invalid(
-                "TWILIO_WHATSAPP_FROM",
-                "must look like whatsapp:+6591234567",
-            ));
+            return Err(invalid("TWILIO_WHATSAPP_FROM", "must look like whatsapp:+6591234567"));
         }
     }
     let api_base = var("TWILIO_API_BASE").unwrap_or_else(|| "https://api.twilio.com".into());

@@ -6,6 +6,8 @@ use std::fmt;
 use actix_web::error::{BlockingError, JsonPayloadError, QueryPayloadError, UrlencodedError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use clinic_domain::admin::AdminError;
+use clinic_domain::appointment::StatusChangeRefused;
 use clinic_domain::booking::BookingError;
 use clinic_domain::ports::StoreError;
 use clinic_domain::profile::ProfileError;
@@ -22,12 +24,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-            details: None,
-        }
+        Self { status, code, message: message.into(), details: None }
     }
 
     pub fn with_details(mut self, details: Value) -> Self {
@@ -63,23 +60,13 @@ impl ApiError {
     /// A bug: the cause goes to the log, the client learns nothing of it.
     pub fn internal(cause: impl fmt::Display) -> Self {
         log::error!("internal error: {cause}");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "internal error",
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "internal error")
     }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {}: {}",
-            self.status.as_u16(),
-            self.code,
-            self.message
-        )
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
     }
 }
 
@@ -123,25 +110,19 @@ impl From<BookingError> for ApiError {
     fn from(error: BookingError) -> Self {
         let message = error.to_string();
         match error {
-            BookingError::PatientProfileNotFound => Self::new(
-                StatusCode::BAD_REQUEST,
-                "patient_profile_not_found",
-                message,
-            ),
+            BookingError::PatientProfileNotFound => {
+                Self::new(StatusCode::BAD_REQUEST, "patient_profile_not_found", message)
+            }
             BookingError::DoctorNotFound => Self::not_found("doctor_not_found", message),
             BookingError::AppointmentNotFound => Self::not_found("appointment_not_found", message),
-            BookingError::NotBookable(reason) => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "slot_not_bookable",
-                message,
-            )
-            .with_details(json!({ "reason": reason.as_str() })),
+            BookingError::NotBookable(reason) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "slot_not_bookable", message)
+                    .with_details(json!({ "reason": reason.as_str() }))
+            }
             BookingError::SlotTaken => Self::new(StatusCode::CONFLICT, "slot_taken", message),
-            BookingError::IdempotencyKeyReused => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
-                message,
-            ),
+            BookingError::IdempotencyKeyReused => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused", message)
+            }
             BookingError::NotCancellable(_) => {
                 Self::new(StatusCode::CONFLICT, "appointment_not_cancellable", message)
             }
@@ -150,12 +131,31 @@ impl From<BookingError> for ApiError {
     }
 }
 
+impl From<AdminError> for ApiError {
+    fn from(error: AdminError) -> Self {
+        let message = error.to_string();
+        match error {
+            AdminError::Invalid(fields) => Self::invalid_fields(&fields),
+            AdminError::DoctorNotFound => Self::not_found("doctor_not_found", message),
+            AdminError::AppointmentNotFound => Self::not_found("appointment_not_found", message),
+            AdminError::StatusChange(refused) => {
+                let details = match refused {
+                    StatusChangeRefused::NotStarted => json!({ "reason": "not_started" }),
+                    StatusChangeRefused::Closed(status) => {
+                        json!({ "reason": "closed", "status": status.as_str() })
+                    }
+                };
+                Self::new(StatusCode::CONFLICT, "status_change_refused", message).with_details(details)
+            }
+            AdminError::Store(error) => error.into(),
+        }
+    }
+}
+
 impl From<ProfileError> for ApiError {
     fn from(error: ProfileError) -> Self {
         match error {
-            ProfileError::NotFound => {
-                Self::not_found("patient_profile_not_found", error.to_string())
-            }
+            ProfileError::NotFound => Self::not_found("patient_profile_not_found", error.to_string()),
             ProfileError::Invalid(fields) => Self::invalid_fields(&fields),
             ProfileError::Store(error) => error.into(),
         }
@@ -165,18 +165,14 @@ impl From<ProfileError> for ApiError {
 /// Bodies that are not the JSON a route takes: 400, or 413 over the size limit.
 pub fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
     match error {
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-            too_large()
-        }
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => too_large(),
         JsonPayloadError::ContentType => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "send the body as application/json",
         ),
-        JsonPayloadError::Deserialize(e) => {
-            ApiError::invalid_input(format!("invalid JSON body: {e}"))
-                .with_details(json!({ "body": e.to_string() }))
-        }
+        JsonPayloadError::Deserialize(e) => ApiError::invalid_input(format!("invalid JSON body: {e}"))
+            .with_details(json!({ "body": e.to_string() })),
         other => ApiError::invalid_input(format!("invalid JSON body: {other}")),
     }
     .into()
@@ -195,11 +191,7 @@ pub fn query_error(error: QueryPayloadError, _: &HttpRequest) -> actix_web::Erro
 }
 
 fn too_large() -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-        "the body is over 64 KiB",
-    )
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the body is over 64 KiB")
 }
 
 pub async fn not_found() -> HttpResponse {
@@ -207,10 +199,6 @@ pub async fn not_found() -> HttpResponse {
 }
 
 pub async fn method_not_allowed() -> HttpResponse {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "method not allowed on this resource",
-    )
-    .error_response()
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this resource")
+        .error_response()
 }

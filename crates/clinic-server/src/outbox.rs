@@ -18,9 +18,8 @@ impl Wakeup {
     pub fn wait(&self, timeout: Duration) -> bool {
         let (rung, bell) = &*self.0;
         let guard = rung.lock().unwrap_or_else(PoisonError::into_inner);
-        let (mut guard, _) = bell
-            .wait_timeout_while(guard, timeout, |rung| !*rung)
-            .unwrap_or_else(PoisonError::into_inner);
+        let (mut guard, _) =
+            bell.wait_timeout_while(guard, timeout, |rung| !*rung).unwrap_or_else(PoisonError::into_inner);
         std::mem::replace(&mut *guard, false)
     }
 }
@@ -36,10 +35,7 @@ mod tests {
         let wakeup = Wakeup::default();
         wakeup.wake();
         assert!(wakeup.wait(Duration::from_secs(60)));
-        assert!(
-            !wakeup.wait(Duration::from_millis(1)),
-            "a ring is consumed by one wait"
-        );
+        assert!(!wakeup.wait(Duration::from_millis(1)), "a ring is consumed by one wait");
     }
 
     #[test]

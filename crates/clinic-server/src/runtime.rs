@@ -21,10 +21,7 @@ impl Database {
     /// (started, and on first use created, here).
     pub fn open(config: &Config) -> Result<Self, Box<dyn std::error::Error>> {
         if let Some(url) = &config.database_url {
-            return Ok(Self {
-                url: url.expose().to_owned(),
-                cluster: None,
-            });
+            return Ok(Self { url: url.expose().to_owned(), cluster: None });
         }
         let cluster = LocalCluster::start(&ClusterOptions {
             dir: config.data_dir.join("postgres"),
@@ -32,19 +29,13 @@ impl Database {
             max_connections: 100,
         })?;
         clinic_postgres::create_database(&cluster.database_url("postgres"), "clinic")?;
-        Ok(Self {
-            url: cluster.database_url("clinic"),
-            cluster: Some(cluster),
-        })
+        Ok(Self { url: cluster.database_url("clinic"), cluster: Some(cluster) })
     }
 
     /// Where the data lives, for the start-up banner.
     pub fn describe(&self, config: &Config) -> String {
         match &self.cluster {
-            Some(_) => format!(
-                "embedded PostgreSQL in {}",
-                config.data_dir.join("postgres").display()
-            ),
+            Some(_) => format!("embedded PostgreSQL in {}", config.data_dir.join("postgres").display()),
             None => "DATABASE_URL".into(),
         }
     }
@@ -87,12 +78,7 @@ fn random_hex(bytes: usize) -> io::Result<String> {
 
 fn write_private(path: &Path, content: &str) -> io::Result<()> {
     use std::io::Write;
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
+    let mut file = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
     file.set_permissions(fs::Permissions::from_mode(0o600))?;
     file.write_all(content.as_bytes())
 }

@@ -23,21 +23,13 @@ where
         return Ok(false);
     }
     for (name, specialty, slot_minutes, weekly) in [
-        (
-            "Dr Tan Wei Ming",
-            "Family medicine",
-            15,
-            morning_and_afternoon(1..=6),
-        ),
+        ("Dr Tan Wei Ming", "Family medicine", 15, morning_and_afternoon(1..=6)),
         ("Dr Sarah Lim", "Paediatrics", 20, mornings(1..=6)),
     ] {
-        let schedule = WeeklySchedule::parse(&ScheduleInput {
-            slot_minutes,
-            weekly,
-        })
-        .map_err(|e| StoreError::Failed(format!("demo schedule: {e}")))?;
-        let doctor = Doctor::new(name, specialty)
-            .map_err(|e| StoreError::Failed(format!("demo doctor: {e}")))?;
+        let schedule = WeeklySchedule::parse(&ScheduleInput { slot_minutes, weekly })
+            .map_err(|e| StoreError::Failed(format!("demo schedule: {e}")))?;
+        let doctor =
+            Doctor::new(name, specialty).map_err(|e| StoreError::Failed(format!("demo doctor: {e}")))?;
         store.insert(&Doctor { schedule, ..doctor }, now)?;
     }
     if PatientRepository::find(store, DEMO_PATIENT)?.is_none() {
@@ -54,16 +46,11 @@ where
 }
 
 fn opening(weekday: i64, start: &str, end: &str) -> OpeningHoursInput {
-    OpeningHoursInput {
-        weekday,
-        start: start.into(),
-        end: end.into(),
-    }
+    OpeningHoursInput { weekday, start: start.into(), end: end.into() }
 }
 
 fn morning_and_afternoon(days: std::ops::RangeInclusive<i64>) -> Vec<OpeningHoursInput> {
-    days.flat_map(|d| [opening(d, "09:00", "12:30"), opening(d, "14:00", "17:30")])
-        .collect()
+    days.flat_map(|d| [opening(d, "09:00", "12:30"), opening(d, "14:00", "17:30")]).collect()
 }
 
 fn mornings(days: std::ops::RangeInclusive<i64>) -> Vec<OpeningHoursInput> {

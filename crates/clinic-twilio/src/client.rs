@@ -92,10 +92,7 @@ impl TwilioGateway {
     }
 
     /// `To` and the sender fields for the channel; WhatsApp is addressed as such on both ends.
-    fn addressing(
-        &self,
-        message: &OutgoingMessage,
-    ) -> Result<(String, (&'static str, String)), SendError> {
+    fn addressing(&self, message: &OutgoingMessage) -> Result<(String, (&'static str, String)), SendError> {
         match message.channel {
             Channel::Sms => match &self.config.sms_sender {
                 Some(Sender::MessagingService(sid)) => {
@@ -114,9 +111,7 @@ impl TwilioGateway {
     fn report(&self, message: &OutgoingMessage, error: &SendError) {
         let to = message.to.masked();
         match error {
-            SendError::Permanent {
-                code: Some(code), ..
-            } if code == &BAD_CREDENTIALS.to_string() => {
+            SendError::Permanent { code: Some(code), .. } if code == &BAD_CREDENTIALS.to_string() => {
                 if !self.credentials_reported.swap(true, Ordering::Relaxed) {
                     log::error!(
                         "Twilio refused our credentials (20003): check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"
@@ -134,11 +129,8 @@ impl TwilioGateway {
 impl SmsGateway for TwilioGateway {
     fn send(&self, message: &OutgoingMessage) -> Result<String, SendError> {
         let (to, (sender_field, sender)) = self.addressing(message)?;
-        let mut form = vec![
-            ("To", to.as_str()),
-            (sender_field, sender.as_str()),
-            ("Body", message.body.as_str()),
-        ];
+        let mut form =
+            vec![("To", to.as_str()), (sender_field, sender.as_str()), ("Body", message.body.as_str())];
         if let Some(callback) = &self.config.status_callback {
             form.push(("StatusCallback", callback));
         }

@@ -37,34 +37,15 @@ pub const BAD_CREDENTIALS: i64 = 20003;
 pub fn classify(status: u16, body: &str, retry_after: Option<Duration>) -> SendError {
     let parsed: Option<TwilioError> = serde_json::from_str(body).ok();
     let code = parsed.as_ref().and_then(|e| e.code);
-    let message = parsed
-        .and_then(|e| e.message)
-        .unwrap_or_else(|| format!("Twilio answered HTTP {status}"));
+    let message = parsed.and_then(|e| e.message).unwrap_or_else(|| format!("Twilio answered HTTP {status}"));
     let code_text = code.map(|c| c.to_string());
     match code {
-        Some(UNSUBSCRIBED) => SendError::OptedOut {
-            code: code_text,
-            message,
-        },
-        Some(c) if RETRYABLE.contains(&c) => SendError::Retryable {
-            code: code_text,
-            message,
-            retry_after,
-        },
-        Some(c) if PERMANENT.contains(&c) => SendError::Permanent {
-            code: code_text,
-            message,
-        },
-        _ if status == 429 || status >= 500 => SendError::Retryable {
-            code: code_text,
-            message,
-            retry_after,
-        },
+        Some(UNSUBSCRIBED) => SendError::OptedOut { code: code_text, message },
+        Some(c) if RETRYABLE.contains(&c) => SendError::Retryable { code: code_text, message, retry_after },
+        Some(c) if PERMANENT.contains(&c) => SendError::Permanent { code: code_text, message },
+        _ if status == 429 || status >= 500 => SendError::Retryable { code: code_text, message, retry_after },
         // Any other 4xx is a request Twilio will refuse again.
-        _ => SendError::Permanent {
-            code: code_text,
-            message,
-        },
+        _ => SendError::Permanent { code: code_text, message },
     }
 }
 
@@ -80,15 +61,10 @@ mod tests {
 
     #[test]
     fn the_documented_permanent_codes_are_permanent() {
-        for code in [
-            21211, 21408, 21612, 21614, 21635, 30003, 30004, 30005, 30006, 30007, 30034, 20003,
-        ] {
+        for code in [21211, 21408, 21612, 21614, 21635, 30003, 30004, 30005, 30006, 30007, 30034, 20003] {
             assert_eq!(
                 classify(400, &body(code), None),
-                SendError::Permanent {
-                    code: Some(code.to_string()),
-                    message: format!("m{code}")
-                },
+                SendError::Permanent { code: Some(code.to_string()), message: format!("m{code}") },
                 "{code}"
             );
         }
@@ -120,10 +96,7 @@ mod tests {
 
     #[test]
     fn an_unknown_client_error_is_not_retried() {
-        assert!(matches!(
-            classify(400, &body(21606), None),
-            SendError::Permanent { .. }
-        ));
+        assert!(matches!(classify(400, &body(21606), None), SendError::Permanent { .. }));
         assert!(
             matches!(classify(404, "not json", None), SendError::Permanent { code: None, message } if message.contains("404"))
         );

@@ -24,11 +24,7 @@ pub enum Reply {
     /// 201 with a fresh `SM...` sid.
     Created,
     /// A Twilio error: `status` with `{"code", "message", "more_info", "status"}`.
-    Error {
-        status: u16,
-        code: i64,
-        message: String,
-    },
+    Error { status: u16, code: i64, message: String },
     /// 429, code 20429, with `Retry-After`.
     TooManyRequests { retry_after_secs: u64 },
     /// 500 with no Twilio body.
@@ -39,11 +35,7 @@ pub enum Reply {
 
 impl Reply {
     pub fn error(code: i64) -> Self {
-        Self::Error {
-            status: 400,
-            code,
-            message: format!("Twilio error {code}"),
-        }
+        Self::Error { status: 400, code, message: format!("Twilio error {code}") }
     }
 }
 
@@ -74,9 +66,7 @@ struct Shared {
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -111,12 +101,7 @@ impl FakeTwilio {
                 }
             })
         };
-        Self {
-            base_url,
-            shared,
-            stop,
-            acceptor: Some(acceptor),
-        }
+        Self { base_url, shared, stop, acceptor: Some(acceptor) }
     }
 
     /// `http://127.0.0.1:<port>`, for `TWILIO_API_BASE`.
@@ -126,10 +111,7 @@ impl FakeTwilio {
 
     /// The `Authorization` header our credentials make.
     pub fn expected_authorization() -> String {
-        format!(
-            "Basic {}",
-            STANDARD.encode(format!("{ACCOUNT_SID}:{AUTH_TOKEN}"))
-        )
+        format!("Basic {}", STANDARD.encode(format!("{ACCOUNT_SID}:{AUTH_TOKEN}")))
     }
 
     /// The next requests get these replies, in order; then the default.
@@ -155,12 +137,7 @@ impl FakeTwilio {
             if left.is_zero() {
                 break;
             }
-            state = self
-                .shared
-                .changed
-                .wait_timeout(state, left)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            state = self.shared.changed.wait_timeout(state, left).unwrap_or_else(|e| e.into_inner()).0;
         }
         state.received.clone()
     }
@@ -185,23 +162,13 @@ fn serve(stream: TcpStream, shared: &Shared) {
     };
     let expected_path = format!("/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json");
     let (status, headers, body) = if request.method != "POST" || request.path != expected_path {
-        (
-            404,
-            Vec::new(),
-            twilio_error(404, 20404, "The requested resource was not found"),
-        )
-    } else if request.authorization.as_deref()
-        != Some(FakeTwilio::expected_authorization().as_str())
-    {
+        (404, Vec::new(), twilio_error(404, 20404, "The requested resource was not found"))
+    } else if request.authorization.as_deref() != Some(FakeTwilio::expected_authorization().as_str()) {
         (401, Vec::new(), twilio_error(401, 20003, "Authenticate"))
     } else {
         let reply = {
             let mut state = shared.lock();
-            state
-                .script
-                .pop_front()
-                .or_else(|| state.default.clone())
-                .unwrap_or(Reply::Created)
+            state.script.pop_front().or_else(|| state.default.clone()).unwrap_or(Reply::Created)
         };
         if let Reply::Hang(duration) = &reply {
             hang(shared, *duration);
@@ -216,11 +183,9 @@ fn serve(stream: TcpStream, shared: &Shared) {
                 request.sid = Some(sid);
                 (201, Vec::new(), body)
             }
-            Reply::Error {
-                status,
-                code,
-                message,
-            } => (status, Vec::new(), twilio_error(status, code, &message)),
+            Reply::Error { status, code, message } => {
+                (status, Vec::new(), twilio_error(status, code, &message))
+            }
             Reply::TooManyRequests { retry_after_secs } => (
                 429,
                 vec![format!("Retry-After: {retry_after_secs}")],
@@ -257,11 +222,7 @@ fn hang(shared: &Shared, duration: Duration) {
         if left.is_zero() {
             break;
         }
-        state = shared
-            .changed
-            .wait_timeout(state, left)
-            .unwrap_or_else(|e| e.into_inner())
-            .0;
+        state = shared.changed.wait_timeout(state, left).unwrap_or_else(|e| e.into_inner()).0;
     }
 }
 
@@ -302,13 +263,7 @@ fn read_request(stream: &TcpStream) -> Option<Received> {
             (form_decode(key), form_decode(value))
         })
         .collect();
-    Some(Received {
-        method,
-        path,
-        authorization,
-        form,
-        sid: None,
-    })
+    Some(Received { method, path, authorization, form, sid: None })
 }
 
 /// `application/x-www-form-urlencoded` decoding: `+` is a space, `%XX` a byte.

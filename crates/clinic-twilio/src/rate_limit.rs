@@ -13,19 +13,13 @@ pub struct RateLimiter {
 impl RateLimiter {
     pub fn per_second(per_second: u32) -> Self {
         let interval = Duration::from_secs(1) / per_second.max(1);
-        Self {
-            interval,
-            next_turn: Mutex::new(Instant::now()),
-        }
+        Self { interval, next_turn: Mutex::new(Instant::now()) }
     }
 
     /// Blocks until this caller's turn; turns are handed out in call order.
     pub fn wait_turn(&self) {
         let turn = {
-            let mut next = self
-                .next_turn
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
+            let mut next = self.next_turn.lock().unwrap_or_else(PoisonError::into_inner);
             let turn = (*next).max(Instant::now());
             *next = turn + self.interval;
             turn
@@ -49,10 +43,6 @@ mod tests {
             limiter.wait_turn();
         }
         // Ten intervals of 20 ms must have passed after the first, free, turn.
-        assert!(
-            start.elapsed() >= Duration::from_millis(200),
-            "{:?}",
-            start.elapsed()
-        );
+        assert!(start.elapsed() >= Duration::from_millis(200), "{:?}", start.elapsed());
     }
 }

@@ -39,21 +39,13 @@ fn sms(body: &str) -> OutgoingMessage {
 #[test]
 fn a_message_is_posted_as_twilio_documents_and_its_sid_returned() {
     let fake = FakeTwilio::start();
-    let sid = gateway(config(&fake))
-        .send(&sms("Dr Tan, Wed 25 Nov 2026 & more"))
-        .unwrap();
+    let sid = gateway(config(&fake)).send(&sms("Dr Tan, Wed 25 Nov 2026 & more")).unwrap();
     let received = fake.received();
     assert_eq!(received.len(), 1);
     let request = &received[0];
     assert_eq!(request.method, "POST");
-    assert_eq!(
-        request.path,
-        format!("/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json")
-    );
-    assert_eq!(
-        request.authorization.as_deref(),
-        Some(FakeTwilio::expected_authorization().as_str())
-    );
+    assert_eq!(request.path, format!("/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"));
+    assert_eq!(request.authorization.as_deref(), Some(FakeTwilio::expected_authorization().as_str()));
     assert_eq!(request.form["To"], "+6591234567");
     assert_eq!(request.form["From"], "+15005550006");
     assert_eq!(request.form["Body"], "Dr Tan, Wed 25 Nov 2026 & more");
@@ -74,19 +66,13 @@ fn a_messaging_service_and_a_status_callback_are_sent_when_configured() {
     let form = &fake.received()[0].form;
     assert_eq!(form["MessagingServiceSid"], "MG0123");
     assert!(!form.contains_key("From"));
-    assert_eq!(
-        form["StatusCallback"],
-        "https://clinic.example.com/api/webhooks/twilio/status"
-    );
+    assert_eq!(form["StatusCallback"], "https://clinic.example.com/api/webhooks/twilio/status");
 }
 
 #[test]
 fn whatsapp_is_addressed_as_whatsapp_on_both_ends() {
     let fake = FakeTwilio::start();
-    let message = OutgoingMessage {
-        channel: Channel::WhatsApp,
-        ..sms("hi")
-    };
+    let message = OutgoingMessage { channel: Channel::WhatsApp, ..sms("hi") };
     gateway(config(&fake)).send(&message).unwrap();
     let form = &fake.received()[0].form;
     assert_eq!(form["To"], "whatsapp:+6591234567");
@@ -96,14 +82,8 @@ fn whatsapp_is_addressed_as_whatsapp_on_both_ends() {
 #[test]
 fn a_channel_without_a_sender_is_not_configured_and_nothing_is_sent() {
     let fake = FakeTwilio::start();
-    let no_whatsapp = TwilioConfig {
-        whatsapp_from: None,
-        ..config(&fake)
-    };
-    let whatsapp = OutgoingMessage {
-        channel: Channel::WhatsApp,
-        ..sms("hi")
-    };
+    let no_whatsapp = TwilioConfig { whatsapp_from: None, ..config(&fake) };
+    let whatsapp = OutgoingMessage { channel: Channel::WhatsApp, ..sms("hi") };
     assert_eq!(
         gateway(no_whatsapp).send(&whatsapp),
         Err(SendError::NotConfigured("whatsapp not configured".into()))
@@ -114,11 +94,7 @@ fn a_channel_without_a_sender_is_not_configured_and_nothing_is_sent() {
 #[test]
 fn twilio_errors_are_read_from_their_json() {
     let fake = FakeTwilio::start();
-    fake.script([
-        Reply::error(21211),
-        Reply::error(21614),
-        Reply::error(21610),
-    ]);
+    fake.script([Reply::error(21211), Reply::error(21614), Reply::error(21610)]);
     let gateway = gateway(config(&fake));
     assert!(
         matches!(gateway.send(&sms("a")), Err(SendError::Permanent { code: Some(c), .. }) if c == "21211")
@@ -135,9 +111,7 @@ fn twilio_errors_are_read_from_their_json() {
 fn rate_limits_outages_and_timeouts_are_retryable() {
     let fake = FakeTwilio::start();
     fake.script([
-        Reply::TooManyRequests {
-            retry_after_secs: 7,
-        },
+        Reply::TooManyRequests { retry_after_secs: 7 },
         Reply::ServerError,
         Reply::Hang(Duration::from_secs(30)),
     ]);
@@ -150,10 +124,7 @@ fn rate_limits_outages_and_timeouts_are_retryable() {
             retry_after: Some(Duration::from_secs(7))
         })
     );
-    assert!(matches!(
-        gateway.send(&sms("b")),
-        Err(SendError::Retryable { code: None, .. })
-    ));
+    assert!(matches!(gateway.send(&sms("b")), Err(SendError::Retryable { code: None, .. })));
     assert!(
         matches!(gateway.send(&sms("c")), Err(SendError::Retryable { message, .. }) if message.contains("unreachable"))
     );
@@ -164,19 +135,13 @@ fn an_unreachable_twilio_is_retryable() {
     let fake = FakeTwilio::start();
     let config = config(&fake);
     drop(fake);
-    assert!(matches!(
-        gateway(config).send(&sms("a")),
-        Err(SendError::Retryable { .. })
-    ));
+    assert!(matches!(gateway(config).send(&sms("a")), Err(SendError::Retryable { .. })));
 }
 
 #[test]
 fn wrong_credentials_are_permanent() {
     let fake = FakeTwilio::start();
-    let config = TwilioConfig {
-        auth_token: "wrong".into(),
-        ..config(&fake)
-    };
+    let config = TwilioConfig { auth_token: "wrong".into(), ..config(&fake) };
     assert!(
         matches!(gateway(config).send(&sms("a")), Err(SendError::Permanent { code: Some(c), .. }) if c == "20003")
     );
@@ -184,10 +149,7 @@ fn wrong_credentials_are_permanent() {
 
 #[test]
 fn without_twilio_messages_go_to_the_log_and_count_as_not_configured() {
-    assert_eq!(
-        LogGateway.send(&sms("hello")),
-        Err(SendError::NotConfigured("sms not configured".into()))
-    );
+    assert_eq!(LogGateway.send(&sms("hello")), Err(SendError::NotConfigured("sms not configured".into())));
 }
 
 #[test]

@@ -48,15 +48,10 @@ fn a_created_doctor_is_stored_active_and_without_openings() {
     world
         .doctors
         .expect_insert()
-        .withf(|d, at| {
-            d.name == "Dr Tan" && d.active && d.schedule.hours().is_empty() && *at == NOW
-        })
+        .withf(|d, at| d.name == "Dr Tan" && d.active && d.schedule.hours().is_empty() && *at == NOW)
         .times(1)
         .returning(|_, _| Ok(()));
-    assert_eq!(
-        world.admin().create_doctor(" Dr Tan ", "GP").unwrap().name,
-        "Dr Tan"
-    );
+    assert_eq!(world.admin().create_doctor(" Dr Tan ", "GP").unwrap().name, "Dr Tan");
 }
 
 #[test]
@@ -70,10 +65,7 @@ fn updating_a_doctor_changes_only_the_given_fields() {
     let doctor = Doctor::new("Dr Tan", "GP").unwrap();
     let mut world = World::new();
     let stored = doctor.clone();
-    world
-        .doctors
-        .expect_find()
-        .returning(move |_| Ok(Some(stored.clone())));
+    world.doctors.expect_find().returning(move |_| Ok(Some(stored.clone())));
     world
         .doctors
         .expect_update()
@@ -93,47 +85,23 @@ fn updating_a_doctor_changes_only_the_given_fields() {
 fn an_unknown_doctor_cannot_be_updated_or_scheduled() {
     let mut world = World::new();
     world.doctors.expect_find().returning(|_| Ok(None));
-    world
-        .doctors
-        .expect_replace_schedule()
-        .returning(|_, _, _| Ok(false));
+    world.doctors.expect_replace_schedule().returning(|_, _, _| Ok(false));
     let admin = world.admin();
     let id = DoctorId::generate();
-    assert_eq!(
-        admin.update_doctor(id, &DoctorChanges::default()),
-        Err(AdminError::DoctorNotFound)
-    );
-    let schedule = ScheduleInput {
-        slot_minutes: 15,
-        weekly: vec![],
-    };
-    assert_eq!(
-        admin.replace_schedule(id, &schedule),
-        Err(AdminError::DoctorNotFound)
-    );
+    assert_eq!(admin.update_doctor(id, &DoctorChanges::default()), Err(AdminError::DoctorNotFound));
+    let schedule = ScheduleInput { slot_minutes: 15, weekly: vec![] };
+    assert_eq!(admin.replace_schedule(id, &schedule), Err(AdminError::DoctorNotFound));
 }
 
 #[test]
 fn an_invalid_schedule_is_refused_before_anything_is_stored() {
     let input = ScheduleInput {
         slot_minutes: 300,
-        weekly: vec![OpeningHoursInput {
-            weekday: 1,
-            start: "12:00".into(),
-            end: "09:00".into(),
-        }],
+        weekly: vec![OpeningHoursInput { weekday: 1, start: "12:00".into(), end: "09:00".into() }],
     };
-    let err = World::new()
-        .admin()
-        .replace_schedule(DoctorId::generate(), &input)
-        .unwrap_err();
-    let AdminError::Invalid(fields) = err else {
-        panic!("{err:?}")
-    };
-    assert!(
-        fields.fields().contains_key("slot_minutes")
-            && fields.fields().contains_key("weekly[0].end")
-    );
+    let err = World::new().admin().replace_schedule(DoctorId::generate(), &input).unwrap_err();
+    let AdminError::Invalid(fields) = err else { panic!("{err:?}") };
+    assert!(fields.fields().contains_key("slot_minutes") && fields.fields().contains_key("weekly[0].end"));
 }
 
 #[test]
@@ -150,30 +118,18 @@ fn the_day_list_covers_the_clinic_local_day() {
         })
         .times(1)
         .returning(|_, _, _| Ok(vec![]));
-    assert_eq!(
-        world.admin().day(date!(2026 - 11 - 25), Some(doctor)),
-        Ok(vec![])
-    );
+    assert_eq!(world.admin().day(date!(2026 - 11 - 25), Some(doctor)), Ok(vec![]));
 }
 
 fn appointment(start: OffsetDateTime, status: AppointmentStatus) -> Appointment {
-    let slot = Slot {
-        start,
-        end: start + Duration::minutes(15),
-    };
-    Appointment {
-        status,
-        ..Appointment::book(PatientId::generate(), DoctorId::generate(), slot, NOW)
-    }
+    let slot = Slot { start, end: start + Duration::minutes(15) };
+    Appointment { status, ..Appointment::book(PatientId::generate(), DoctorId::generate(), slot, NOW) }
 }
 
 fn world_with(appointment: &Appointment) -> World {
     let mut world = World::new();
     let stored = appointment.clone();
-    world
-        .appointments
-        .expect_find()
-        .returning(move |_| Ok(Some(stored.clone())));
+    world.appointments.expect_find().returning(move |_| Ok(Some(stored.clone())));
     world
 }
 
@@ -181,22 +137,14 @@ fn world_with(appointment: &Appointment) -> World {
 fn an_outcome_is_recorded_once_the_visit_has_started() {
     let started = appointment(NOW - Duration::minutes(5), AppointmentStatus::Booked);
     let mut world = world_with(&started);
-    let completed = Appointment {
-        status: AppointmentStatus::Completed,
-        ..started.clone()
-    };
+    let completed = Appointment { status: AppointmentStatus::Completed, ..started.clone() };
     world
         .appointments
         .expect_change_status()
-        .withf(|_, from, to, _| {
-            *from == AppointmentStatus::Booked && *to == AppointmentStatus::Completed
-        })
+        .withf(|_, from, to, _| *from == AppointmentStatus::Booked && *to == AppointmentStatus::Completed)
         .times(1)
         .returning(move |_, _, _, _| Ok(Some(completed.clone())));
-    let result = world
-        .admin()
-        .set_status(started.id, AppointmentStatus::Completed)
-        .unwrap();
+    let result = world.admin().set_status(started.id, AppointmentStatus::Completed).unwrap();
     assert_eq!(result.status, AppointmentStatus::Completed);
 }
 
@@ -204,9 +152,7 @@ fn an_outcome_is_recorded_once_the_visit_has_started() {
 fn an_outcome_before_the_visit_is_refused() {
     let upcoming = appointment(NOW + Duration::hours(1), AppointmentStatus::Booked);
     assert_eq!(
-        world_with(&upcoming)
-            .admin()
-            .set_status(upcoming.id, AppointmentStatus::NoShow),
+        world_with(&upcoming).admin().set_status(upcoming.id, AppointmentStatus::NoShow),
         Err(AdminError::StatusChange(StatusChangeRefused::NotStarted))
     );
 }
@@ -216,9 +162,7 @@ fn an_unknown_appointment_has_no_outcome() {
     let mut world = World::new();
     world.appointments.expect_find().returning(|_| Ok(None));
     assert_eq!(
-        world
-            .admin()
-            .set_status(AppointmentId::generate(), AppointmentStatus::Cancelled),
+        world.admin().set_status(AppointmentId::generate(), AppointmentStatus::Cancelled),
         Err(AdminError::AppointmentNotFound)
     );
 }
@@ -234,10 +178,7 @@ fn the_notification_filter_reads_the_query() {
             limit: 10
         }
     );
-    assert_eq!(
-        NotificationFilter::parse(None, None, None).unwrap().limit,
-        50
-    );
+    assert_eq!(NotificationFilter::parse(None, None, None).unwrap().limit, 50);
     let errors = NotificationFilter::parse(Some("lost"), Some("memo"), Some("501")).unwrap_err();
     let fields: Vec<_> = errors.fields().keys().cloned().collect();
     assert_eq!(fields, vec!["limit", "status", "type"]);

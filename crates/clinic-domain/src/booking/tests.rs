@@ -7,9 +7,7 @@ use crate::clinic::ClinicZone;
 use crate::notification::{NotificationKind, SkipReason};
 use crate::patient::{Channel, PatientProfile};
 use crate::phone::PhoneNumber;
-use crate::ports::{
-    MockAppointmentRepository, MockClock, MockDoctorRepository, MockPatientRepository,
-};
+use crate::ports::{MockAppointmentRepository, MockClock, MockDoctorRepository, MockPatientRepository};
 use crate::schedule::{OpeningHoursInput, ScheduleInput, WeeklySchedule};
 
 /// Tuesday 2026-11-24, 16:00 in Singapore.
@@ -35,23 +33,17 @@ impl World {
     }
 
     fn with_doctor(mut self, doctor: Doctor) -> Self {
-        self.doctors
-            .expect_find()
-            .returning(move |id| Ok(Some(doctor.clone()).filter(|d| d.id == id)));
+        self.doctors.expect_find().returning(move |id| Ok(Some(doctor.clone()).filter(|d| d.id == id)));
         self
     }
 
     fn with_profile(mut self, profile: PatientProfile) -> Self {
-        self.patients
-            .expect_find()
-            .returning(move |id| Ok(Some(profile.clone()).filter(|p| p.id == id)));
+        self.patients.expect_find().returning(move |id| Ok(Some(profile.clone()).filter(|p| p.id == id)));
         self
     }
 
     fn without_keys(mut self) -> Self {
-        self.appointments
-            .expect_find_booking_key()
-            .returning(|_, _, _| Ok(None));
+        self.appointments.expect_find_booking_key().returning(|_, _, _| Ok(None));
         self
     }
 
@@ -75,24 +67,14 @@ impl World {
 fn doctor() -> Doctor {
     let schedule = WeeklySchedule::parse(&ScheduleInput {
         slot_minutes: 30,
-        weekly: vec![OpeningHoursInput {
-            weekday: 3,
-            start: "09:00".into(),
-            end: "12:00".into(),
-        }],
+        weekly: vec![OpeningHoursInput { weekday: 3, start: "09:00".into(), end: "12:00".into() }],
     })
     .unwrap();
-    Doctor {
-        schedule,
-        ..Doctor::new("Dr Tan", "Family medicine").unwrap()
-    }
+    Doctor { schedule, ..Doctor::new("Dr Tan", "Family medicine").unwrap() }
 }
 
 fn patient() -> PatientLogin {
-    PatientLogin {
-        id: PatientId::generate(),
-        phone: None,
-    }
+    PatientLogin { id: PatientId::generate(), phone: None }
 }
 
 fn profile_of(login: &PatientLogin) -> PatientProfile {
@@ -106,10 +88,7 @@ fn profile_of(login: &PatientLogin) -> PatientProfile {
 }
 
 fn request(doctor: &Doctor, start: OffsetDateTime) -> BookingRequest {
-    BookingRequest {
-        doctor_id: doctor.id,
-        scheduled_start: start,
-    }
+    BookingRequest { doctor_id: doctor.id, scheduled_start: start }
 }
 
 fn key(text: &str) -> IdempotencyKey {
@@ -119,42 +98,25 @@ fn key(text: &str) -> IdempotencyKey {
 #[test]
 fn booking_a_free_slot_stores_the_appointment_with_its_confirmation() {
     let (doctor, login) = (doctor(), patient());
-    let mut world = World::new()
-        .with_doctor(doctor.clone())
-        .with_profile(profile_of(&login))
-        .without_keys();
+    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&login)).without_keys();
     let expected_doctor = doctor.id;
-    world
-        .appointments
-        .expect_book()
-        .times(1)
-        .returning(move |booking| {
-            let appointment = &booking.appointment;
-            assert_eq!(appointment.doctor_id, expected_doctor);
-            assert_eq!(appointment.scheduled_start, SLOT);
-            assert_eq!(appointment.scheduled_end, SLOT + Duration::minutes(30));
-            assert_eq!(appointment.status, AppointmentStatus::Booked);
-            assert_eq!(appointment.booked_at, NOW);
-            let confirmation = &booking.confirmation;
-            assert_eq!(confirmation.appointment_id, appointment.id);
-            assert_eq!(confirmation.kind, NotificationKind::Confirmation);
-            assert_eq!(confirmation.skipped, None);
-            assert_eq!(
-                confirmation.to_phone.as_ref().unwrap().as_str(),
-                "+6591234567"
-            );
-            assert!(
-                confirmation
-                    .message
-                    .contains("Dr Tan on Wed 25 Nov 2026, 09:30")
-            );
-            assert_eq!(booking.key, None);
-            Ok(BookingStored::Booked)
-        });
-    let receipt = world
-        .booking()
-        .book(&login, request(&doctor, SLOT), None)
-        .unwrap();
+    world.appointments.expect_book().times(1).returning(move |booking| {
+        let appointment = &booking.appointment;
+        assert_eq!(appointment.doctor_id, expected_doctor);
+        assert_eq!(appointment.scheduled_start, SLOT);
+        assert_eq!(appointment.scheduled_end, SLOT + Duration::minutes(30));
+        assert_eq!(appointment.status, AppointmentStatus::Booked);
+        assert_eq!(appointment.booked_at, NOW);
+        let confirmation = &booking.confirmation;
+        assert_eq!(confirmation.appointment_id, appointment.id);
+        assert_eq!(confirmation.kind, NotificationKind::Confirmation);
+        assert_eq!(confirmation.skipped, None);
+        assert_eq!(confirmation.to_phone.as_ref().unwrap().as_str(), "+6591234567");
+        assert!(confirmation.message.contains("Dr Tan on Wed 25 Nov 2026, 09:30"));
+        assert_eq!(booking.key, None);
+        Ok(BookingStored::Booked)
+    });
+    let receipt = world.booking().book(&login, request(&doctor, SLOT), None).unwrap();
     assert_eq!(receipt.patient_id, login.id);
     assert_eq!(receipt.scheduled_start, SLOT);
     assert!(receipt.created);
@@ -163,71 +125,38 @@ fn booking_a_free_slot_stores_the_appointment_with_its_confirmation() {
 #[test]
 fn booking_needs_a_patient_profile() {
     let doctor = doctor();
-    let world = World::new()
-        .with_doctor(doctor.clone())
-        .with_profile(profile_of(&patient()))
-        .without_keys();
-    let err = world
-        .booking()
-        .book(&patient(), request(&doctor, SLOT), None)
-        .unwrap_err();
+    let world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&patient())).without_keys();
+    let err = world.booking().book(&patient(), request(&doctor, SLOT), None).unwrap_err();
     assert_eq!(err, BookingError::PatientProfileNotFound);
 }
 
 #[test]
 fn unknown_and_inactive_doctors_cannot_be_booked() {
     let login = patient();
-    let inactive = Doctor {
-        active: false,
-        ..doctor()
-    };
-    let booking = World::new()
-        .with_doctor(inactive.clone())
-        .with_profile(profile_of(&login))
-        .without_keys()
-        .booking();
-    assert_eq!(
-        booking.book(&login, request(&inactive, SLOT), None),
-        Err(BookingError::DoctorNotFound)
-    );
-    assert_eq!(
-        booking.book(&login, request(&doctor(), SLOT), None),
-        Err(BookingError::DoctorNotFound)
-    );
-    assert_eq!(
-        booking.free_slots(inactive.id, date!(2026 - 11 - 25)),
-        Err(BookingError::DoctorNotFound)
-    );
+    let inactive = Doctor { active: false, ..doctor() };
+    let booking =
+        World::new().with_doctor(inactive.clone()).with_profile(profile_of(&login)).without_keys().booking();
+    assert_eq!(booking.book(&login, request(&inactive, SLOT), None), Err(BookingError::DoctorNotFound));
+    assert_eq!(booking.book(&login, request(&doctor(), SLOT), None), Err(BookingError::DoctorNotFound));
+    assert_eq!(booking.free_slots(inactive.id, date!(2026 - 11 - 25)), Err(BookingError::DoctorNotFound));
 }
 
 #[test]
 fn past_times_cannot_be_booked() {
     let (doctor, login) = (doctor(), patient());
-    let mut world = World::new()
-        .with_doctor(doctor.clone())
-        .with_profile(profile_of(&login))
-        .without_keys();
+    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&login)).without_keys();
     world.now = SLOT;
     let booking = world.booking();
     let in_the_past = Err(BookingError::NotBookable(NotBookable::InThePast));
-    assert_eq!(
-        booking.book(&login, request(&doctor, SLOT), None),
-        in_the_past
-    );
-    assert_eq!(
-        booking.book(&login, request(&doctor, SLOT - Duration::days(7)), None),
-        in_the_past
-    );
+    assert_eq!(booking.book(&login, request(&doctor, SLOT), None), in_the_past);
+    assert_eq!(booking.book(&login, request(&doctor, SLOT - Duration::days(7)), None), in_the_past);
 }
 
 #[test]
 fn only_slot_starts_inside_the_schedule_can_be_booked() {
     let (doctor, login) = (doctor(), patient());
-    let booking = World::new()
-        .with_doctor(doctor.clone())
-        .with_profile(profile_of(&login))
-        .without_keys()
-        .booking();
+    let booking =
+        World::new().with_doctor(doctor.clone()).with_profile(profile_of(&login)).without_keys().booking();
     assert_eq!(
         booking.book(&login, request(&doctor, SLOT + Duration::minutes(10)), None),
         Err(BookingError::NotBookable(NotBookable::NotOnSlotBoundary))
@@ -245,50 +174,29 @@ fn only_slot_starts_inside_the_schedule_can_be_booked() {
 #[test]
 fn a_slot_held_by_another_appointment_is_taken() {
     let (doctor, login) = (doctor(), patient());
-    let mut world = World::new()
-        .with_doctor(doctor.clone())
-        .with_profile(profile_of(&login))
-        .without_keys();
-    world
-        .appointments
-        .expect_book()
-        .returning(|_| Ok(BookingStored::SlotTaken));
-    assert_eq!(
-        world.booking().book(&login, request(&doctor, SLOT), None),
-        Err(BookingError::SlotTaken)
-    );
+    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&login)).without_keys();
+    world.appointments.expect_book().returning(|_| Ok(BookingStored::SlotTaken));
+    assert_eq!(world.booking().book(&login, request(&doctor, SLOT), None), Err(BookingError::SlotTaken));
 }
 
 #[test]
 fn a_key_is_stored_with_its_booking_and_looked_up_for_24_hours() {
     let (doctor, login) = (doctor(), patient());
-    let mut world = World::new()
-        .with_doctor(doctor.clone())
-        .with_profile(profile_of(&login));
+    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&login));
     world
         .appointments
         .expect_find_booking_key()
         .withf(|_, key, since| key.as_str() == "k-1" && *since == NOW - Duration::hours(24))
         .returning(|_, _, _| Ok(None));
-    world
-        .appointments
-        .expect_book()
-        .times(1)
-        .returning(|booking| {
-            let key = booking.key.as_ref().unwrap();
-            assert_eq!(key.key.as_str(), "k-1");
-            assert_eq!(key.appointment_id, booking.appointment.id);
-            assert_eq!(key.scheduled_start, SLOT);
-            assert_eq!(booking.keys_used_since, NOW - Duration::hours(24));
-            Ok(BookingStored::Booked)
-        });
-    assert!(
-        world
-            .booking()
-            .book(&login, request(&doctor, SLOT), Some(key("k-1")))
-            .unwrap()
-            .created
-    );
+    world.appointments.expect_book().times(1).returning(|booking| {
+        let key = booking.key.as_ref().unwrap();
+        assert_eq!(key.key.as_str(), "k-1");
+        assert_eq!(key.appointment_id, booking.appointment.id);
+        assert_eq!(key.scheduled_start, SLOT);
+        assert_eq!(booking.keys_used_since, NOW - Duration::hours(24));
+        Ok(BookingStored::Booked)
+    });
+    assert!(world.booking().book(&login, request(&doctor, SLOT), Some(key("k-1"))).unwrap().created);
 }
 
 fn earlier_booking(login: &PatientLogin, doctor: &Doctor, start: OffsetDateTime) -> BookingKey {
@@ -308,16 +216,10 @@ fn repeating_a_keyed_request_replays_the_first_booking() {
     let earlier = earlier_booking(&login, &doctor, SLOT);
     let first = earlier.clone();
     let mut world = World::new();
-    world
-        .appointments
-        .expect_find_booking_key()
-        .returning(move |_, _, _| Ok(Some(first.clone())));
+    world.appointments.expect_find_booking_key().returning(move |_, _, _| Ok(Some(first.clone())));
     // Even once the slot has passed, the replay is the first answer.
     world.now = SLOT + Duration::hours(1);
-    let receipt = world
-        .booking()
-        .book(&login, request(&doctor, SLOT), Some(key("k-1")))
-        .unwrap();
+    let receipt = world.booking().book(&login, request(&doctor, SLOT), Some(key("k-1"))).unwrap();
     assert_eq!(receipt.appointment_id, earlier.appointment_id);
     assert!(!receipt.created);
 }
@@ -327,14 +229,9 @@ fn a_key_used_for_another_booking_is_refused() {
     let (doctor, login) = (doctor(), patient());
     let earlier = earlier_booking(&login, &doctor, SLOT + Duration::minutes(30));
     let mut world = World::new();
-    world
-        .appointments
-        .expect_find_booking_key()
-        .returning(move |_, _, _| Ok(Some(earlier.clone())));
+    world.appointments.expect_find_booking_key().returning(move |_, _, _| Ok(Some(earlier.clone())));
     assert_eq!(
-        world
-            .booking()
-            .book(&login, request(&doctor, SLOT), Some(key("k-1"))),
+        world.booking().book(&login, request(&doctor, SLOT), Some(key("k-1"))),
         Err(BookingError::IdempotencyKeyReused)
     );
 }
@@ -344,18 +241,9 @@ fn a_concurrent_request_with_the_same_key_gets_the_winners_answer() {
     let (doctor, login) = (doctor(), patient());
     let winner = earlier_booking(&login, &doctor, SLOT);
     let stored = winner.clone();
-    let mut world = World::new()
-        .with_doctor(doctor.clone())
-        .with_profile(profile_of(&login))
-        .without_keys();
-    world
-        .appointments
-        .expect_book()
-        .returning(move |_| Ok(BookingStored::KeyAlreadyUsed(stored.clone())));
-    let receipt = world
-        .booking()
-        .book(&login, request(&doctor, SLOT), Some(key("k-1")))
-        .unwrap();
+    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&login)).without_keys();
+    world.appointments.expect_book().returning(move |_| Ok(BookingStored::KeyAlreadyUsed(stored.clone())));
+    let receipt = world.booking().book(&login, request(&doctor, SLOT), Some(key("k-1"))).unwrap();
     assert_eq!(receipt.appointment_id, winner.appointment_id);
     assert!(!receipt.created);
 }
@@ -363,47 +251,23 @@ fn a_concurrent_request_with_the_same_key_gets_the_winners_answer() {
 #[test]
 fn the_login_phone_is_texted_when_the_profile_has_none_and_no_phone_means_skipped() {
     let doctor = doctor();
-    let login = PatientLogin {
-        phone: Some(PhoneNumber::parse("+6598765432").unwrap()),
-        ..patient()
-    };
-    let profile = PatientProfile {
-        phone: None,
-        ..profile_of(&login)
-    };
-    let mut world = World::new()
-        .with_doctor(doctor.clone())
-        .with_profile(profile.clone())
-        .without_keys();
+    let login = PatientLogin { phone: Some(PhoneNumber::parse("+6598765432").unwrap()), ..patient() };
+    let profile = PatientProfile { phone: None, ..profile_of(&login) };
+    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile.clone()).without_keys();
     world.appointments.expect_book().returning(|booking| {
-        assert_eq!(
-            booking.confirmation.to_phone.as_ref().unwrap().as_str(),
-            "+6598765432"
-        );
+        assert_eq!(booking.confirmation.to_phone.as_ref().unwrap().as_str(), "+6598765432");
         assert_eq!(booking.confirmation.skipped, None);
         Ok(BookingStored::Booked)
     });
-    world
-        .booking()
-        .book(&login, request(&doctor, SLOT), None)
-        .unwrap();
+    world.booking().book(&login, request(&doctor, SLOT), None).unwrap();
 
-    let phoneless = PatientLogin {
-        phone: None,
-        ..login
-    };
-    let mut world = World::new()
-        .with_doctor(doctor.clone())
-        .with_profile(profile)
-        .without_keys();
+    let phoneless = PatientLogin { phone: None, ..login };
+    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile).without_keys();
     world.appointments.expect_book().returning(|booking| {
         assert_eq!(booking.confirmation.skipped, Some(SkipReason::NoPhone));
         Ok(BookingStored::Booked)
     });
-    world
-        .booking()
-        .book(&phoneless, request(&doctor, SLOT), None)
-        .unwrap();
+    world.booking().book(&phoneless, request(&doctor, SLOT), None).unwrap();
 }
 
 #[test]
@@ -437,23 +301,14 @@ fn free_slots_leave_out_taken_and_started_ones() {
 }
 
 fn appointment_of(login: &PatientLogin, status: AppointmentStatus) -> Appointment {
-    let slot = Slot {
-        start: SLOT,
-        end: SLOT + Duration::minutes(30),
-    };
-    Appointment {
-        status,
-        ..Appointment::book(login.id, DoctorId::generate(), slot, NOW)
-    }
+    let slot = Slot { start: SLOT, end: SLOT + Duration::minutes(30) };
+    Appointment { status, ..Appointment::book(login.id, DoctorId::generate(), slot, NOW) }
 }
 
 fn world_with(appointment: &Appointment) -> World {
     let mut world = World::new();
     let stored = appointment.clone();
-    world
-        .appointments
-        .expect_find()
-        .returning(move |id| Ok(Some(stored.clone()).filter(|a| a.id == id)));
+    world.appointments.expect_find().returning(move |id| Ok(Some(stored.clone()).filter(|a| a.id == id)));
     world
 }
 
@@ -462,18 +317,9 @@ fn another_patients_appointment_is_not_found() {
     let appointment = appointment_of(&patient(), AppointmentStatus::Booked);
     let booking = world_with(&appointment).booking();
     let stranger = patient();
-    assert_eq!(
-        booking.appointment_of(stranger.id, appointment.id),
-        Err(BookingError::AppointmentNotFound)
-    );
-    assert_eq!(
-        booking.cancel(stranger.id, appointment.id),
-        Err(BookingError::AppointmentNotFound)
-    );
-    assert_eq!(
-        booking.appointment_of(appointment.patient_id, appointment.id),
-        Ok(appointment)
-    );
+    assert_eq!(booking.appointment_of(stranger.id, appointment.id), Err(BookingError::AppointmentNotFound));
+    assert_eq!(booking.cancel(stranger.id, appointment.id), Err(BookingError::AppointmentNotFound));
+    assert_eq!(booking.appointment_of(appointment.patient_id, appointment.id), Ok(appointment));
 }
 
 #[test]
@@ -481,10 +327,7 @@ fn cancelling_moves_a_booked_appointment_to_cancelled_once() {
     let login = patient();
     let appointment = appointment_of(&login, AppointmentStatus::Booked);
     let mut world = world_with(&appointment);
-    let cancelled = Appointment {
-        status: AppointmentStatus::Cancelled,
-        ..appointment.clone()
-    };
+    let cancelled = Appointment { status: AppointmentStatus::Cancelled, ..appointment.clone() };
     world
         .appointments
         .expect_change_status()
@@ -501,20 +344,11 @@ fn cancelling_moves_a_booked_appointment_to_cancelled_once() {
 fn cancelling_twice_is_fine_but_a_finished_visit_cannot_be_cancelled() {
     let login = patient();
     let cancelled = appointment_of(&login, AppointmentStatus::Cancelled);
-    assert_eq!(
-        world_with(&cancelled)
-            .booking()
-            .cancel(login.id, cancelled.id),
-        Ok(cancelled.clone())
-    );
+    assert_eq!(world_with(&cancelled).booking().cancel(login.id, cancelled.id), Ok(cancelled.clone()));
     let completed = appointment_of(&login, AppointmentStatus::Completed);
     assert_eq!(
-        world_with(&completed)
-            .booking()
-            .cancel(login.id, completed.id),
-        Err(BookingError::NotCancellable(StatusChangeRefused::Closed(
-            AppointmentStatus::Completed
-        )))
+        world_with(&completed).booking().cancel(login.id, completed.id),
+        Err(BookingError::NotCancellable(StatusChangeRefused::Closed(AppointmentStatus::Completed)))
     );
 }
 
@@ -522,27 +356,14 @@ fn cancelling_twice_is_fine_but_a_finished_visit_cannot_be_cancelled() {
 fn a_cancel_that_races_an_outcome_decides_on_the_new_status() {
     let login = patient();
     let booked = appointment_of(&login, AppointmentStatus::Booked);
-    let no_show = Appointment {
-        status: AppointmentStatus::NoShow,
-        ..booked.clone()
-    };
+    let no_show = Appointment { status: AppointmentStatus::NoShow, ..booked.clone() };
     let mut world = World::new();
     let mut reads = vec![no_show, booked.clone()];
-    world
-        .appointments
-        .expect_find()
-        .times(2)
-        .returning(move |_| Ok(reads.pop()));
-    world
-        .appointments
-        .expect_change_status()
-        .times(1)
-        .returning(|_, _, _, _| Ok(None));
+    world.appointments.expect_find().times(2).returning(move |_| Ok(reads.pop()));
+    world.appointments.expect_change_status().times(1).returning(|_, _, _, _| Ok(None));
     assert_eq!(
         world.booking().cancel(login.id, booked.id),
-        Err(BookingError::NotCancellable(StatusChangeRefused::Closed(
-            AppointmentStatus::NoShow
-        )))
+        Err(BookingError::NotCancellable(StatusChangeRefused::Closed(AppointmentStatus::NoShow)))
     );
 }
 

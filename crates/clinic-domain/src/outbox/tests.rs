@@ -60,37 +60,21 @@ fn run_until(
 ) -> Run {
     let finished = Arc::new(Mutex::new(None));
     let mut repository = MockNotificationRepository::new();
-    let mut batches = vec![TestBatch {
-        rows,
-        finished: finished.clone(),
-    }];
-    repository
-        .expect_claim_due()
-        .times(..=1)
-        .returning(move |scope, now, limit| {
-            assert_eq!((scope, now, limit), (Scope::Everything, NOW, 50));
-            Ok(Box::new(batches.pop().unwrap()))
-        });
+    let mut batches = vec![TestBatch { rows, finished: finished.clone() }];
+    repository.expect_claim_due().times(..=1).returning(move |scope, now, limit| {
+        assert_eq!((scope, now, limit), (Scope::Everything, NOW, 50));
+        Ok(Box::new(batches.pop().unwrap()))
+    });
     let outbox = outbox(repository, gateway);
     let stop = AtomicBool::new(stop);
-    let report = outbox
-        .deliver_batch(
-            Scope::Everything,
-            &Until {
-                deadline,
-                stop: &stop,
-            },
-        )
-        .unwrap();
+    let report = outbox.deliver_batch(Scope::Everything, &Until { deadline, stop: &stop }).unwrap();
     let deliveries = finished.lock().unwrap().take().unwrap_or_default();
     Run { report, deliveries }
 }
 
 fn outbox(repository: MockNotificationRepository, gateway: MockSmsGateway) -> Outbox {
-    let clinic = Clinic {
-        name: "Gabriel Family Clinic".into(),
-        zone: ClinicZone::parse("Asia/Singapore").unwrap(),
-    };
+    let clinic =
+        Clinic { name: "Gabriel Family Clinic".into(), zone: ClinicZone::parse("Asia/Singapore").unwrap() };
     Outbox::new(
         clinic,
         Arc::new(repository),
@@ -102,10 +86,7 @@ fn outbox(repository: MockNotificationRepository, gateway: MockSmsGateway) -> Ou
 
 fn gateway_answering(result: Result<String, SendError>) -> MockSmsGateway {
     let mut gateway = MockSmsGateway::new();
-    gateway
-        .expect_send()
-        .times(1)
-        .returning(move |_| result.clone());
+    gateway.expect_send().times(1).returning(move |_| result.clone());
     gateway
 }
 
@@ -116,29 +97,15 @@ fn a_due_message_is_sent_once_and_recorded_with_the_providers_id() {
     let expected = row.message.clone().unwrap();
     gateway
         .expect_send()
-        .withf(move |m| {
-            m.to.as_str() == "+6591234567" && m.body == expected && m.channel == Channel::Sms
-        })
+        .withf(move |m| m.to.as_str() == "+6591234567" && m.body == expected && m.channel == Channel::Sms)
         .times(1)
         .returning(|_| Ok("SM123".into()));
     let run = run(vec![row.clone()], gateway);
-    assert_eq!(
-        run.report,
-        DeliveryReport {
-            processed: 1,
-            sent: 1,
-            ..DeliveryReport::default()
-        }
-    );
+    assert_eq!(run.report, DeliveryReport { processed: 1, sent: 1, ..DeliveryReport::default() });
     let delivery = &run.deliveries[0];
     assert_eq!(delivery.id, row.id);
     assert_eq!(delivery.attempts, 1);
-    assert_eq!(
-        delivery.outcome,
-        DeliveryOutcome::Sent {
-            provider_sid: "SM123".into()
-        }
-    );
+    assert_eq!(delivery.outcome, DeliveryOutcome::Sent { provider_sid: "SM123".into() });
     assert!(!delivery.patient_opted_out);
 }
 
@@ -148,23 +115,10 @@ fn nothing_is_sent_about_a_cancelled_appointment_or_to_an_opted_out_patient() {
         appointment_status: AppointmentStatus::Cancelled,
         ..due(NotificationKind::Reminder)
     };
-    let opted_out = DueNotification {
-        patient_sms_opt_in: false,
-        ..due(NotificationKind::Confirmation)
-    };
-    let phoneless = DueNotification {
-        to_phone: None,
-        ..due(NotificationKind::Confirmation)
-    };
+    let opted_out = DueNotification { patient_sms_opt_in: false, ..due(NotificationKind::Confirmation) };
+    let phoneless = DueNotification { to_phone: None, ..due(NotificationKind::Confirmation) };
     let run = run(vec![cancelled, opted_out, phoneless], MockSmsGateway::new());
-    assert_eq!(
-        run.report,
-        DeliveryReport {
-            processed: 3,
-            skipped: 3,
-            ..DeliveryReport::default()
-        }
-    );
+    assert_eq!(run.report, DeliveryReport { processed: 3, skipped: 3, ..DeliveryReport::default() });
     let mut reasons: Vec<_> = run.deliveries.iter().map(|d| d.outcome.clone()).collect();
     reasons.sort_by_key(|o| format!("{o:?}"));
     assert_eq!(
@@ -194,45 +148,20 @@ fn without_a_configured_gateway_a_message_is_skipped_with_the_reason() {
 
 #[test]
 fn a_permanent_error_fails_the_message_without_retry() {
-    let error = SendError::Permanent {
-        code: Some("21211".into()),
-        message: "invalid To".into(),
-    };
-    let run = run(
-        vec![due(NotificationKind::Confirmation)],
-        gateway_answering(Err(error)),
-    );
-    assert_eq!(
-        run.report,
-        DeliveryReport {
-            processed: 1,
-            failed: 1,
-            ..DeliveryReport::default()
-        }
-    );
+    let error = SendError::Permanent { code: Some("21211".into()), message: "invalid To".into() };
+    let run = run(vec![due(NotificationKind::Confirmation)], gateway_answering(Err(error)));
+    assert_eq!(run.report, DeliveryReport { processed: 1, failed: 1, ..DeliveryReport::default() });
     assert_eq!(
         run.deliveries[0].outcome,
-        DeliveryOutcome::Failed {
-            code: Some("21211".into()),
-            message: "invalid To".into()
-        }
+        DeliveryOutcome::Failed { code: Some("21211".into()), message: "invalid To".into() }
     );
 }
 
 #[test]
 fn a_provider_opt_out_fails_the_message_and_opts_the_patient_out() {
-    let error = SendError::OptedOut {
-        code: Some("21610".into()),
-        message: "unsubscribed".into(),
-    };
-    let run = run(
-        vec![due(NotificationKind::Confirmation)],
-        gateway_answering(Err(error)),
-    );
-    assert!(matches!(
-        run.deliveries[0].outcome,
-        DeliveryOutcome::Failed { .. }
-    ));
+    let error = SendError::OptedOut { code: Some("21610".into()), message: "unsubscribed".into() };
+    let run = run(vec![due(NotificationKind::Confirmation)], gateway_answering(Err(error)));
+    assert!(matches!(run.deliveries[0].outcome, DeliveryOutcome::Failed { .. }));
     assert!(run.deliveries[0].patient_opted_out);
 }
 
@@ -243,10 +172,7 @@ fn a_retryable_error_schedules_a_retry_no_sooner_than_retry_after() {
         message: "too many requests".into(),
         retry_after: Some(Duration::from_secs(120)),
     };
-    let run = run(
-        vec![due(NotificationKind::Confirmation)],
-        gateway_answering(Err(error)),
-    );
+    let run = run(vec![due(NotificationKind::Confirmation)], gateway_answering(Err(error)));
     assert_eq!(run.report.failed, 1, "a retry counts as not sent");
     let DeliveryOutcome::Retry { at, code, .. } = &run.deliveries[0].outcome else {
         panic!("{:?}", run.deliveries)
@@ -258,15 +184,8 @@ fn a_retryable_error_schedules_a_retry_no_sooner_than_retry_after() {
 
 #[test]
 fn the_fifth_failed_attempt_gives_up() {
-    let row = DueNotification {
-        attempts: MAX_ATTEMPTS - 1,
-        ..due(NotificationKind::Confirmation)
-    };
-    let error = SendError::Retryable {
-        code: None,
-        message: "timed out".into(),
-        retry_after: None,
-    };
+    let row = DueNotification { attempts: MAX_ATTEMPTS - 1, ..due(NotificationKind::Confirmation) };
+    let error = SendError::Retryable { code: None, message: "timed out".into(), retry_after: None };
     let run = run(vec![row], gateway_answering(Err(error)));
     let DeliveryOutcome::Failed { message, .. } = &run.deliveries[0].outcome else {
         panic!("{:?}", run.deliveries)
@@ -277,10 +196,7 @@ fn the_fifth_failed_attempt_gives_up() {
 
 #[test]
 fn a_reminder_is_composed_when_it_is_first_sent() {
-    let row = DueNotification {
-        message: None,
-        ..due(NotificationKind::Reminder)
-    };
+    let row = DueNotification { message: None, ..due(NotificationKind::Reminder) };
     let mut gateway = MockSmsGateway::new();
     gateway
         .expect_send()
@@ -288,39 +204,21 @@ fn a_reminder_is_composed_when_it_is_first_sent() {
         .times(1)
         .returning(|_| Ok("SM1".into()));
     let run = run(vec![row], gateway);
-    assert!(
-        run.deliveries[0]
-            .message
-            .starts_with("Gabriel Family Clinic: reminder")
-    );
+    assert!(run.deliveries[0].message.starts_with("Gabriel Family Clinic: reminder"));
     assert_eq!(run.deliveries[0].segments, 1);
 }
 
 #[test]
 fn past_the_deadline_claimed_rows_are_left_pending() {
-    let rows = vec![
-        due(NotificationKind::Reminder),
-        due(NotificationKind::Reminder),
-    ];
+    let rows = vec![due(NotificationKind::Reminder), due(NotificationKind::Reminder)];
     let run = run_until(rows, MockSmsGateway::new(), Some(NOW), false);
-    assert_eq!(
-        run.report,
-        DeliveryReport {
-            left: 0,
-            ..DeliveryReport::default()
-        }
-    );
+    assert_eq!(run.report, DeliveryReport { left: 0, ..DeliveryReport::default() });
     assert!(run.deliveries.is_empty());
 }
 
 #[test]
 fn a_stop_claims_nothing() {
-    let run = run_until(
-        vec![due(NotificationKind::Reminder)],
-        MockSmsGateway::new(),
-        None,
-        true,
-    );
+    let run = run_until(vec![due(NotificationKind::Reminder)], MockSmsGateway::new(), None, true);
     assert_eq!(run.report, DeliveryReport::default());
 }
 
@@ -339,45 +237,18 @@ fn sends_run_in_parallel_but_never_more_than_the_concurrency() {
             Ok("SM".into())
         }
     }
-    let gateway = Arc::new(Counting {
-        in_flight: AtomicUsize::new(0),
-        most: AtomicUsize::new(0),
-    });
+    let gateway = Arc::new(Counting { in_flight: AtomicUsize::new(0), most: AtomicUsize::new(0) });
     let finished = Arc::new(Mutex::new(None));
     let rows: Vec<_> = (0..40).map(|_| due(NotificationKind::Reminder)).collect();
     let mut repository = MockNotificationRepository::new();
-    let mut batch = Some(TestBatch {
-        rows,
-        finished: finished.clone(),
-    });
-    repository
-        .expect_claim_due()
-        .returning(move |_, _, _| Ok(Box::new(batch.take().unwrap())));
-    let clinic = Clinic {
-        name: "C".into(),
-        zone: ClinicZone::parse("Asia/Singapore").unwrap(),
-    };
-    let settings = DeliverySettings {
-        batch_size: 50,
-        concurrency: 3,
-    };
-    let outbox = Outbox::new(
-        clinic,
-        Arc::new(repository),
-        gateway.clone(),
-        Arc::new(ManualClock::new(NOW)),
-        settings,
-    );
+    let mut batch = Some(TestBatch { rows, finished: finished.clone() });
+    repository.expect_claim_due().returning(move |_, _, _| Ok(Box::new(batch.take().unwrap())));
+    let clinic = Clinic { name: "C".into(), zone: ClinicZone::parse("Asia/Singapore").unwrap() };
+    let settings = DeliverySettings { batch_size: 50, concurrency: 3 };
+    let outbox =
+        Outbox::new(clinic, Arc::new(repository), gateway.clone(), Arc::new(ManualClock::new(NOW)), settings);
     let stop = AtomicBool::new(false);
-    let report = outbox
-        .deliver_batch(
-            Scope::Everything,
-            &Until {
-                deadline: None,
-                stop: &stop,
-            },
-        )
-        .unwrap();
+    let report = outbox.deliver_batch(Scope::Everything, &Until { deadline: None, stop: &stop }).unwrap();
     assert_eq!(report.sent, 40);
     assert!(gateway.most.load(Ordering::SeqCst) <= 3);
     assert_eq!(finished.lock().unwrap().as_ref().unwrap().len(), 40);
@@ -389,32 +260,15 @@ fn delivery_goes_on_batch_after_batch_until_one_is_short() {
     let finished = Arc::new(Mutex::new(None));
     let mut sizes = vec![3, 50];
     let batches = finished.clone();
-    repository
-        .expect_claim_due()
-        .times(2)
-        .returning(move |_, _, _| {
-            let rows = (0..sizes.pop().unwrap())
-                .map(|_| due(NotificationKind::Reminder))
-                .collect();
-            Ok(Box::new(TestBatch {
-                rows,
-                finished: batches.clone(),
-            }))
-        });
+    repository.expect_claim_due().times(2).returning(move |_, _, _| {
+        let rows = (0..sizes.pop().unwrap()).map(|_| due(NotificationKind::Reminder)).collect();
+        Ok(Box::new(TestBatch { rows, finished: batches.clone() }))
+    });
     let mut gateway = MockSmsGateway::new();
-    gateway
-        .expect_send()
-        .times(53)
-        .returning(|_| Ok("SM".into()));
+    gateway.expect_send().times(53).returning(|_| Ok("SM".into()));
     let stop = AtomicBool::new(false);
     let report = outbox(repository, gateway)
-        .deliver_due(
-            Scope::Everything,
-            &Until {
-                deadline: None,
-                stop: &stop,
-            },
-        )
+        .deliver_due(Scope::Everything, &Until { deadline: None, stop: &stop })
         .unwrap();
     assert_eq!((report.processed, report.sent), (53, 53));
 }
@@ -425,17 +279,10 @@ fn backoff_doubles_with_jitter_up_to_a_cap() {
     for (attempts, full) in [(1, 30), (2, 60), (3, 120), (4, 240), (10, 900)] {
         let delay = retry_delay(id, attempts, None);
         let full = time::Duration::seconds(full);
-        assert!(
-            delay >= full / 2 && delay <= full,
-            "attempt {attempts}: {delay}"
-        );
+        assert!(delay >= full / 2 && delay <= full, "attempt {attempts}: {delay}");
     }
-    assert_eq!(
-        retry_delay(id, 1, Some(Duration::from_secs(3600))),
-        time::Duration::hours(1)
-    );
-    let spread: std::collections::HashSet<_> = (0..20)
-        .map(|_| retry_delay(NotificationId::generate(), 3, None))
-        .collect();
+    assert_eq!(retry_delay(id, 1, Some(Duration::from_secs(3600))), time::Duration::hours(1));
+    let spread: std::collections::HashSet<_> =
+        (0..20).map(|_| retry_delay(NotificationId::generate(), 3, None)).collect();
     assert!(spread.len() > 1, "messages failing together retry apart");
 }

@@ -7,11 +7,7 @@ fn input(slot_minutes: i64, weekly: &[(i64, &str, &str)]) -> ScheduleInput {
         slot_minutes,
         weekly: weekly
             .iter()
-            .map(|&(weekday, start, end)| OpeningHoursInput {
-                weekday,
-                start: start.into(),
-                end: end.into(),
-            })
+            .map(|&(weekday, start, end)| OpeningHoursInput { weekday, start: start.into(), end: end.into() })
             .collect(),
     }
 }
@@ -22,29 +18,17 @@ fn singapore() -> ClinicZone {
 
 fn errors_of(input: &ScheduleInput) -> Vec<(String, String)> {
     let errors = WeeklySchedule::parse(input).unwrap_err();
-    errors
-        .fields()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
+    errors.fields().iter().map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
 #[test]
 fn a_valid_schedule_is_sorted_by_weekday_and_start() {
     let schedule = WeeklySchedule::parse(&input(
         30,
-        &[
-            (2, "14:00", "17:00"),
-            (1, "09:00", "12:00"),
-            (2, "09:00", "12:00"),
-        ],
+        &[(2, "14:00", "17:00"), (1, "09:00", "12:00"), (2, "09:00", "12:00")],
     ))
     .unwrap();
-    let hours: Vec<_> = schedule
-        .hours()
-        .iter()
-        .map(|h| (h.weekday, h.start))
-        .collect();
+    let hours: Vec<_> = schedule.hours().iter().map(|h| (h.weekday, h.start)).collect();
     assert_eq!(
         hours,
         vec![
@@ -68,29 +52,17 @@ fn slot_minutes_must_be_between_5_and_240() {
 
 #[test]
 fn weekdays_are_iso_numbers_1_to_7() {
-    assert_eq!(
-        errors_of(&input(15, &[(0, "09:00", "10:00")]))[0].0,
-        "weekly[0].weekday"
-    );
-    assert_eq!(
-        errors_of(&input(15, &[(8, "09:00", "10:00")]))[0].0,
-        "weekly[0].weekday"
-    );
+    assert_eq!(errors_of(&input(15, &[(0, "09:00", "10:00")]))[0].0, "weekly[0].weekday");
+    assert_eq!(errors_of(&input(15, &[(8, "09:00", "10:00")]))[0].0, "weekly[0].weekday");
     assert_eq!(iso_weekday(1), Some(Weekday::Monday));
     assert_eq!(iso_weekday(7), Some(Weekday::Sunday));
 }
 
 #[test]
 fn times_must_be_hh_mm() {
-    for bad in [
-        "9:00", "09:0", "24:00", "12:60", "noon", "+9:00", "09:00:00", "",
-    ] {
+    for bad in ["9:00", "09:0", "24:00", "12:60", "noon", "+9:00", "09:00:00", ""] {
         let errors = errors_of(&input(15, &[(1, bad, "23:00")]));
-        assert_eq!(
-            errors,
-            vec![("weekly[0].start".into(), "must be a time HH:MM".into())],
-            "{bad}"
-        );
+        assert_eq!(errors, vec![("weekly[0].start".into(), "must be a time HH:MM".into())], "{bad}");
     }
     assert_eq!(parse_clock_time("23:59"), Some(time!(23:59)));
     assert_eq!(format_clock_time(time!(07:05)), "07:05");
@@ -102,10 +74,7 @@ fn an_opening_must_start_before_it_ends() {
         errors_of(&input(15, &[(1, "12:00", "09:00")])),
         vec![("weekly[0].end".into(), "must be after start".into())]
     );
-    assert_eq!(
-        errors_of(&input(15, &[(1, "09:00", "09:00")]))[0].0,
-        "weekly[0].end"
-    );
+    assert_eq!(errors_of(&input(15, &[(1, "09:00", "09:00")]))[0].0, "weekly[0].end");
 }
 
 #[test]
@@ -114,27 +83,15 @@ fn overlapping_openings_on_one_day_are_rejected_but_touching_ones_are_not() {
         errors_of(&input(15, &[(1, "09:00", "12:00"), (1, "11:30", "13:00")])),
         vec![("weekly[1]".into(), "overlaps weekly[0]".into())]
     );
-    assert!(
-        WeeklySchedule::parse(&input(15, &[(1, "09:00", "12:00"), (1, "12:00", "13:00")])).is_ok()
-    );
-    assert!(
-        WeeklySchedule::parse(&input(15, &[(1, "09:00", "12:00"), (2, "09:00", "12:00")])).is_ok()
-    );
+    assert!(WeeklySchedule::parse(&input(15, &[(1, "09:00", "12:00"), (1, "12:00", "13:00")])).is_ok());
+    assert!(WeeklySchedule::parse(&input(15, &[(1, "09:00", "12:00"), (2, "09:00", "12:00")])).is_ok());
 }
 
 #[test]
 fn every_problem_is_reported_at_once() {
     let errors = errors_of(&input(1, &[(9, "x", "09:00"), (1, "10:00", "09:00")]));
     let fields: Vec<_> = errors.iter().map(|(k, _)| k.as_str()).collect();
-    assert_eq!(
-        fields,
-        vec![
-            "slot_minutes",
-            "weekly[0].start",
-            "weekly[0].weekday",
-            "weekly[1].end"
-        ]
-    );
+    assert_eq!(fields, vec!["slot_minutes", "weekly[0].start", "weekly[0].weekday", "weekly[1].end"]);
 }
 
 #[test]
@@ -145,25 +102,12 @@ fn an_opening_is_cut_into_whole_slots() {
     assert_eq!(
         slots,
         vec![
-            Slot {
-                start: datetime!(2026-11-25 01:00 UTC),
-                end: datetime!(2026-11-25 01:30 UTC)
-            },
-            Slot {
-                start: datetime!(2026-11-25 01:30 UTC),
-                end: datetime!(2026-11-25 02:00 UTC)
-            },
-            Slot {
-                start: datetime!(2026-11-25 02:00 UTC),
-                end: datetime!(2026-11-25 02:30 UTC)
-            },
+            Slot { start: datetime!(2026-11-25 01:00 UTC), end: datetime!(2026-11-25 01:30 UTC) },
+            Slot { start: datetime!(2026-11-25 01:30 UTC), end: datetime!(2026-11-25 02:00 UTC) },
+            Slot { start: datetime!(2026-11-25 02:00 UTC), end: datetime!(2026-11-25 02:30 UTC) },
         ]
     );
-    assert!(
-        schedule
-            .slots_on(date!(2026 - 11 - 26), &singapore())
-            .is_empty()
-    );
+    assert!(schedule.slots_on(date!(2026 - 11 - 26), &singapore()).is_empty());
 }
 
 #[test]
@@ -172,24 +116,10 @@ fn slots_follow_the_wall_clock_across_daylight_saving_changes() {
     let schedule =
         WeeklySchedule::parse(&input(60, &[(7, "01:00", "04:00"), (6, "09:00", "10:00")])).unwrap();
     // Spring forward, Sunday 2026-03-08: 02:00 does not exist.
-    let spring: Vec<_> = schedule
-        .slots_on(date!(2026 - 03 - 08), &zone)
-        .iter()
-        .map(|s| s.start)
-        .collect();
-    assert_eq!(
-        spring,
-        vec![
-            datetime!(2026-03-08 06:00 UTC),
-            datetime!(2026-03-08 07:00 UTC)
-        ]
-    );
+    let spring: Vec<_> = schedule.slots_on(date!(2026 - 03 - 08), &zone).iter().map(|s| s.start).collect();
+    assert_eq!(spring, vec![datetime!(2026-03-08 06:00 UTC), datetime!(2026-03-08 07:00 UTC)]);
     // Fall back, Sunday 2026-11-01: 01:00 happens twice; the slot is the first one.
-    let fall: Vec<_> = schedule
-        .slots_on(date!(2026 - 11 - 01), &zone)
-        .iter()
-        .map(|s| s.start)
-        .collect();
+    let fall: Vec<_> = schedule.slots_on(date!(2026 - 11 - 01), &zone).iter().map(|s| s.start).collect();
     assert_eq!(
         fall,
         vec![
@@ -199,23 +129,15 @@ fn slots_follow_the_wall_clock_across_daylight_saving_changes() {
         ]
     );
     // Saturdays either side of the change: same wall clock, different instants.
-    assert_eq!(
-        schedule.slots_on(date!(2026 - 03 - 07), &zone)[0].start,
-        datetime!(2026-03-07 14:00 UTC)
-    );
-    assert_eq!(
-        schedule.slots_on(date!(2026 - 03 - 14), &zone)[0].start,
-        datetime!(2026-03-14 13:00 UTC)
-    );
+    assert_eq!(schedule.slots_on(date!(2026 - 03 - 07), &zone)[0].start, datetime!(2026-03-07 14:00 UTC));
+    assert_eq!(schedule.slots_on(date!(2026 - 03 - 14), &zone)[0].start, datetime!(2026-03-14 13:00 UTC));
 }
 
 #[test]
 fn an_instant_is_a_slot_only_on_a_boundary_inside_an_opening() {
     let zone = singapore();
     let schedule = WeeklySchedule::parse(&input(15, &[(3, "09:00", "12:00")])).unwrap();
-    let slot = schedule
-        .slot_starting_at(datetime!(2026-11-25 01:15 UTC), &zone)
-        .unwrap();
+    let slot = schedule.slot_starting_at(datetime!(2026-11-25 01:15 UTC), &zone).unwrap();
     assert_eq!(slot.end, datetime!(2026-11-25 01:30 UTC));
     assert_eq!(
         schedule.slot_starting_at(datetime!(2026-11-25 01:10 UTC), &zone),
@@ -239,46 +161,23 @@ fn an_instant_is_a_slot_only_on_a_boundary_inside_an_opening() {
 fn the_second_pass_of_a_repeated_hour_is_not_a_slot() {
     let zone = ClinicZone::parse("America/New_York").unwrap();
     let schedule = WeeklySchedule::parse(&input(60, &[(7, "01:00", "02:00")])).unwrap();
-    assert!(
-        schedule
-            .slot_starting_at(datetime!(2026-11-01 05:00 UTC), &zone)
-            .is_ok()
-    );
-    assert!(
-        schedule
-            .slot_starting_at(datetime!(2026-11-01 06:00 UTC), &zone)
-            .is_err()
-    );
+    assert!(schedule.slot_starting_at(datetime!(2026-11-01 05:00 UTC), &zone).is_ok());
+    assert!(schedule.slot_starting_at(datetime!(2026-11-01 06:00 UTC), &zone).is_err());
 }
 
 #[test]
 fn stored_schedules_are_rebuilt_only_when_valid() {
-    let opening = |start, end| OpeningHours {
-        weekday: Weekday::Monday,
-        start,
-        end,
-    };
+    let opening = |start, end| OpeningHours { weekday: Weekday::Monday, start, end };
     assert!(
-        WeeklySchedule::from_parts(
-            SlotLength::DEFAULT,
-            vec![opening(time!(09:00), time!(12:00))]
-        )
-        .is_some()
+        WeeklySchedule::from_parts(SlotLength::DEFAULT, vec![opening(time!(09:00), time!(12:00))]).is_some()
+    );
+    assert!(
+        WeeklySchedule::from_parts(SlotLength::DEFAULT, vec![opening(time!(12:00), time!(09:00))]).is_none()
     );
     assert!(
         WeeklySchedule::from_parts(
             SlotLength::DEFAULT,
-            vec![opening(time!(12:00), time!(09:00))]
-        )
-        .is_none()
-    );
-    assert!(
-        WeeklySchedule::from_parts(
-            SlotLength::DEFAULT,
-            vec![
-                opening(time!(09:00), time!(12:00)),
-                opening(time!(11:00), time!(13:00))
-            ]
+            vec![opening(time!(09:00), time!(12:00)), opening(time!(11:00), time!(13:00))]
         )
         .is_none()
     );

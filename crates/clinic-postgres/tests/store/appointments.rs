@@ -13,23 +13,14 @@ use crate::fixtures::{NOW, SLOT, booking_of, count, doctor, outbox, patient};
 fn a_booking_stores_the_appointment_and_its_confirmation_together() {
     let db = TestDatabase::new();
     let store = db.store();
-    let (tan, siti) = (
-        doctor(&store, "Dr Tan"),
-        patient(&store, Some("+6591234567")),
-    );
+    let (tan, siti) = (doctor(&store, "Dr Tan"), patient(&store, Some("+6591234567")));
     let booking = booking_of(&siti, &tan, SLOT);
     assert_eq!(store.book(&booking).unwrap(), BookingStored::Booked);
-    assert_eq!(
-        store.find(booking.appointment.id).unwrap(),
-        Some(booking.appointment.clone())
-    );
+    assert_eq!(store.find(booking.appointment.id).unwrap(), Some(booking.appointment.clone()));
     let rows = outbox(&mut db.connection());
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].appointment_id, booking.appointment.id.as_uuid());
-    assert_eq!(
-        (rows[0].kind.as_str(), rows[0].status.as_str()),
-        ("confirmation", "pending")
-    );
+    assert_eq!((rows[0].kind.as_str(), rows[0].status.as_str()), ("confirmation", "pending"));
 }
 
 #[test]
@@ -48,36 +39,22 @@ fn a_taken_slot_stores_nothing() {
     let db = TestDatabase::new();
     let store = db.store();
     let tan = doctor(&store, "Dr Tan");
-    let (first, second) = (
-        patient(&store, Some("+6591234567")),
-        patient(&store, Some("+6598765432")),
-    );
-    assert_eq!(
-        store.book(&booking_of(&first, &tan, SLOT)).unwrap(),
-        BookingStored::Booked
-    );
+    let (first, second) = (patient(&store, Some("+6591234567")), patient(&store, Some("+6598765432")));
+    assert_eq!(store.book(&booking_of(&first, &tan, SLOT)).unwrap(), BookingStored::Booked);
     let mut late = booking_of(&second, &tan, SLOT);
     late.key = Some(key_for(&late, "late"));
     assert_eq!(store.book(&late).unwrap(), BookingStored::SlotTaken);
     let mut conn = db.connection();
     assert_eq!(count(&mut conn, "appointments"), 1);
     assert_eq!(count(&mut conn, "notifications"), 1);
-    assert_eq!(
-        count(&mut conn, "idempotency_keys"),
-        0,
-        "the key of a failed booking is not kept"
-    );
+    assert_eq!(count(&mut conn, "idempotency_keys"), 0, "the key of a failed booking is not kept");
     // Another doctor, or another start, is a different slot.
     assert_eq!(
-        store
-            .book(&booking_of(&second, &doctor(&store, "Dr Lee"), SLOT))
-            .unwrap(),
+        store.book(&booking_of(&second, &doctor(&store, "Dr Lee"), SLOT)).unwrap(),
         BookingStored::Booked
     );
     assert_eq!(
-        store
-            .book(&booking_of(&second, &tan, SLOT + Duration::minutes(30)))
-            .unwrap(),
+        store.book(&booking_of(&second, &tan, SLOT + Duration::minutes(30))).unwrap(),
         BookingStored::Booked
     );
 }
@@ -87,9 +64,7 @@ fn of_sixteen_concurrent_bookings_for_one_slot_exactly_one_is_stored() {
     let db = TestDatabase::new();
     let store = db.store();
     let tan = doctor(&store, "Dr Tan");
-    let bookings: Vec<_> = (0..16)
-        .map(|_| booking_of(&patient(&store, None), &tan, SLOT))
-        .collect();
+    let bookings: Vec<_> = (0..16).map(|_| booking_of(&patient(&store, None), &tan, SLOT)).collect();
     let start = Barrier::new(bookings.len());
     let results: Vec<BookingStored> = std::thread::scope(|s| {
         let runs: Vec<_> = bookings
@@ -104,14 +79,8 @@ fn of_sixteen_concurrent_bookings_for_one_slot_exactly_one_is_stored() {
             .collect();
         runs.into_iter().map(|r| r.join().unwrap()).collect()
     });
-    let booked = results
-        .iter()
-        .filter(|r| **r == BookingStored::Booked)
-        .count();
-    let taken = results
-        .iter()
-        .filter(|r| **r == BookingStored::SlotTaken)
-        .count();
+    let booked = results.iter().filter(|r| **r == BookingStored::Booked).count();
+    let taken = results.iter().filter(|r| **r == BookingStored::SlotTaken).count();
     assert_eq!((booked, taken), (1, 15));
     assert_eq!(count(&mut db.connection(), "notifications"), 1);
 }
@@ -124,19 +93,11 @@ fn cancelling_frees_the_slot() {
     let first = booking_of(&siti, &tan, SLOT);
     store.book(&first).unwrap();
     let cancelled = store
-        .change_status(
-            first.appointment.id,
-            AppointmentStatus::Booked,
-            AppointmentStatus::Cancelled,
-            NOW,
-        )
+        .change_status(first.appointment.id, AppointmentStatus::Booked, AppointmentStatus::Cancelled, NOW)
         .unwrap()
         .unwrap();
     assert_eq!(cancelled.status, AppointmentStatus::Cancelled);
-    assert_eq!(
-        store.book(&booking_of(&siti, &tan, SLOT)).unwrap(),
-        BookingStored::Booked
-    );
+    assert_eq!(store.book(&booking_of(&siti, &tan, SLOT)).unwrap(), BookingStored::Booked);
 }
 
 #[test]
@@ -146,39 +107,20 @@ fn a_status_change_applies_only_from_the_expected_status() {
     let booking = booking_of(&patient(&store, None), &doctor(&store, "Dr Tan"), SLOT);
     store.book(&booking).unwrap();
     let id = booking.appointment.id;
-    let moved = store
-        .change_status(
-            id,
-            AppointmentStatus::Booked,
-            AppointmentStatus::Completed,
-            NOW,
-        )
-        .unwrap();
+    let moved =
+        store.change_status(id, AppointmentStatus::Booked, AppointmentStatus::Completed, NOW).unwrap();
     assert_eq!(moved.unwrap().status, AppointmentStatus::Completed);
-    let missed = store
-        .change_status(
-            id,
-            AppointmentStatus::Booked,
-            AppointmentStatus::Cancelled,
-            NOW,
-        )
-        .unwrap();
+    let missed =
+        store.change_status(id, AppointmentStatus::Booked, AppointmentStatus::Cancelled, NOW).unwrap();
     assert_eq!(missed, None);
-    assert_eq!(
-        store.find(id).unwrap().unwrap().status,
-        AppointmentStatus::Completed
-    );
+    assert_eq!(store.find(id).unwrap().unwrap().status, AppointmentStatus::Completed);
 }
 
 #[test]
 fn taken_starts_are_the_doctors_held_slots_in_the_window() {
     let db = TestDatabase::new();
     let store = db.store();
-    let (tan, lee, siti) = (
-        doctor(&store, "Dr Tan"),
-        doctor(&store, "Dr Lee"),
-        patient(&store, None),
-    );
+    let (tan, lee, siti) = (doctor(&store, "Dr Tan"), doctor(&store, "Dr Lee"), patient(&store, None));
     let later = SLOT + Duration::hours(1);
     for (doctor, start) in [(&tan, SLOT), (&tan, later), (&lee, SLOT)] {
         store.book(&booking_of(&siti, doctor, start)).unwrap();
@@ -186,49 +128,23 @@ fn taken_starts_are_the_doctors_held_slots_in_the_window() {
     let cancelled = booking_of(&siti, &tan, SLOT + Duration::hours(2));
     store.book(&cancelled).unwrap();
     store
-        .change_status(
-            cancelled.appointment.id,
-            AppointmentStatus::Booked,
-            AppointmentStatus::Cancelled,
-            NOW,
-        )
+        .change_status(cancelled.appointment.id, AppointmentStatus::Booked, AppointmentStatus::Cancelled, NOW)
         .unwrap();
-    assert_eq!(
-        store
-            .taken_starts(tan.id, SLOT, SLOT + Duration::days(1))
-            .unwrap(),
-        vec![SLOT, later]
-    );
-    assert!(
-        store
-            .taken_starts(tan.id, SLOT + Duration::minutes(1), later)
-            .unwrap()
-            .is_empty()
-    );
+    assert_eq!(store.taken_starts(tan.id, SLOT, SLOT + Duration::days(1)).unwrap(), vec![SLOT, later]);
+    assert!(store.taken_starts(tan.id, SLOT + Duration::minutes(1), later).unwrap().is_empty());
 }
 
 #[test]
 fn a_patients_appointments_are_listed_by_start() {
     let db = TestDatabase::new();
     let store = db.store();
-    let (tan, siti, other) = (
-        doctor(&store, "Dr Tan"),
-        patient(&store, None),
-        patient(&store, None),
-    );
+    let (tan, siti, other) = (doctor(&store, "Dr Tan"), patient(&store, None), patient(&store, None));
     let later = booking_of(&siti, &tan, SLOT + Duration::days(1));
     let sooner = booking_of(&siti, &tan, SLOT);
-    for booking in [
-        &later,
-        &sooner,
-        &booking_of(&other, &tan, SLOT + Duration::hours(1)),
-    ] {
+    for booking in [&later, &sooner, &booking_of(&other, &tan, SLOT + Duration::hours(1))] {
         store.book(booking).unwrap();
     }
-    assert_eq!(
-        store.list_for_patient(siti.id).unwrap(),
-        vec![sooner.appointment, later.appointment]
-    );
+    assert_eq!(store.list_for_patient(siti.id).unwrap(), vec![sooner.appointment, later.appointment]);
 }
 
 fn key_for(booking: &clinic_domain::booking::NewBooking, key: &str) -> BookingKey {
@@ -252,23 +168,12 @@ fn a_live_key_books_once_and_is_found_again() {
     assert_eq!(store.book(&first).unwrap(), BookingStored::Booked);
     let key = IdempotencyKey::parse("k-1").unwrap();
     let since = NOW - Duration::hours(24);
-    assert_eq!(
-        store.find_booking_key(siti.id, &key, since).unwrap(),
-        first.key.clone()
-    );
-    assert_eq!(
-        store
-            .find_booking_key(siti.id, &key, NOW + Duration::seconds(1))
-            .unwrap(),
-        None
-    );
+    assert_eq!(store.find_booking_key(siti.id, &key, since).unwrap(), first.key.clone());
+    assert_eq!(store.find_booking_key(siti.id, &key, NOW + Duration::seconds(1)).unwrap(), None);
 
     let mut again = booking_of(&siti, &tan, SLOT + Duration::hours(1));
     again.key = Some(key_for(&again, "k-1"));
-    assert_eq!(
-        store.book(&again).unwrap(),
-        BookingStored::KeyAlreadyUsed(first.key.clone().unwrap())
-    );
+    assert_eq!(store.book(&again).unwrap(), BookingStored::KeyAlreadyUsed(first.key.clone().unwrap()));
     assert_eq!(count(&mut db.connection(), "appointments"), 1);
 }
 
@@ -281,17 +186,11 @@ fn an_expired_key_may_book_again() {
     first.key = Some(key_for(&first, "k-1"));
     store.book(&first).unwrap();
     let mut next_week = booking_of(&siti, &tan, SLOT + Duration::days(7));
-    next_week.key = Some(BookingKey {
-        created_at: NOW + Duration::days(2),
-        ..key_for(&next_week, "k-1")
-    });
+    next_week.key = Some(BookingKey { created_at: NOW + Duration::days(2), ..key_for(&next_week, "k-1") });
     next_week.keys_used_since = NOW + Duration::days(1);
     assert_eq!(store.book(&next_week).unwrap(), BookingStored::Booked);
     let key = IdempotencyKey::parse("k-1").unwrap();
-    let found = store
-        .find_booking_key(siti.id, &key, NOW + Duration::days(1))
-        .unwrap()
-        .unwrap();
+    let found = store.find_booking_key(siti.id, &key, NOW + Duration::days(1)).unwrap().unwrap();
     assert_eq!(found.appointment_id, next_week.appointment.id);
 }
 
@@ -321,18 +220,8 @@ fn concurrent_requests_with_one_key_book_once() {
             .collect();
         runs.into_iter().map(|r| r.join().unwrap()).collect()
     });
-    assert_eq!(
-        results
-            .iter()
-            .filter(|r| **r == BookingStored::Booked)
-            .count(),
-        1
-    );
-    assert!(
-        results
-            .iter()
-            .all(|r| matches!(r, BookingStored::Booked | BookingStored::KeyAlreadyUsed(_)))
-    );
+    assert_eq!(results.iter().filter(|r| **r == BookingStored::Booked).count(), 1);
+    assert!(results.iter().all(|r| matches!(r, BookingStored::Booked | BookingStored::KeyAlreadyUsed(_))));
     assert_eq!(count(&mut db.connection(), "appointments"), 1);
 }
 

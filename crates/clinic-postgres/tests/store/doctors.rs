@@ -23,20 +23,9 @@ fn only_active_doctors_are_listed_by_name() {
     let lee = doctor(&store, "Dr Lee");
     let tan = doctor(&store, "Dr Tan");
     let abu = doctor(&store, "Dr Abu");
-    store
-        .update(
-            &Doctor {
-                active: false,
-                ..abu.clone()
-            },
-            NOW,
-        )
-        .unwrap();
+    store.update(&Doctor { active: false, ..abu.clone() }, NOW).unwrap();
     assert_eq!(store.list_active().unwrap(), vec![lee, tan]);
-    assert!(
-        !store.find(abu.id).unwrap().unwrap().active,
-        "an inactive doctor keeps its record"
-    );
+    assert!(!store.find(abu.id).unwrap().unwrap().active, "an inactive doctor keeps its record");
 }
 
 #[test]
@@ -44,18 +33,10 @@ fn updating_a_doctor_keeps_its_schedule_and_reports_unknown_ones() {
     let db = TestDatabase::new();
     let store = db.store();
     let tan = doctor(&store, "Dr Tan");
-    let renamed = Doctor {
-        name: "Dr Tan Wei Ming".into(),
-        specialty: "Paediatrics".into(),
-        ..tan.clone()
-    };
+    let renamed = Doctor { name: "Dr Tan Wei Ming".into(), specialty: "Paediatrics".into(), ..tan.clone() };
     assert!(store.update(&renamed, NOW).unwrap());
     assert_eq!(store.find(tan.id).unwrap(), Some(renamed));
-    assert!(
-        !store
-            .update(&Doctor::new("Dr Nobody", "None").unwrap(), NOW)
-            .unwrap()
-    );
+    assert!(!store.update(&Doctor::new("Dr Nobody", "None").unwrap(), NOW).unwrap());
 }
 
 #[test]
@@ -66,9 +47,5 @@ fn replacing_a_schedule_replaces_every_opening_and_the_slot_length() {
     let new_schedule = weekdays_nine_to_five(20);
     assert!(store.replace_schedule(tan.id, &new_schedule, NOW).unwrap());
     assert_eq!(store.find(tan.id).unwrap().unwrap().schedule, new_schedule);
-    assert!(
-        !store
-            .replace_schedule(DoctorId::generate(), &new_schedule, NOW)
-            .unwrap()
-    );
+    assert!(!store.replace_schedule(DoctorId::generate(), &new_schedule, NOW).unwrap());
 }

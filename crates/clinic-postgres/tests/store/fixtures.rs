@@ -18,31 +18,22 @@ pub const NOW: OffsetDateTime = datetime!(2026-11-24 08:00 UTC);
 pub const SLOT: OffsetDateTime = datetime!(2026-11-25 01:30 UTC);
 
 pub fn clinic() -> Clinic {
-    Clinic {
-        name: "Gabriel Family Clinic".into(),
-        zone: ClinicZone::parse("Asia/Singapore").unwrap(),
-    }
+    Clinic { name: "Gabriel Family Clinic".into(), zone: ClinicZone::parse("Asia/Singapore").unwrap() }
 }
 
 pub fn weekdays_nine_to_five(slot_minutes: i64) -> WeeklySchedule {
     WeeklySchedule::parse(&ScheduleInput {
         slot_minutes,
         weekly: (1..=5)
-            .map(|weekday| OpeningHoursInput {
-                weekday,
-                start: "09:00".into(),
-                end: "17:00".into(),
-            })
+            .map(|weekday| OpeningHoursInput { weekday, start: "09:00".into(), end: "17:00".into() })
             .collect(),
     })
     .unwrap()
 }
 
 pub fn doctor(store: &PgStore, name: &str) -> Doctor {
-    let doctor = Doctor {
-        schedule: weekdays_nine_to_five(30),
-        ..Doctor::new(name, "Family medicine").unwrap()
-    };
+    let doctor =
+        Doctor { schedule: weekdays_nine_to_five(30), ..Doctor::new(name, "Family medicine").unwrap() };
     store.insert(&doctor, NOW).unwrap();
     doctor
 }
@@ -61,24 +52,11 @@ pub fn patient(store: &PgStore, phone: Option<&str>) -> PatientProfile {
 
 /// The unit of work the booking service would hand the store for this slot.
 pub fn booking_of(profile: &PatientProfile, doctor: &Doctor, start: OffsetDateTime) -> NewBooking {
-    let slot = Slot {
-        start,
-        end: start + Duration::minutes(30),
-    };
+    let slot = Slot { start, end: start + Duration::minutes(30) };
     let appointment = Appointment::book(profile.id, doctor.id, slot, NOW);
-    let confirmation = NewNotification::confirmation(
-        &clinic(),
-        &doctor.name,
-        profile,
-        profile.phone.clone(),
-        &appointment,
-    );
-    NewBooking {
-        appointment,
-        confirmation,
-        key: None,
-        keys_used_since: NOW - Duration::hours(24),
-    }
+    let confirmation =
+        NewNotification::confirmation(&clinic(), &doctor.name, profile, profile.phone.clone(), &appointment);
+    NewBooking { appointment, confirmation, key: None, keys_used_since: NOW - Duration::hours(24) }
 }
 
 #[derive(diesel::QueryableByName, Debug, PartialEq, Eq)]

@@ -16,22 +16,14 @@ fn instances_starting_together_migrate_one_at_a_time() {
     )
     .unwrap();
     let applied: Vec<Vec<String>> = std::thread::scope(|s| {
-        let runs: Vec<_> = (0..4)
-            .map(|_| s.spawn(|| db.store().migrate().unwrap()))
-            .collect();
+        let runs: Vec<_> = (0..4).map(|_| s.spawn(|| db.store().migrate().unwrap())).collect();
         runs.into_iter().map(|r| r.join().unwrap()).collect()
     });
     let total: usize = applied.iter().map(Vec::len).sum();
-    assert_eq!(
-        total,
-        clinic_postgres_migration_count(),
-        "each migration ran exactly once: {applied:?}"
-    );
+    assert_eq!(total, clinic_postgres_migration_count(), "each migration ran exactly once: {applied:?}");
 }
 
 fn clinic_postgres_migration_count() -> usize {
     use diesel::migration::MigrationSource;
-    MigrationSource::<diesel::pg::Pg>::migrations(&clinic_postgres::MIGRATIONS)
-        .unwrap()
-        .len()
+    MigrationSource::<diesel::pg::Pg>::migrations(&clinic_postgres::MIGRATIONS).unwrap().len()
 }

@@ -5,12 +5,7 @@ use super::*;
 const SECRET: &[u8] = b"a-supabase-project-jwt-secret-of-32-bytes";
 
 fn sign(claims: serde_json::Value) -> String {
-    jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(SECRET),
-    )
-    .unwrap()
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(SECRET)).unwrap()
 }
 
 fn in_an_hour() -> i64 {
@@ -36,14 +31,9 @@ fn a_supabase_access_token_is_accepted_as_a_patient() {
 #[test]
 fn clinic_role_staff_or_admin_makes_staff() {
     let keys = TokenKeys::new(SECRET);
-    for (role, expected) in [
-        ("staff", Role::Staff),
-        ("admin", Role::Staff),
-        ("doctor", Role::Patient),
-    ] {
-        let token = sign(
-            json!({"sub": Uuid::new_v4(), "exp": in_an_hour(), "app_metadata": {"clinic_role": role}}),
-        );
+    for (role, expected) in [("staff", Role::Staff), ("admin", Role::Staff), ("doctor", Role::Patient)] {
+        let token =
+            sign(json!({"sub": Uuid::new_v4(), "exp": in_an_hour(), "app_metadata": {"clinic_role": role}}));
         assert_eq!(keys.verify(&token).unwrap().role, expected, "{role}");
     }
 }
@@ -85,13 +75,7 @@ fn issued_tokens_verify_with_their_role() {
     let staff = keys.issue(sub, true, Duration::from_secs(60)).unwrap();
     assert_eq!(
         keys.verify(&staff).unwrap(),
-        Caller {
-            login: PatientLogin {
-                id: PatientId::from_uuid(sub),
-                phone: None
-            },
-            role: Role::Staff
-        }
+        Caller { login: PatientLogin { id: PatientId::from_uuid(sub), phone: None }, role: Role::Staff }
     );
     let patient = keys.issue(sub, false, Duration::from_secs(60)).unwrap();
     assert_eq!(keys.verify(&patient).unwrap().role, Role::Patient);

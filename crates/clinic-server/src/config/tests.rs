@@ -3,10 +3,7 @@ use std::collections::HashMap;
 use super::*;
 
 fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-    let vars: HashMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| ((*k).into(), (*v).into()))
-        .collect();
+    let vars: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
     Config::from_lookup(|name| vars.get(name).cloned())
 }
 
@@ -31,12 +28,7 @@ fn nothing_configured_is_the_embedded_dev_setup() {
 
 #[test]
 fn empty_variables_count_as_unset() {
-    assert_eq!(
-        config(&[("DATABASE_URL", ""), ("TWILIO_ACCOUNT_SID", " ")])
-            .unwrap()
-            .database_url,
-        None
-    );
+    assert_eq!(config(&[("DATABASE_URL", ""), ("TWILIO_ACCOUNT_SID", " ")]).unwrap().database_url, None);
 }
 
 #[test]
@@ -62,10 +54,7 @@ fn half_configured_twilio_stops_start_up() {
     assert!(error_of(&[("TWILIO_AUTH_TOKEN", "t")]).starts_with("TWILIO_ACCOUNT_SID:"));
     assert!(error_of(&[("TWILIO_SMS_FROM", "+15005550006")]).starts_with("TWILIO_ACCOUNT_SID:"));
     let no_sender = error_of(&[("TWILIO_ACCOUNT_SID", "AC123"), ("TWILIO_AUTH_TOKEN", "t")]);
-    assert!(
-        no_sender.starts_with("TWILIO_SMS_FROM:") && no_sender.contains("sender"),
-        "{no_sender}"
-    );
+    assert!(no_sender.starts_with("TWILIO_SMS_FROM:") && no_sender.contains("sender"), "{no_sender}");
     let bad_whatsapp = error_of(&[
         ("TWILIO_ACCOUNT_SID", "AC123"),
         ("TWILIO_AUTH_TOKEN", "t"),
@@ -87,10 +76,7 @@ fn complete_twilio_settings_are_read() {
     let twilio = config.twilio.unwrap();
     assert_eq!(twilio.messaging_service_sid.as_deref(), Some("MG123"));
     assert_eq!(twilio.api_base, "http://127.0.0.1:9999");
-    assert_eq!(
-        config.public_base_url.as_deref(),
-        Some("https://clinic.example.com")
-    );
+    assert_eq!(config.public_base_url.as_deref(), Some("https://clinic.example.com"));
 }
 
 #[test]
@@ -103,8 +89,5 @@ fn secrets_never_print() {
     ])
     .unwrap();
     let printed = format!("{config:?}");
-    assert!(
-        !printed.contains("super-secret") && !printed.contains("tok-secret"),
-        "{printed}"
-    );
+    assert!(!printed.contains("super-secret") && !printed.contains("tok-secret"), "{printed}");
 }

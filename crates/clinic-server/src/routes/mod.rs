@@ -2,10 +2,12 @@
 
 use std::str::FromStr;
 
+use actix_web::middleware::from_fn;
 use actix_web::{Resource, web};
 
 use crate::error::{self, ApiError};
 
+mod admin;
 mod health;
 mod patient;
 mod public;
@@ -25,7 +27,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/api/appointments/book").route(web::post().to(patient::book)))
         .service(resource("/api/appointments").route(web::get().to(patient::appointments)))
         .service(resource("/api/appointments/{id}").route(web::get().to(patient::appointment)))
-        .service(resource("/api/appointments/{id}/cancel").route(web::post().to(patient::cancel)));
+        .service(resource("/api/appointments/{id}/cancel").route(web::post().to(patient::cancel)))
+        .service(
+            web::scope("/api/admin")
+                .wrap(from_fn(admin::require_staff))
+                .service(resource("/doctors").route(web::post().to(admin::create_doctor)))
+                .service(resource("/doctors/{id}").route(web::patch().to(admin::update_doctor)))
+                .service(resource("/doctors/{id}/schedule").route(web::put().to(admin::replace_schedule)))
+                .service(resource("/appointments").route(web::get().to(admin::day)))
+                .service(resource("/appointments/{id}/status").route(web::post().to(admin::set_status)))
+                .service(resource("/notifications").route(web::get().to(admin::notifications))),
+        );
 }
 
 /// A resource that answers other methods with a JSON 405.
@@ -45,9 +57,6 @@ where
 /// An id from the path; a malformed one is as unknown as a missing one.
 fn path_id<Id: FromStr>(raw: &str, not_found: &'static str) -> Result<Id, ApiError> {
     raw.parse().map_err(|_| {
-        ApiError::not_found(
-            not_found,
-            format!("no such {}", not_found.trim_end_matches("_not_found")),
-        )
+        ApiError::not_found(not_found, format!("no such {}", not_found.trim_end_matches("_not_found")))
     })
 }

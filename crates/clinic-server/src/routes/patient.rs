@@ -36,18 +36,8 @@ pub async fn save_profile(
     caller: Caller,
     body: Json<ProfileBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let ProfileBody {
-        full_name,
-        phone,
-        sms_opt_in,
-        preferred_channel,
-    } = body.into_inner();
-    let input = ProfileInput {
-        full_name,
-        phone,
-        sms_opt_in,
-        preferred_channel,
-    };
+    let ProfileBody { full_name, phone, sms_opt_in, preferred_channel } = body.into_inner();
+    let input = ProfileInput { full_name, phone, sms_opt_in, preferred_channel };
     let profile = blocking(move || state.profiles.save(&caller.login, &input)).await?;
     Ok(HttpResponse::Ok().json(ProfileView::from(&profile)))
 }
@@ -77,10 +67,7 @@ pub async fn book(
         outbox.wake();
     }
     Ok(HttpResponse::Created()
-        .insert_header((
-            "Idempotent-Replayed",
-            if receipt.created { "false" } else { "true" },
-        ))
+        .insert_header(("Idempotent-Replayed", if receipt.created { "false" } else { "true" }))
         .json(json!({ "success": true, "appointment": AppointmentView::from(&receipt) })))
 }
 
@@ -88,16 +75,11 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError
     let Some(header) = req.headers().get("Idempotency-Key") else {
         return Ok(None);
     };
-    header
-        .to_str()
-        .ok()
-        .and_then(IdempotencyKey::parse)
-        .map(Some)
-        .ok_or_else(|| {
-            let problem = "must be 1 to 255 visible ASCII characters";
-            ApiError::invalid_input(format!("Idempotency-Key {problem}"))
-                .with_details(json!({ "Idempotency-Key": problem }))
-        })
+    header.to_str().ok().and_then(IdempotencyKey::parse).map(Some).ok_or_else(|| {
+        let problem = "must be 1 to 255 visible ASCII characters";
+        ApiError::invalid_input(format!("Idempotency-Key {problem}"))
+            .with_details(json!({ "Idempotency-Key": problem }))
+    })
 }
 
 pub async fn appointments(state: Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {

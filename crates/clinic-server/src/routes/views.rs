@@ -1,20 +1,19 @@
 //! The JSON shapes of api.md. Instants go out as RFC 3339 in UTC (`Z`).
 
+use clinic_domain::admin::DayEntry;
 use clinic_domain::appointment::Appointment;
 use clinic_domain::booking::BookingReceipt;
 use clinic_domain::doctor::Doctor;
-use clinic_domain::ids::{AppointmentId, DoctorId, PatientId};
+use clinic_domain::ids::{AppointmentId, DoctorId, NotificationId, PatientId};
+use clinic_domain::notification::Notification;
 use clinic_domain::patient::PatientProfile;
-use clinic_domain::schedule::Slot;
+use clinic_domain::schedule::{Slot, format_clock_time};
 use serde::{Serialize, Serializer};
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
 pub fn rfc3339_utc(instant: OffsetDateTime) -> String {
-    instant
-        .to_offset(UtcOffset::UTC)
-        .format(&Rfc3339)
-        .unwrap_or_else(|_| instant.to_string())
+    instant.to_offset(UtcOffset::UTC).format(&Rfc3339).unwrap_or_else(|_| instant.to_string())
 }
 
 pub fn utc<S: Serializer>(instant: &OffsetDateTime, serializer: S) -> Result<S::Ok, S::Error> {
@@ -30,11 +29,7 @@ pub struct DoctorView<'a> {
 
 impl<'a> From<&'a Doctor> for DoctorView<'a> {
     fn from(doctor: &'a Doctor) -> Self {
-        Self {
-            id: doctor.id,
-            name: &doctor.name,
-            specialty: &doctor.specialty,
-        }
+        Self { id: doctor.id, name: &doctor.name, specialty: &doctor.specialty }
     }
 }
 
@@ -48,10 +43,7 @@ pub struct SlotView {
 
 impl From<&Slot> for SlotView {
     fn from(slot: &Slot) -> Self {
-        Self {
-            start: slot.start,
-            end: slot.end,
-        }
+        Self { start: slot.start, end: slot.end }
     }
 }
 
@@ -108,5 +100,123 @@ impl From<&BookingReceipt> for AppointmentView {
             scheduled_start: r.scheduled_start,
             status: clinic_domain::appointment::AppointmentStatus::Booked.as_str(),
         }
+    }
+}
+
+/// A doctor as staff see it: with its state and its weekly schedule.
+#[derive(Serialize)]
+pub struct StaffDoctorView<'a> {
+    pub id: DoctorId,
+    pub name: &'a str,
+    pub specialty: &'a str,
+    pub active: bool,
+    pub slot_minutes: u16,
+    pub weekly: Vec<OpeningView>,
+}
+
+#[derive(Serialize)]
+pub struct OpeningView {
+    pub weekday: u8,
+    pub start: String,
+    pub end: String,
+}
+
+impl<'a> From<&'a Doctor> for StaffDoctorView<'a> {
+    fn from(doctor: &'a Doctor) -> Self {
+        Self {
+            id: doctor.id,
+            name: &doctor.name,
+            specialty: &doctor.specialty,
+            active: doctor.active,
+            slot_minutes: doctor.schedule.slot_length().minutes(),
+            weekly: doctor
+                .schedule
+                .hours()
+                .iter()
+                .map(|h| OpeningView {
+                    weekday: h.weekday.number_from_monday(),
+                    start: format_clock_time(h.start),
+                    end: format_clock_time(h.end),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A line of the day list; the phone is masked.
+#[derive(Serialize)]
+pub struct DayEntryView<'a> {
+    pub id: AppointmentId,
+    pub doctor_id: DoctorId,
+    pub patient_id: PatientId,
+    pub patient_name: &'a str,
+    pub patient_phone: Option<String>,
+    #[serde(serialize_with = "utc")]
+    pub scheduled_start: OffsetDateTime,
+    pub status: &'static str,
+}
+
+impl<'a> From<&'a DayEntry> for DayEntryView<'a> {
+    fn from(entry: &'a DayEntry) -> Self {
+        let a = &entry.appointment;
+        Self {
+            id: a.id,
+            doctor_id: a.doctor_id,
+            patient_id: a.patient_id,
+            patient_name: &entry.patient_name,
+            patient_phone: entry.patient_phone.as_ref().map(|p| p.masked()),
+            scheduled_start: a.scheduled_start,
+            status: a.status.as_str(),
+        }
+    }
+}
+
+/// An outbox row as staff see it; the phone is masked.
+#[derive(Serialize)]
+pub struct NotificationView<'a> {
+    pub id: NotificationId,
+    pub appointment_id: AppointmentId,
+    pub patient_id: PatientId,
+    pub channel: &'static str,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub status: &'static str,
+    pub delivery_status: Option<&'a str>,
+    pub provider_sid: Option<&'a str>,
+    pub error_code: Option<&'a str>,
+    pub error_message: Option<&'a str>,
+    pub to_phone: Option<String>,
+    pub attempts: u32,
+    #[serde(serialize_with = "utc")]
+    pub created_at: OffsetDateTime,
+    #[serde(serialize_with = "utc_option")]
+    pub sent_at: Option<OffsetDateTime>,
+}
+
+impl<'a> From<&'a Notification> for NotificationView<'a> {
+    fn from(n: &'a Notification) -> Self {
+        Self {
+            id: n.id,
+            appointment_id: n.appointment_id,
+            patient_id: n.patient_id,
+            channel: n.channel.as_str(),
+            kind: n.kind.as_str(),
+            status: n.status.as_str(),
+            delivery_status: n.delivery_status.as_deref(),
+            provider_sid: n.provider_sid.as_deref(),
+            error_code: n.error_code.as_deref(),
+            error_message: n.error_message.as_deref(),
+            to_phone: n.to_phone.as_ref().map(|p| p.masked()),
+            attempts: n.attempts,
+            created_at: n.created_at,
+            sent_at: n.sent_at,
+        }
+    }
+}
+
+pub fn utc_option<S: Serializer>(instant: &Option<OffsetDateTime>, serializer: S) -> Result<S::Ok, S::Error> {
+    match instant {
+        Some(instant) => utc(instant, serializer),
+        None => serializer.serialize_none(),
     }
 }

@@ -15,17 +15,10 @@ fn a_patient_lists_their_own_appointments_by_start() {
     app.booked(&ahmad, tan, "2026-11-25T02:00:00Z");
     let answer = app.get("/api/appointments", Some(&siti));
     assert_eq!(answer.status, 200);
-    let ids: Vec<_> = answer.body["appointments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].clone())
-        .collect();
+    let ids: Vec<_> =
+        answer.body["appointments"].as_array().unwrap().iter().map(|a| a["id"].clone()).collect();
     assert_eq!(ids, vec![json!(sooner), json!(later)]);
-    assert_eq!(
-        app.get("/api/appointments", Some(&app.patient())).body,
-        json!({"appointments": []})
-    );
+    assert_eq!(app.get("/api/appointments", Some(&app.patient())).body, json!({"appointments": []}));
 }
 
 #[test]
@@ -45,11 +38,7 @@ fn a_patient_reads_their_appointment_but_not_anothers() {
         "/api/appointments/xyz".into(),
     ] {
         let answer = app.get(&path, Some(&ahmad));
-        assert_eq!(
-            (answer.status, answer.code()),
-            (404, "appointment_not_found"),
-            "{path}"
-        );
+        assert_eq!((answer.status, answer.code()), (404, "appointment_not_found"), "{path}");
     }
 }
 
@@ -60,22 +49,12 @@ fn cancelling_is_the_owners_and_can_be_repeated() {
     let id = app.booked(&siti, tan, SLOT);
     let path = format!("/api/appointments/{id}/cancel");
     let stranger = app.post(&path, Some(&ahmad), &json!({}));
-    assert_eq!(
-        (stranger.status, stranger.code()),
-        (404, "appointment_not_found")
-    );
+    assert_eq!((stranger.status, stranger.code()), (404, "appointment_not_found"));
     for _ in 0..2 {
         let answer = app.request("POST", &path, Some(&siti), None);
-        assert_eq!(
-            (answer.status, answer.body["status"].as_str()),
-            (200, Some("cancelled"))
-        );
+        assert_eq!((answer.status, answer.body["status"].as_str()), (200, Some("cancelled")));
     }
-    assert_eq!(
-        app.get(&format!("/api/appointments/{id}"), Some(&siti))
-            .body["status"],
-        "cancelled"
-    );
+    assert_eq!(app.get(&format!("/api/appointments/{id}"), Some(&siti)).body["status"], "cancelled");
 }
 
 #[test]
@@ -86,30 +65,12 @@ fn a_visit_that_happened_cannot_be_cancelled() {
         let id = app.booked(
             &siti,
             tan,
-            if outcome == AppointmentStatus::Completed {
-                SLOT
-            } else {
-                "2026-11-25T02:00:00Z"
-            },
+            if outcome == AppointmentStatus::Completed { SLOT } else { "2026-11-25T02:00:00Z" },
         );
         app.store
-            .change_status(
-                AppointmentId::from_uuid(id),
-                AppointmentStatus::Booked,
-                outcome,
-                NOW,
-            )
+            .change_status(AppointmentId::from_uuid(id), AppointmentStatus::Booked, outcome, NOW)
             .unwrap();
-        let answer = app.request(
-            "POST",
-            &format!("/api/appointments/{id}/cancel"),
-            Some(&siti),
-            None,
-        );
-        assert_eq!(
-            (answer.status, answer.code()),
-            (409, "appointment_not_cancellable"),
-            "{outcome}"
-        );
+        let answer = app.request("POST", &format!("/api/appointments/{id}/cancel"), Some(&siti), None);
+        assert_eq!((answer.status, answer.code()), (409, "appointment_not_cancellable"), "{outcome}");
     }
 }

@@ -19,17 +19,10 @@ fn a_wrong_method_is_a_json_405() {
         ("GET", "/api/appointments/book"),
         ("POST", "/healthz"),
         ("PATCH", "/api/me/profile"),
-        (
-            "GET",
-            "/api/appointments/00000000-0000-0000-0000-000000000000/cancel",
-        ),
+        ("GET", "/api/appointments/00000000-0000-0000-0000-000000000000/cancel"),
     ] {
         let answer = app.request(method, path, Some(&patient), None);
-        assert_eq!(
-            (answer.status, answer.code()),
-            (405, "method_not_allowed"),
-            "{method} {path}"
-        );
+        assert_eq!((answer.status, answer.code()), (405, "method_not_allowed"), "{method} {path}");
     }
 }
 
@@ -46,17 +39,9 @@ fn a_body_over_64_kib_is_a_413() {
 fn a_body_that_is_not_json_is_a_415() {
     let app = spawn_app();
     let user = app.login();
-    let answer = app.send(
-        "PUT",
-        "/api/me/profile",
-        Some(&user),
-        &[("Content-Type", "text/plain")],
-        Some("hello"),
-    );
-    assert_eq!(
-        (answer.status, answer.code()),
-        (415, "unsupported_media_type")
-    );
+    let answer =
+        app.send("PUT", "/api/me/profile", Some(&user), &[("Content-Type", "text/plain")], Some("hello"));
+    assert_eq!((answer.status, answer.code()), (415, "unsupported_media_type"));
 }
 
 #[test]

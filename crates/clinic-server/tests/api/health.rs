@@ -8,20 +8,14 @@ use crate::support::{Settings, spawn_app, spawn_app_with};
 fn healthz_answers_while_the_process_runs() {
     let app = spawn_app();
     let answer = app.get("/healthz", None);
-    assert_eq!(
-        (answer.status, answer.body["status"].as_str()),
-        (200, Some("ok"))
-    );
+    assert_eq!((answer.status, answer.body["status"].as_str()), (200, Some("ok")));
 }
 
 #[test]
 fn readyz_answers_when_the_database_does() {
     let app = spawn_app();
     let answer = app.get("/readyz", None);
-    assert_eq!(
-        (answer.status, answer.body["status"].as_str()),
-        (200, Some("ready"))
-    );
+    assert_eq!((answer.status, answer.body["status"].as_str()), (200, Some("ready")));
 }
 
 #[test]
@@ -31,27 +25,13 @@ fn a_database_that_is_down_is_a_503_not_a_500() {
         2,
         Duration::from_millis(300),
     );
-    let app = spawn_app_with(Settings {
-        store: Some(down),
-        ..Settings::default()
-    });
-    assert_eq!(
-        app.get("/healthz", None).status,
-        200,
-        "the process itself is fine"
-    );
+    let app = spawn_app_with(Settings { store: Some(down), ..Settings::default() });
+    assert_eq!(app.get("/healthz", None).status, 200, "the process itself is fine");
     for path in ["/readyz", "/api/doctors"] {
         let answer = app.get(path, None);
-        assert_eq!(
-            (answer.status, answer.code()),
-            (503, "database_unavailable"),
-            "{path}"
-        );
+        assert_eq!((answer.status, answer.code()), (503, "database_unavailable"), "{path}");
         assert!(
-            !answer.body["error"]
-                .as_str()
-                .unwrap()
-                .contains("nonexistent"),
+            !answer.body["error"].as_str().unwrap().contains("nonexistent"),
             "no connection details leak"
         );
     }

@@ -7,16 +7,10 @@ fn a_profile_is_created_read_and_replaced_by_its_owner() {
     let app = spawn_app();
     let user = app.login();
     let missing = app.get("/api/me/profile", Some(&user));
-    assert_eq!(
-        (missing.status, missing.code()),
-        (404, "patient_profile_not_found")
-    );
+    assert_eq!((missing.status, missing.code()), (404, "patient_profile_not_found"));
 
-    let created = app.put(
-        "/api/me/profile",
-        Some(&user),
-        &json!({"full_name": "Siti Rahman", "phone": "+6591234567"}),
-    );
+    let created =
+        app.put("/api/me/profile", Some(&user), &json!({"full_name": "Siti Rahman", "phone": "+6591234567"}));
     let expected = json!({
         "id": user.id, "full_name": "Siti Rahman", "phone": "+6591234567",
         "sms_opt_in": true, "preferred_channel": "sms"
@@ -40,23 +34,10 @@ fn a_profile_is_created_read_and_replaced_by_its_owner() {
 fn a_bad_phone_is_a_400_naming_the_field() {
     let app = spawn_app();
     let user = app.login();
-    let answer = app.put(
-        "/api/me/profile",
-        Some(&user),
-        &json!({"full_name": "Siti", "phone": "91234567"}),
-    );
+    let answer = app.put("/api/me/profile", Some(&user), &json!({"full_name": "Siti", "phone": "91234567"}));
     assert_eq!((answer.status, answer.code()), (400, "invalid_input"));
-    assert!(
-        answer.body["details"]["phone"]
-            .as_str()
-            .unwrap()
-            .contains("E.164")
-    );
-    assert_eq!(
-        app.get("/api/me/profile", Some(&user)).status,
-        404,
-        "nothing was saved"
-    );
+    assert!(answer.body["details"]["phone"].as_str().unwrap().contains("E.164"));
+    assert_eq!(app.get("/api/me/profile", Some(&user)).status, 404, "nothing was saved");
 }
 
 #[test]
@@ -71,11 +52,7 @@ fn profile_bodies_are_checked_field_by_field() {
         json!({"full_name": 42}),
     ] {
         let answer = app.put("/api/me/profile", Some(&user), &body);
-        assert_eq!(
-            (answer.status, answer.code()),
-            (400, "invalid_input"),
-            "{body}"
-        );
+        assert_eq!((answer.status, answer.code()), (400, "invalid_input"), "{body}");
     }
 }
 
@@ -92,11 +69,7 @@ fn the_login_phone_fills_a_profile_without_one() {
     )
     .unwrap();
     let user = crate::support::User { id, token };
-    let saved = app.put(
-        "/api/me/profile",
-        Some(&user),
-        &json!({"full_name": "Ahmad"}),
-    );
+    let saved = app.put("/api/me/profile", Some(&user), &json!({"full_name": "Ahmad"}));
     assert_eq!(saved.body["phone"], "+6598765432");
 }
 
@@ -105,13 +78,6 @@ fn profiles_need_a_valid_token() {
     let app = spawn_app();
     let answer = app.get("/api/me/profile", None);
     assert_eq!((answer.status, answer.code()), (401, "unauthorized"));
-    let forged = crate::support::User {
-        id: uuid::Uuid::new_v4(),
-        token: "e30.e30.e30".into(),
-    };
-    assert_eq!(
-        app.put("/api/me/profile", Some(&forged), &json!({"full_name": "X"}))
-            .status,
-        401
-    );
+    let forged = crate::support::User { id: uuid::Uuid::new_v4(), token: "e30.e30.e30".into() };
+    assert_eq!(app.put("/api/me/profile", Some(&forged), &json!({"full_name": "X"})).status, 401);
 }

@@ -10,18 +10,12 @@ use crate::support::{NOW, Settings, spawn_app, spawn_app_with};
 #[test]
 fn the_clinic_says_its_name_and_time_zone() {
     let app = spawn_app_with(Settings {
-        vars: vec![
-            ("CLINIC_NAME", "Harbour Clinic".into()),
-            ("CLINIC_TIMEZONE", "Europe/London".into()),
-        ],
+        vars: vec![("CLINIC_NAME", "Harbour Clinic".into()), ("CLINIC_TIMEZONE", "Europe/London".into())],
         ..Settings::default()
     });
     let answer = app.get("/api/clinic", None);
     assert_eq!(answer.status, 200);
-    assert_eq!(
-        answer.body,
-        json!({"name": "Harbour Clinic", "timezone": "Europe/London"})
-    );
+    assert_eq!(answer.body, json!({"name": "Harbour Clinic", "timezone": "Europe/London"}));
 }
 
 #[test]
@@ -72,28 +66,16 @@ fn slots_of_a_bad_date_or_an_unknown_doctor_are_refused() {
     let tan = app.doctor("Dr Tan");
     for query in ["?date=2026-13-01", "?date=25-11-2026", "?date=", ""] {
         let answer = app.get(&format!("/api/doctors/{tan}/slots{query}"), None);
-        assert_eq!(
-            (answer.status, answer.code()),
-            (400, "invalid_input"),
-            "{query}"
-        );
+        assert_eq!((answer.status, answer.code()), (400, "invalid_input"), "{query}");
     }
     for id in [Uuid::new_v4().to_string(), "not-a-uuid".into()] {
         let answer = app.get(&format!("/api/doctors/{id}/slots?date=2026-11-25"), None);
-        assert_eq!(
-            (answer.status, answer.code()),
-            (404, "doctor_not_found"),
-            "{id}"
-        );
+        assert_eq!((answer.status, answer.code()), (404, "doctor_not_found"), "{id}");
     }
     let mut retired = app.store.find(DoctorId::from_uuid(tan)).unwrap().unwrap();
     retired.active = false;
     app.store.update(&retired, NOW).unwrap();
-    assert_eq!(
-        app.get(&format!("/api/doctors/{tan}/slots?date=2026-11-25"), None)
-            .status,
-        404
-    );
+    assert_eq!(app.get(&format!("/api/doctors/{tan}/slots?date=2026-11-25"), None).status, 404);
 }
 
 #[test]
@@ -104,11 +86,7 @@ fn slots_follow_the_clinics_wall_clock_across_daylight_saving_changes() {
         ..Settings::default()
     });
     // Saturdays and Sundays, 09:00 to 10:00.
-    let doctor = app.doctor_with(
-        "Dr Rivera",
-        30,
-        &[(6, "09:00", "10:00"), (7, "09:00", "10:00")],
-    );
+    let doctor = app.doctor_with("Dr Rivera", 30, &[(6, "09:00", "10:00"), (7, "09:00", "10:00")]);
     let starts = |date: &str| {
         let answer = app.get(&format!("/api/doctors/{doctor}/slots?date={date}"), None);
         assert_eq!(answer.status, 200);
@@ -121,36 +99,18 @@ fn slots_follow_the_clinics_wall_clock_across_daylight_saving_changes() {
             .collect::<Vec<_>>()
     };
     // Spring forward on Sunday 2026-03-08: 09:00 is 14:00Z the day before, 13:00Z that day.
-    assert_eq!(
-        starts("2026-03-07"),
-        ["2026-03-07T14:00:00Z", "2026-03-07T14:30:00Z"]
-    );
-    assert_eq!(
-        starts("2026-03-08"),
-        ["2026-03-08T13:00:00Z", "2026-03-08T13:30:00Z"]
-    );
+    assert_eq!(starts("2026-03-07"), ["2026-03-07T14:00:00Z", "2026-03-07T14:30:00Z"]);
+    assert_eq!(starts("2026-03-08"), ["2026-03-08T13:00:00Z", "2026-03-08T13:30:00Z"]);
     // Fall back on Sunday 2026-11-01: 09:00 is 13:00Z the day before, 14:00Z that day.
     app.clock.set(datetime!(2026-10-25 12:00 UTC));
-    assert_eq!(
-        starts("2026-10-31"),
-        ["2026-10-31T13:00:00Z", "2026-10-31T13:30:00Z"]
-    );
-    assert_eq!(
-        starts("2026-11-01"),
-        ["2026-11-01T14:00:00Z", "2026-11-01T14:30:00Z"]
-    );
+    assert_eq!(starts("2026-10-31"), ["2026-10-31T13:00:00Z", "2026-10-31T13:30:00Z"]);
+    assert_eq!(starts("2026-11-01"), ["2026-11-01T14:00:00Z", "2026-11-01T14:30:00Z"]);
     // Booking follows the same wall clock.
     let patient = app.patient();
-    assert_eq!(
-        app.book(&patient, doctor, "2026-11-01T14:00:00Z").status,
-        201
-    );
+    assert_eq!(app.book(&patient, doctor, "2026-11-01T14:00:00Z").status, 201);
     let an_hour_early = app.book(&patient, doctor, "2026-11-01T13:00:00Z");
     assert_eq!(
-        (
-            an_hour_early.status,
-            an_hour_early.body["details"]["reason"].as_str()
-        ),
+        (an_hour_early.status, an_hour_early.body["details"]["reason"].as_str()),
         (422, Some("outside_schedule"))
     );
 }
@@ -160,12 +120,6 @@ fn a_new_doctor_without_a_schedule_has_no_slots() {
     let app = spawn_app();
     let doctor = Doctor::new("Dr New", "GP").unwrap();
     app.store.insert(&doctor, NOW).unwrap();
-    let answer = app.get(
-        &format!("/api/doctors/{}/slots?date=2026-11-25", doctor.id),
-        None,
-    );
-    assert_eq!(
-        (answer.status, answer.body["slots"].clone()),
-        (200, json!([]))
-    );
+    let answer = app.get(&format!("/api/doctors/{}/slots?date=2026-11-25", doctor.id), None);
+    assert_eq!((answer.status, answer.body["slots"].clone()), (200, json!([])));
 }

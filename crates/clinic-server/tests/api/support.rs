@@ -50,11 +50,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self {
-            vars: Vec::new(),
-            now: NOW,
-            store: None,
-        }
+        Self { vars: Vec::new(), now: NOW, store: None }
     }
 }
 
@@ -65,30 +61,19 @@ pub fn spawn_app() -> TestApp {
 pub fn spawn_app_with(settings: Settings) -> TestApp {
     let db = TestDatabase::new();
     let vars = settings.vars.clone();
-    let config = Config::from_lookup(|name| {
-        vars.iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone())
-    })
-    .unwrap();
+    let config =
+        Config::from_lookup(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())).unwrap();
     let store = settings.store.unwrap_or_else(|| db.store());
     let clock = Arc::new(ManualClock::new(settings.now));
     let outbox = Wakeup::default();
-    let state = AppState::new(
-        config.clinic.clone(),
-        store.clone(),
-        clock.clone(),
-        outbox.clone(),
-    );
+    let state = AppState::new(config.clinic.clone(), store.clone(), clock.clone(), outbox.clone());
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (handle_tx, handle_rx) = mpsc::channel();
     let thread = std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
             let server = http_server(listener, state, TokenKeys::new(SECRET), false)?;
-            handle_tx
-                .send(server.handle())
-                .expect("the test waits for the handle");
+            handle_tx.send(server.handle()).expect("the test waits for the handle");
             server.await
         })
     });
@@ -98,16 +83,7 @@ pub fn spawn_app_with(settings: Settings) -> TestApp {
         .timeout_global(Some(Duration::from_secs(30)))
         .build()
         .into();
-    TestApp {
-        base,
-        db,
-        store,
-        clock,
-        tokens: TokenKeys::new(SECRET),
-        agent,
-        server,
-        thread: Some(thread),
-    }
+    TestApp { base, db, store, clock, tokens: TokenKeys::new(SECRET), agent, server, thread: Some(thread) }
 }
 
 impl Drop for TestApp {
@@ -147,13 +123,7 @@ impl TestApp {
     }
 
     /// Any request; `body` is sent as JSON when given.
-    pub fn request(
-        &self,
-        method: &str,
-        path: &str,
-        user: Option<&User>,
-        body: Option<&Value>,
-    ) -> Answer {
+    pub fn request(&self, method: &str, path: &str, user: Option<&User>, body: Option<&Value>) -> Answer {
         let body = body.map(Value::to_string);
         self.send(method, path, user, &[], body.as_deref())
     }
@@ -167,17 +137,11 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> Answer {
-        let mut request = ureq::http::Request::builder()
-            .method(method)
-            .uri(self.url(path));
+        let mut request = ureq::http::Request::builder().method(method).uri(self.url(path));
         if let Some(user) = user {
             request = request.header("Authorization", format!("Bearer {}", user.token));
         }
-        if body.is_some()
-            && !headers
-                .iter()
-                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-        {
+        if body.is_some() && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
             request = request.header("Content-Type", "application/json");
         }
         for (name, value) in headers {
@@ -188,13 +152,8 @@ impl TestApp {
             None => self.agent.run(request.body(()).unwrap()),
         };
         let mut response = response.unwrap();
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
+        let header =
+            |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let (replayed, content_type) = (header("Idempotent-Replayed"), header("Content-Type"));
         let status = response.status().as_u16();
         let text = response.body_mut().read_to_string().unwrap();
@@ -203,12 +162,7 @@ impl TestApp {
         } else {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
-        Answer {
-            status,
-            body,
-            replayed,
-            content_type,
-        }
+        Answer { status, body, replayed, content_type }
     }
 
     pub fn get(&self, path: &str, user: Option<&User>) -> Answer {
@@ -226,13 +180,13 @@ impl TestApp {
     /// A login with no profile yet.
     pub fn login(&self) -> User {
         let id = Uuid::new_v4();
-        User {
-            id,
-            token: self
-                .tokens
-                .issue(id, false, Duration::from_secs(3600))
-                .unwrap(),
-        }
+        User { id, token: self.tokens.issue(id, false, Duration::from_secs(3600)).unwrap() }
+    }
+
+    /// A staff login.
+    pub fn staff(&self) -> User {
+        let id = Uuid::new_v4();
+        User { id, token: self.tokens.issue(id, true, Duration::from_secs(3600)).unwrap() }
     }
 
     /// A patient with a profile (phone `+6591234567`).
@@ -249,11 +203,7 @@ impl TestApp {
 
     /// A doctor seen Monday to Saturday 09:00 to 12:00, in 30-minute slots.
     pub fn doctor(&self, name: &str) -> Uuid {
-        self.doctor_with(
-            name,
-            30,
-            &(1..=6).map(|d| (d, "09:00", "12:00")).collect::<Vec<_>>(),
-        )
+        self.doctor_with(name, 30, &(1..=6).map(|d| (d, "09:00", "12:00")).collect::<Vec<_>>())
     }
 
     pub fn doctor_with(&self, name: &str, slot_minutes: i64, weekly: &[(i64, &str, &str)]) -> Uuid {
@@ -269,10 +219,7 @@ impl TestApp {
                 .collect(),
         })
         .unwrap();
-        let doctor = Doctor {
-            schedule,
-            ..Doctor::new(name, "Family medicine").unwrap()
-        };
+        let doctor = Doctor { schedule, ..Doctor::new(name, "Family medicine").unwrap() };
         self.store.insert(&doctor, NOW).unwrap();
         doctor.id.as_uuid()
     }
@@ -289,10 +236,6 @@ impl TestApp {
     pub fn booked(&self, user: &User, doctor: Uuid, start: &str) -> Uuid {
         let answer = self.book(user, doctor, start);
         assert_eq!(answer.status, 201, "{answer:?}");
-        answer.body["appointment"]["id"]
-            .as_str()
-            .unwrap()
-            .parse()
-            .unwrap()
+        answer.body["appointment"]["id"].as_str().unwrap().parse().unwrap()
     }
 }
