@@ -1,253 +1,257 @@
 //! A private PostgreSQL cluster started from the machine's server binaries: the
-//! embedded default (`cargo run` with no `DATABASE_URL`) and the tests' database.
+//! embedded default (no `DATABASE_URL`) and the tests' database server.
 //!
-//! It listens on a Unix socket only, in a directory of its own. When this process is
-//! root it runs as the `postgres` system user, because PostgreSQL refuses root. It
-//! never outlives this process: a small shell watchdog holds the other end of a pipe
-//! from us and stops the server when the pipe closes, however we exit.
+//! It listens on a Unix socket only, in a directory of its own. As root it runs as the
+//! `postgres` system user, because PostgreSQL refuses to run as root. It never outlives
+//! this process: a shell watchdog reads a pipe whose write end only we hold, and stops
+//! the server when that pipe closes, however we exit (even on SIGKILL).
 
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{PermissionsExt, chown};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use std::{fs, io};
-
-use thiserror::Error;
+use std::{fs, io, thread};
 
 /// The socket directory is private, so the port only names the socket file.
-const PORT: u16 = 5432;
-/// Unix socket paths are limited to 107 bytes; keep well under.
+const PORT: &str = "5432";
+const SOCKET: &str = ".s.PGSQL.5432";
+/// Unix socket paths are limited to 107 bytes; keep a margin.
 const MAX_SOCKET_PATH: usize = 100;
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 const STOP_TIMEOUT: Duration = Duration::from_secs(30);
+const POLL: Duration = Duration::from_millis(25);
 
-/// Starts the server in the background, then waits for its stdin to close and stops
-/// it with a fast shutdown. Arguments: postgres binary, then its own arguments.
-const WATCHDOG: &str = r#"log="$1"; shift
-"$@" >>"$log" 2>&1 &
+/// `sh -c WATCHDOG name <log> <postgres> <args>...`: runs postgres in the background and
+/// sends it SIGINT (fast shutdown) when stdin reaches EOF. The reader runs beside the
+/// `wait` so that the watchdog also exits when postgres dies on its own, which makes a
+/// failed start visible at once instead of at the deadline.
+const WATCHDOG: &str = r#"log=$1; shift
+exec 3<&0
+"$@" </dev/null 3<&- >>"$log" 2>&1 &
 pg=$!
-read -r _ignored
-kill -INT "$pg" 2>/dev/null
-wait "$pg""#;
+{ read -r _ <&3; kill -INT "$pg"; } 2>/dev/null &
+reader=$!
+wait "$pg"
+status=$?
+kill "$reader" 2>/dev/null
+exit "$status""#;
 
+#[derive(Debug, Clone)]
 pub struct ClusterOptions {
-    /// The cluster's own directory: `data/` (PGDATA), `run/` (socket), `postgres.log`.
+    /// The cluster's own directory: holds `data/` (PGDATA), `run/` (the Unix socket directory) and `postgres.log`.
     pub dir: PathBuf,
-    /// `false` for tests: no fsync, no synchronous commit, no full-page writes.
+    /// false for tests: fsync, synchronous_commit and full_page_writes off, initdb --no-sync.
     pub durable: bool,
     pub max_connections: u32,
 }
 
-#[derive(Debug, Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
     #[error(
-        "PostgreSQL server binaries (initdb, postgres) not found; install them \
-         (Debian/Ubuntu: `apt-get install postgresql`, macOS: `brew install postgresql`) or set DATABASE_URL"
+        "PostgreSQL server binaries (initdb, postgres) not found; install them (Debian/Ubuntu: \
+         `apt-get install postgresql`, macOS: `brew install postgresql`) or set DATABASE_URL"
     )]
     BinariesNotFound,
-    #[error("running as root, PostgreSQL must run as the `postgres` system user, and there is none")]
+    #[error("running as root, but there is no `postgres` system user to run PostgreSQL as (it refuses root)")]
     NoPostgresUser,
-    #[error("{what} {path}: {source}")]
-    Io { what: &'static str, path: PathBuf, source: io::Error },
     #[error(
-        "initdb failed in {path}: {output}\n(as root, PostgreSQL runs as the `postgres` user: if it cannot reach \
-         that directory, set CLINIC_DATA_DIR to one it can, e.g. under /var/lib or /tmp)"
+        "the postgres user cannot reach {0} (running as root, PostgreSQL runs as that user and needs every \
+         parent directory to be traversable); set CLINIC_DATA_DIR to a directory it can reach, e.g. under /tmp or /var/lib"
     )]
-    InitdbFailed { path: PathBuf, output: String },
-    #[error("PostgreSQL did not start in {path}; its log ends with:\n{log}")]
-    StartFailed { path: PathBuf, log: String },
-    #[error("PostgreSQL in {0} did not stop in time")]
+    Unreachable(PathBuf),
+    #[error("cannot {action} {path}: {source}")]
+    Io { action: &'static str, path: PathBuf, source: io::Error },
+    #[error("initdb failed for {path}: {stderr}")]
+    Initdb { path: PathBuf, stderr: String },
+    #[error("PostgreSQL in {path} {reason}; the end of {log}:\n{tail}")]
+    Start { path: PathBuf, reason: &'static str, log: PathBuf, tail: String },
+    #[error("PostgreSQL in {0} did not stop within 30 s and was stopped with `pg_ctl stop -m immediate`")]
     StopTimedOut(PathBuf),
 }
 
-fn io_error(what: &'static str, path: &Path) -> impl FnOnce(io::Error) -> ClusterError {
+fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> ClusterError {
     let path = path.to_owned();
-    move |source| ClusterError::Io { what, path, source }
+    move |source| ClusterError::Io { action, path, source }
 }
 
+#[derive(Debug)]
 pub struct LocalCluster {
-    bin_dir: PathBuf,
+    dir: PathBuf,
     data_dir: PathBuf,
     socket_dir: PathBuf,
+    bin_dir: PathBuf,
+    /// The postgres user's uid and gid when we are root.
     run_as: Option<(u32, u32)>,
-    /// The watchdog and the pipe that keeps it waiting; `None` when attached or stopped.
-    server: Option<(Child, ChildStdin)>,
+    /// The watchdog, whose stdin is the pipe that keeps it waiting; `None` when attached or stopped.
+    server: Option<Child>,
 }
 
 impl LocalCluster {
-    /// Initialises the cluster on first use, starts it and waits until it accepts
-    /// connections. If it is already running (`clinic db` in another terminal),
-    /// attaches without owning it: then it is never stopped from here.
+    /// Initialises the cluster on first use (initdb), then starts it and waits until it accepts connections.
+    /// If a postmaster is already running on this data directory (e.g. a developer started it with `clinic db` in
+    /// another terminal), attach to it instead: then this value does not own it and never stops it.
     pub fn start(options: &ClusterOptions) -> Result<Self, ClusterError> {
         let bin_dir = find_binaries()?;
         let run_as = if running_as_root() { Some(postgres_user()?) } else { None };
-        let dir = std::path::absolute(&options.dir).map_err(io_error("cannot resolve", &options.dir))?;
-        let data_dir = dir.join("data");
-        let socket_dir = socket_dir(&dir);
-        let mut cluster = Self { bin_dir, data_dir, socket_dir, run_as, server: None };
+        fs::create_dir_all(&options.dir).map_err(io_error("create", &options.dir))?;
+        // Canonical, so that every process names the same cluster (and socket directory) alike.
+        let dir = fs::canonicalize(&options.dir).map_err(io_error("resolve", &options.dir))?;
+        let (data_dir, socket_dir) = (dir.join("data"), socket_dir(&dir));
+        let mut cluster = Self { dir, data_dir, socket_dir, bin_dir, run_as, server: None };
         if cluster.is_ready() {
-            log::info!("using the PostgreSQL already running in {}", cluster.data_dir.display());
+            log::info!("attaching to the PostgreSQL already running in {}", cluster.data_dir.display());
             return Ok(cluster);
         }
-        for private in [&dir, &cluster.socket_dir] {
-            fs::create_dir_all(private).map_err(io_error("cannot create", private))?;
+        for private in [&cluster.dir, &cluster.socket_dir] {
+            fs::create_dir_all(private).map_err(io_error("create", private))?;
             if let Some((uid, gid)) = run_as {
-                chown(private, Some(uid), Some(gid))
-                    .map_err(io_error("cannot hand to the postgres user", private))?;
+                chown(private, Some(uid), Some(gid)).map_err(io_error("chown", private))?;
             }
         }
         fs::set_permissions(&cluster.socket_dir, fs::Permissions::from_mode(0o700))
-            .map_err(io_error("cannot restrict", &cluster.socket_dir))?;
+            .map_err(io_error("restrict", &cluster.socket_dir))?;
         if !cluster.data_dir.join("PG_VERSION").exists() {
-            cluster.initdb(&dir, options.durable)?;
+            cluster.initdb(options.durable)?;
         }
-        cluster.spawn(&dir, options)?;
-        cluster.wait_until_ready(&dir)?;
+        cluster.spawn(options)?;
+        // On error, dropping `cluster` stops the watchdog it started.
+        cluster.wait_until_ready()?;
         Ok(cluster)
     }
 
-    /// A libpq connection string for `database`, as the superuser, over the socket.
+    /// A libpq connection string (keyword=value form, values single-quoted and escaped per libpq rules) for a
+    /// database on this cluster, as the `postgres` superuser over the Unix socket.
     pub fn database_url(&self, database: &str) -> String {
-        format!(
-            "host={} port={PORT} user=postgres dbname={}",
-            quote(&self.socket_dir.to_string_lossy()),
-            quote(database)
-        )
+        let host = quote(&self.socket_dir.to_string_lossy());
+        format!("host={host} port={} user='postgres' dbname={}", quote(PORT), quote(database))
     }
 
+    /// Whether this value started the postmaster (and will stop it).
     pub fn owns_server(&self) -> bool {
         self.server.is_some()
     }
 
-    /// Fast shutdown, waiting for the server to exit; nothing when not ours.
+    /// Fast shutdown, waiting for the server to exit; no-op when not owned or already stopped.
     pub fn stop(&mut self) -> Result<(), ClusterError> {
-        let Some((mut watchdog, pipe)) = self.server.take() else {
+        let Some(mut watchdog) = self.server.take() else {
             return Ok(());
         };
         log::info!("stopping PostgreSQL in {}", self.data_dir.display());
-        drop(pipe);
-        let deadline = Instant::now() + STOP_TIMEOUT;
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = watchdog.try_wait() {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        drop(watchdog.stdin.take()); // EOF: the watchdog sends postgres SIGINT and waits for it
+        if wait_for_exit(&mut watchdog, STOP_TIMEOUT) {
+            return Ok(());
         }
-        let _ = self
-            .command("pg_ctl")
-            .args(["stop", "-m", "immediate", "-D"])
-            .arg(&self.data_dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        let _ = watchdog.wait();
+        log::warn!("PostgreSQL in {} is slow to stop; stopping it immediately", self.data_dir.display());
+        let mut pg_ctl = self.command(self.bin_dir.join("pg_ctl"));
+        pg_ctl.args(["stop", "-m", "immediate", "-t", "10", "-D"]).arg(&self.data_dir);
+        if let Err(e) = pg_ctl.stdout(Stdio::null()).stderr(Stdio::null()).status() {
+            log::warn!("cannot run pg_ctl: {e}");
+        }
+        if !wait_for_exit(&mut watchdog, Duration::from_secs(5)) {
+            // Leaves no zombie behind; the server itself is beyond our reach now.
+            let _ = watchdog.kill();
+            let _ = watchdog.wait();
+        }
         Err(ClusterError::StopTimedOut(self.data_dir.clone()))
     }
 
-    fn command(&self, program: &str) -> Command {
-        let mut command = Command::new(self.bin_dir.join(program));
+    /// A child run as the postgres user when we are root, from the cluster directory
+    /// (that user may not be able to enter our own working directory, e.g. /root).
+    fn command(&self, program: impl AsRef<OsStr>) -> Command {
+        let mut command = Command::new(program);
+        command.current_dir(&self.dir);
         if let Some((uid, gid)) = self.run_as {
             command.uid(uid).gid(gid);
         }
         command
     }
 
-    fn initdb(&self, dir: &Path, durable: bool) -> Result<(), ClusterError> {
+    /// As root, a child that cannot enter `dir` as the postgres user fails to spawn with
+    /// EACCES: an ancestor of `dir` is not traversable by that user.
+    fn spawn_error(&self, action: &'static str) -> impl FnOnce(io::Error) -> ClusterError + '_ {
+        move |source| match source.kind() {
+            io::ErrorKind::PermissionDenied if self.run_as.is_some() => {
+                ClusterError::Unreachable(self.dir.clone())
+            }
+            _ => ClusterError::Io { action, path: self.data_dir.clone(), source },
+        }
+    }
+
+    fn initdb(&self, durable: bool) -> Result<(), ClusterError> {
         log::info!("initialising a PostgreSQL cluster in {}", self.data_dir.display());
-        let mut initdb = self.command("initdb");
-        initdb
-            .arg("-D")
-            .arg(&self.data_dir)
-            .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale"])
-            .current_dir(dir);
+        let mut initdb = self.command(self.bin_dir.join("initdb"));
+        initdb.arg("-D").arg(&self.data_dir);
+        initdb.args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale"]);
         if !durable {
             initdb.arg("--no-sync");
         }
-        let output = initdb.output().map_err(io_error("cannot run initdb for", &self.data_dir))?;
+        let output = initdb.output().map_err(self.spawn_error("run initdb for"))?;
         if output.status.success() {
             return Ok(());
         }
-        let output = String::from_utf8_lossy(&output.stderr).trim().to_owned();
-        Err(ClusterError::InitdbFailed { path: self.data_dir.clone(), output })
+        let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+        Err(ClusterError::Initdb { path: self.data_dir.clone(), stderr })
     }
 
-    fn spawn(&mut self, dir: &Path, options: &ClusterOptions) -> Result<(), ClusterError> {
+    fn spawn(&mut self, options: &ClusterOptions) -> Result<(), ClusterError> {
         log::info!("starting PostgreSQL in {}", self.data_dir.display());
-        let log = dir.join("postgres.log");
-        let mut watchdog = Command::new("sh");
-        if let Some((uid, gid)) = self.run_as {
-            watchdog.uid(uid).gid(gid);
-        }
-        watchdog
-            .arg("-c")
-            .arg(WATCHDOG)
-            .arg("clinic-postgres-watchdog")
-            .arg(&log)
-            .arg(self.bin_dir.join("postgres"))
-            .arg("-D")
-            .arg(&self.data_dir)
-            .arg("-p")
-            .arg(PORT.to_string())
-            .arg("-c")
-            .arg("listen_addresses=")
-            .arg("-c")
-            .arg(format!("unix_socket_directories={}", self.socket_dir.display()))
-            .arg("-c")
-            .arg(format!("max_connections={}", options.max_connections));
+        // A list setting: double quotes keep a path with commas or spaces whole.
+        let socket_dir = self.socket_dir.to_string_lossy().replace('"', "\"\"");
+        let mut sh = self.command("sh");
+        sh.args(["-c", WATCHDOG, "clinic-postgres-watchdog"]).arg(self.dir.join("postgres.log"));
+        sh.arg(self.bin_dir.join("postgres")).arg("-D").arg(&self.data_dir).args(["-p", PORT]);
+        sh.args(["-c", "listen_addresses=", "-c"]).arg(format!("unix_socket_directories=\"{socket_dir}\""));
+        sh.arg("-c").arg(format!("max_connections={}", options.max_connections));
         if !options.durable {
-            for setting in ["fsync=off", "synchronous_commit=off", "full_page_writes=off"] {
-                watchdog.arg("-c").arg(setting);
-            }
+            sh.args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
         }
-        // Our own process group: a Ctrl-C in the terminal reaches us, not the server;
-        // we stop it once our own work is drained.
-        let mut child = watchdog
-            .current_dir(dir)
+        // A process group of its own: a Ctrl-C in the terminal reaches us, not the server,
+        // and we stop it once our own work is drained.
+        let watchdog = sh
             .process_group(0)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(io_error("cannot start PostgreSQL in", &self.data_dir))?;
-        let pipe = child.stdin.take().ok_or_else(|| ClusterError::StartFailed {
-            path: self.data_dir.clone(),
-            log: "no pipe to the watchdog".into(),
-        })?;
-        self.server = Some((child, pipe));
+            .map_err(self.spawn_error("start PostgreSQL in"))?;
+        self.server = Some(watchdog);
         Ok(())
     }
 
-    fn wait_until_ready(&mut self, dir: &Path) -> Result<(), ClusterError> {
+    fn wait_until_ready(&mut self) -> Result<(), ClusterError> {
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             if self.is_ready() {
                 log::info!("PostgreSQL is ready in {}", self.data_dir.display());
                 return Ok(());
             }
-            let exited = match &mut self.server {
-                Some((child, _)) => matches!(child.try_wait(), Ok(Some(_))),
-                None => true,
+            let exited = self.server.as_mut().is_none_or(|watchdog| !matches!(watchdog.try_wait(), Ok(None)));
+            let reason = if exited {
+                "exited while starting"
+            } else if Instant::now() > deadline {
+                "was not ready within 30 s"
+            } else {
+                thread::sleep(POLL);
+                continue;
             };
-            if exited || Instant::now() > deadline {
-                let _ = self.stop();
-                let log = tail(&dir.join("postgres.log"), 20);
-                return Err(ClusterError::StartFailed { path: self.data_dir.clone(), log });
-            }
-            std::thread::sleep(Duration::from_millis(25));
+            let log = self.dir.join("postgres.log");
+            let tail = tail(&log, 20);
+            return Err(ClusterError::Start { path: self.data_dir.clone(), reason, log, tail });
         }
     }
 
-    /// A live postmaster says `ready` in its pid file and has made its socket.
+    /// A live postmaster whose pid file says `ready` (PG >= 10), with its socket in place.
     fn is_ready(&self) -> bool {
         let Ok(pid_file) = fs::read_to_string(self.data_dir.join("postmaster.pid")) else {
             return false;
         };
-        let alive =
-            pid_file.lines().next().and_then(|pid| pid.trim().parse::<u32>().ok()).is_some_and(process_alive);
-        let ready = pid_file.lines().nth(7).is_some_and(|status| status.trim() == "ready");
-        alive && ready && self.socket_dir.join(format!(".s.PGSQL.{PORT}")).exists()
+        let mut lines = pid_file.lines();
+        let alive = lines.next().and_then(|pid| pid.trim().parse().ok()).is_some_and(process_alive);
+        let ready = lines.nth(6).is_some_and(|status| status.trim() == "ready");
+        alive && ready && self.socket_dir.join(SOCKET).exists()
     }
 }
 
@@ -259,98 +263,106 @@ impl Drop for LocalCluster {
     }
 }
 
-/// `pg_config --bindir`, a directory on PATH, or the newest `/usr/lib/postgresql/*/bin`;
-/// then Homebrew's usual places.
+/// Where the server binaries are: `pg_config --bindir` if it holds `initdb` and `postgres`, else a directory on
+/// PATH holding both, else the highest-numbered `/usr/lib/postgresql/*/bin`, else Homebrew's.
 pub fn find_binaries() -> Result<PathBuf, ClusterError> {
-    let has_server = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
-    let from_pg_config = Command::new("pg_config")
+    let has_server = |dir: &PathBuf| dir.join("initdb").is_file() && dir.join("postgres").is_file();
+    let pg_config = Command::new("pg_config")
         .arg("--bindir")
+        .stderr(Stdio::null())
         .output()
         .ok()
-        .filter(|o| o.status.success())
-        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
-    let on_path = std::env::var_os("PATH")
-        .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
-        .unwrap_or_default();
-    let mut debian: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
+        .filter(|output| output.status.success())
+        .map(|output| PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()));
+    let path = std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect::<Vec<_>>());
+    let debian = newest_first(Path::new("/usr/lib/postgresql"), "");
+    let homebrew =
+        ["/usr/local/opt", "/opt/homebrew/opt"].iter().flat_map(|d| newest_first(Path::new(d), "postgresql"));
+    let versioned = debian.into_iter().chain(homebrew).map(|dir| dir.join("bin"));
+    pg_config
+        .into_iter()
+        .chain(path.into_iter().flatten())
+        .chain(versioned)
+        .find(has_server)
+        .ok_or(ClusterError::BinariesNotFound)
+}
+
+/// The entries of `root` named `<prefix><version>`, highest version first, compared
+/// numerically (9.6 < 15 < 16 < 100); `@` (Homebrew's `postgresql@16`) is ignored.
+fn newest_first(root: &Path, prefix: &str) -> Vec<PathBuf> {
+    let mut found: Vec<(Vec<u32>, PathBuf)> = fs::read_dir(root)
         .into_iter()
         .flatten()
         .flatten()
         .filter_map(|entry| {
-            let version = entry.file_name().to_str()?.parse().ok()?;
-            Some((version, entry.path().join("bin")))
+            let name = entry.file_name();
+            let version = name.to_str()?.strip_prefix(prefix)?.trim_start_matches('@');
+            Some((version.split('.').map(|part| part.parse().unwrap_or(0)).collect(), entry.path()))
         })
         .collect();
-    debian.sort_by_key(|(version, _)| std::cmp::Reverse(*version));
-    let homebrew = ["/usr/local/opt", "/opt/homebrew/opt"].into_iter().flat_map(|root| {
-        fs::read_dir(root)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter(|e| e.file_name().to_string_lossy().starts_with("postgresql"))
-            .map(|e| e.path().join("bin"))
-            .collect::<Vec<_>>()
-    });
-    from_pg_config
-        .into_iter()
-        .chain(on_path)
-        .chain(debian.into_iter().map(|(_, dir)| dir))
-        .chain(homebrew)
-        .find(|dir| has_server(dir))
-        .ok_or(ClusterError::BinariesNotFound)
+    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.into_iter().map(|(_, dir)| dir).collect()
 }
 
-/// `<dir>/run`, or a short directory under the temp dir named after `dir` when the
-/// socket path would be too long (so another process finds the same one).
+/// `<dir>/run`, or when the socket path would be too long, a short directory under the
+/// temp dir named from a stable hash of `dir`, so that another process finds it too.
 fn socket_dir(dir: &Path) -> PathBuf {
     let run = dir.join("run");
-    if run.join(format!(".s.PGSQL.{PORT}")).as_os_str().len() <= MAX_SOCKET_PATH {
+    if run.join(SOCKET).as_os_str().len() <= MAX_SOCKET_PATH {
         return run;
     }
-    let mut hasher = DefaultHasher::new();
-    dir.hash(&mut hasher);
-    std::env::temp_dir().join(format!("clinic-pg-{:016x}", hasher.finish()))
+    // FNV-1a: unlike DefaultHasher, the same in every build and Rust version.
+    let hash = dir.as_os_str().as_bytes().iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    });
+    std::env::temp_dir().join(format!("clinic-pg-{hash:016x}"))
 }
 
-/// The effective uid, from `/proc/self/status` (`Uid: real effective saved fs`).
+/// Whether the effective uid (the second field of `Uid:` in `/proc/self/status`) is 0;
+/// without `/proc`, assume not.
 fn running_as_root() -> bool {
-    fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            let uids = status.lines().find_map(|l| l.strip_prefix("Uid:"))?.to_owned();
-            uids.split_whitespace().nth(1).map(|euid| euid == "0")
-        })
-        .unwrap_or(false)
+    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let uids = status.lines().find_map(|line| line.strip_prefix("Uid:")).unwrap_or_default();
+    uids.split_whitespace().nth(1) == Some("0")
 }
 
-/// The `postgres` user's uid and gid, from `/etc/passwd`.
+/// The `postgres` user's uid and gid, from `/etc/passwd` (`name:x:uid:gid:...`).
 fn postgres_user() -> Result<(u32, u32), ClusterError> {
-    let passwd =
-        fs::read_to_string("/etc/passwd").map_err(io_error("cannot read", Path::new("/etc/passwd")))?;
+    let passwd = fs::read_to_string("/etc/passwd").map_err(io_error("read", Path::new("/etc/passwd")))?;
     passwd
         .lines()
         .find_map(|line| {
-            let mut fields = line.split(':');
-            (fields.next()? == "postgres").then_some(())?;
-            let (_, uid, gid) = (fields.next()?, fields.next()?.parse().ok()?, fields.next()?.parse().ok()?);
-            Some((uid, gid))
+            let fields: Vec<&str> = line.split(':').collect();
+            match fields[..] {
+                ["postgres", _, uid, gid, ..] => Some((uid.parse().ok()?, gid.parse().ok()?)),
+                _ => None,
+            }
         })
         .ok_or(ClusterError::NoPostgresUser)
 }
 
 fn process_alive(pid: u32) -> bool {
     if Path::new("/proc/self").exists() {
-        Path::new("/proc").join(pid.to_string()).exists()
-    } else {
-        Command::new("kill")
-            .args(["-0", &pid.to_string()])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
+        return Path::new("/proc").join(pid.to_string()).exists();
+    }
+    let kill = Command::new("kill").arg("-0").arg(pid.to_string()).stderr(Stdio::null()).status();
+    kill.is_ok_and(|status| status.success())
+}
+
+/// Polls `child` until it exits or `timeout` passes; whether it exited.
+fn wait_for_exit(child: &mut Child, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        match child.try_wait() {
+            Ok(None) if Instant::now() < deadline => thread::sleep(POLL),
+            Ok(None) => return false,
+            // An error means there is nothing left to wait for.
+            Ok(Some(_)) | Err(_) => return true,
+        }
     }
 }
 
-/// A libpq keyword value, single-quoted with `\` and `'` escaped.
+/// A libpq keyword value: single-quoted, with `\` and `'` backslash-escaped.
 fn quote(value: &str) -> String {
     format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
 }

@@ -46,7 +46,7 @@ pub struct Received {
     pub path: String,
     pub authorization: Option<String>,
     pub form: BTreeMap<String, String>,
-    /// The sid the fake gave it, when it answered 201.
+    /// The sid the fake gave it, once it answered 201.
     pub sid: Option<String>,
 }
 
@@ -157,13 +157,21 @@ impl Drop for FakeTwilio {
 }
 
 fn serve(stream: TcpStream, shared: &Shared) {
-    let Some(mut request) = read_request(&stream) else {
-        return;
-    };
+    let Some(request) = read_request(&stream) else { return };
     let expected_path = format!("/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json");
-    let (status, headers, body) = if request.method != "POST" || request.path != expected_path {
+    let authorized = request.authorization.as_deref() == Some(FakeTwilio::expected_authorization().as_str());
+    let well_formed = request.method == "POST" && request.path == expected_path;
+    let to = request.form.get("To").cloned().unwrap_or_default();
+    // Recorded on arrival, so a test can see a request the fake is still holding.
+    let index = {
+        let mut state = shared.lock();
+        state.received.push(request);
+        state.received.len() - 1
+    };
+    shared.changed.notify_all();
+    let (status, headers, body) = if !well_formed {
         (404, Vec::new(), twilio_error(404, 20404, "The requested resource was not found"))
-    } else if request.authorization.as_deref() != Some(FakeTwilio::expected_authorization().as_str()) {
+    } else if !authorized {
         (401, Vec::new(), twilio_error(401, 20003, "Authenticate"))
     } else {
         let reply = {
@@ -176,11 +184,8 @@ fn serve(stream: TcpStream, shared: &Shared) {
         match reply {
             Reply::Created | Reply::Hang(_) => {
                 let sid = format!("SM{:032x}", shared.sids.fetch_add(1, Ordering::SeqCst) + 1);
-                let body = format!(
-                    r#"{{"sid": "{sid}", "status": "queued", "to": "{}"}}"#,
-                    request.form.get("To").cloned().unwrap_or_default()
-                );
-                request.sid = Some(sid);
+                let body = format!(r#"{{"sid": "{sid}", "status": "queued", "to": "{to}"}}"#);
+                shared.lock().received[index].sid = Some(sid);
                 (201, Vec::new(), body)
             }
             Reply::Error { status, code, message } => {
@@ -194,11 +199,6 @@ fn serve(stream: TcpStream, shared: &Shared) {
             Reply::ServerError => (500, Vec::new(), "Internal Server Error".to_owned()),
         }
     };
-    {
-        let mut state = shared.lock();
-        state.received.push(request);
-    }
-    shared.changed.notify_all();
     let mut stream = stream;
     let mut response = format!(
         "HTTP/1.1 {status} Fake\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",

@@ -209,10 +209,37 @@ fn a_reminder_is_composed_when_it_is_first_sent() {
 }
 
 #[test]
-fn past_the_deadline_claimed_rows_are_left_pending() {
-    let rows = vec![due(NotificationKind::Reminder), due(NotificationKind::Reminder)];
-    let run = run_until(rows, MockSmsGateway::new(), Some(NOW), false);
-    assert_eq!(run.report, DeliveryReport { left: 0, ..DeliveryReport::default() });
+fn rows_not_reached_by_the_deadline_are_left_pending() {
+    struct SlowGateway(Arc<ManualClock>);
+    impl SmsGateway for SlowGateway {
+        fn send(&self, _: &OutgoingMessage) -> Result<String, SendError> {
+            self.0.advance(time::Duration::seconds(30));
+            Ok("SM".into())
+        }
+    }
+    let clock = Arc::new(ManualClock::new(NOW));
+    let finished = Arc::new(Mutex::new(None));
+    let mut batch = Some(TestBatch {
+        rows: (0..3).map(|_| due(NotificationKind::Reminder)).collect(),
+        finished: finished.clone(),
+    });
+    let mut repository = MockNotificationRepository::new();
+    repository.expect_claim_due().times(1).returning(move |_, _, _| Ok(Box::new(batch.take().unwrap())));
+    let clinic = Clinic { name: "C".into(), zone: ClinicZone::parse("Asia/Singapore").unwrap() };
+    let settings = DeliverySettings { batch_size: 50, concurrency: 1 };
+    let outbox =
+        Outbox::new(clinic, Arc::new(repository), Arc::new(SlowGateway(clock.clone())), clock, settings);
+    let stop = AtomicBool::new(false);
+    let until = Until { deadline: Some(NOW + time::Duration::seconds(10)), stop: &stop };
+    let report = outbox.deliver_due(Scope::Reminders, &until).unwrap();
+    assert_eq!(report, DeliveryReport { processed: 1, sent: 1, left: 2, ..DeliveryReport::default() });
+    assert_eq!(finished.lock().unwrap().as_ref().unwrap().len(), 1, "only the sent row is recorded");
+}
+
+#[test]
+fn past_the_deadline_nothing_is_claimed() {
+    let run = run_until(vec![due(NotificationKind::Reminder)], MockSmsGateway::new(), Some(NOW), false);
+    assert_eq!(run.report, DeliveryReport::default());
     assert!(run.deliveries.is_empty());
 }
 

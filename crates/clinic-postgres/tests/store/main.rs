@@ -6,4 +6,5 @@ mod appointments;
 mod doctors;
 mod fixtures;
 mod migrations;
+mod outbox;
 mod patients;
