@@ -2,22 +2,29 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::Logger;
 use actix_web::{App, HttpServer, web};
 use clinic_domain::admin::Administration;
 use clinic_domain::booking::Booking;
-use clinic_domain::clinic::Clinic;
+use clinic_domain::gateway::SmsGateway;
+use clinic_domain::outbox::{DeliverySettings, Outbox};
 use clinic_domain::ports::Clock;
 use clinic_domain::profile::Profiles;
 use clinic_postgres::PgStore;
+use clinic_twilio::{LogGateway, RateLimiter, Sender, TwilioConfig, TwilioGateway};
 use time::OffsetDateTime;
 
 use crate::auth::TokenKeys;
+use crate::config::Config;
 use crate::error;
 use crate::outbox::Wakeup;
 use crate::routes;
+
+/// Where Twilio posts delivery status callbacks.
+pub const TWILIO_STATUS_PATH: &str = "/api/webhooks/twilio/status";
 
 /// Bodies over this are refused with 413.
 const BODY_LIMIT: usize = 64 * 1024;
@@ -36,13 +43,16 @@ pub struct AppState {
     pub booking: Booking,
     pub admin: Administration,
     pub profiles: Profiles,
+    /// Delivers the outbox: the worker and the reminders job run it.
+    pub outbox: Arc<Outbox>,
     pub store: PgStore,
     /// Tells the outbox worker a confirmation was just committed.
-    pub outbox: Wakeup,
+    pub wakeup: Wakeup,
 }
 
 impl AppState {
-    pub fn new(clinic: Clinic, store: PgStore, clock: Arc<dyn Clock>, outbox: Wakeup) -> Self {
+    pub fn new(config: &Config, store: PgStore, clock: Arc<dyn Clock>, gateway: Arc<dyn SmsGateway>) -> Self {
+        let clinic = config.clinic.clone();
         let shared = Arc::new(store.clone());
         Self {
             booking: Booking::new(
@@ -52,12 +62,49 @@ impl AppState {
                 shared.clone(),
                 clock.clone(),
             ),
-            admin: Administration::new(clinic, shared.clone(), shared.clone(), shared.clone(), clock.clone()),
+            admin: Administration::new(
+                clinic.clone(),
+                shared.clone(),
+                shared.clone(),
+                shared.clone(),
+                clock.clone(),
+            ),
+            outbox: Arc::new(Outbox::new(
+                clinic,
+                shared.clone(),
+                gateway,
+                clock.clone(),
+                DeliverySettings::default(),
+            )),
             profiles: Profiles::new(shared, clock),
             store,
-            outbox,
+            wakeup: Wakeup::default(),
         }
     }
+}
+
+/// Twilio when configured; otherwise messages go to the log and their rows say so.
+pub fn sms_gateway(config: &Config) -> Arc<dyn SmsGateway> {
+    let Some(twilio) = &config.twilio else { return Arc::new(LogGateway) };
+    let sms_sender = match (&twilio.messaging_service_sid, &twilio.sms_from) {
+        (Some(service), _) => Some(Sender::MessagingService(service.clone())),
+        (None, Some(from)) => Some(Sender::From(from.clone())),
+        (None, None) => None,
+    };
+    let status_callback = config.public_base_url.as_ref().map(|base| format!("{base}{TWILIO_STATUS_PATH}"));
+    Arc::new(TwilioGateway::new(
+        TwilioConfig {
+            account_sid: twilio.account_sid.clone(),
+            auth_token: twilio.auth_token.expose().to_owned(),
+            sms_sender,
+            whatsapp_from: twilio.whatsapp_from.clone(),
+            api_base: twilio.api_base.clone(),
+            status_callback,
+            connect_timeout: Duration::from_secs(5).min(twilio.timeout),
+            timeout: twilio.timeout,
+        },
+        Arc::new(RateLimiter::per_second(config.sms_max_per_second)),
+    ))
 }
 
 /// The HTTP server on `listener`; run it by awaiting it, stop it through its handle.

@@ -20,6 +20,8 @@ pub enum Command {
     Migrate,
     /// Print a signed access token.
     Token(TokenArgs),
+    /// Deliver the outbox (confirmations, reminders, retries) without serving HTTP.
+    Worker,
     /// Seed the demo clinic (two doctors, weekly schedules) into a database with no doctors.
     SeedDemo,
     /// Start the embedded PostgreSQL alone, until Ctrl-C.

@@ -11,11 +11,11 @@ use clinic_postgres::PgStore;
 use time::Duration as Span;
 use uuid::Uuid;
 
-use crate::app::{AppState, SystemClock, http_server};
+use crate::app::{AppState, SystemClock, http_server, sms_gateway};
 use crate::auth::TokenKeys;
 use crate::cli::{Command, TokenArgs};
 use crate::config::Config;
-use crate::outbox::Wakeup;
+use crate::outbox::{POLL, Worker};
 use crate::routes::views::rfc3339_utc;
 use crate::runtime::{Database, jwt_secret};
 use crate::seed::{DEMO_PATIENT, seed_demo};
@@ -38,6 +38,7 @@ pub fn run(command: Command, config: Config) -> CommandResult {
             }
             Ok(())
         }),
+        Command::Worker => with_database(&config, |store| worker(&config, store)),
         Command::Db => db(&config),
     }
 }
@@ -69,18 +70,21 @@ fn serve(config: &Config, store: PgStore) -> CommandResult {
     if dev_mode && seed_demo(&store, clock.now())? {
         log::info!("seeded the demo clinic");
     }
-    let state = AppState::new(config.clinic.clone(), store, clock, Wakeup::default());
+    let state = AppState::new(config, store, clock, sms_gateway(config));
     let listener = TcpListener::bind(config.bind_addr)
         .map_err(|e| format!("BIND_ADDR: cannot listen on {}: {e}", config.bind_addr))?;
+    let worker = Worker::start(state.outbox.clone(), state.wakeup.clone(), POLL);
     let base = format!("http://{}", listener.local_addr()?);
     if dev_mode {
         print_dev_banner(&base, &tokens, &state.booking)?;
     } else {
         log::info!("serving on {base}");
     }
-    actix_web::rt::System::new()
-        .block_on(async move { http_server(listener, state, tokens, true)?.await })?;
-    Ok(())
+    let served = actix_web::rt::System::new()
+        .block_on(async move { http_server(listener, state, tokens, true)?.await });
+    // The server has drained its requests; now the worker finishes or releases its batch.
+    worker.stop();
+    Ok(served?)
 }
 
 /// What a developer needs to try the API at once: tokens and a curl line that books.
@@ -125,6 +129,29 @@ fn token(config: &Config, args: &TokenArgs) -> CommandResult {
     Ok(())
 }
 
+/// The outbox worker alone, until Ctrl-C or SIGTERM.
+fn worker(config: &Config, store: PgStore) -> CommandResult {
+    let state = AppState::new(config, store, Arc::new(SystemClock), sms_gateway(config));
+    let worker = Worker::start(state.outbox.clone(), state.wakeup.clone(), POLL);
+    let stopped = actix_web::rt::System::new().block_on(shutdown_signal());
+    worker.stop();
+    Ok(stopped?)
+}
+
+/// Ctrl-C or SIGTERM, whichever comes first.
+async fn shutdown_signal() -> std::io::Result<()> {
+    use std::task::Poll;
+
+    use actix_web::rt::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = std::pin::pin!(actix_web::rt::signal::ctrl_c());
+    std::future::poll_fn(|cx| match interrupt.as_mut().poll(cx) {
+        Poll::Ready(result) => Poll::Ready(result),
+        Poll::Pending => terminate.poll_recv(cx).map(|_| Ok(())),
+    })
+    .await
+}
+
 fn db(config: &Config) -> CommandResult {
     if config.database_url.is_some() {
         return Err(
@@ -133,7 +160,7 @@ fn db(config: &Config) -> CommandResult {
     }
     let database = Database::open(config)?;
     println!("Embedded PostgreSQL is running: {}\nPress Ctrl-C to stop it.", database.url);
-    let waited = actix_web::rt::System::new().block_on(actix_web::rt::signal::ctrl_c());
+    let waited = actix_web::rt::System::new().block_on(shutdown_signal());
     database.stop();
     Ok(waited?)
 }

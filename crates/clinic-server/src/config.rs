@@ -4,6 +4,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clinic_domain::clinic::{Clinic, ClinicZone};
 use thiserror::Error;
@@ -44,6 +45,8 @@ pub struct TwilioSettings {
     pub messaging_service_sid: Option<String>,
     pub whatsapp_from: Option<String>,
     pub api_base: String,
+    /// For one whole call to Twilio.
+    pub timeout: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -185,6 +188,7 @@ fn twilio_settings(var: &impl Fn(&str) -> Option<String>) -> Result<Option<Twili
             return Err(invalid("TWILIO_WHATSAPP_FROM", "must look like whatsapp:+6591234567"));
         }
     }
+    let timeout = Duration::from_secs(number(var, "TWILIO_TIMEOUT", 1..=120, 10)?.into());
     let api_base = var("TWILIO_API_BASE").unwrap_or_else(|| "https://api.twilio.com".into());
     if !(api_base.starts_with("https://") || api_base.starts_with("http://")) {
         return Err(invalid("TWILIO_API_BASE", "must be an http(s) URL"));
@@ -196,6 +200,7 @@ fn twilio_settings(var: &impl Fn(&str) -> Option<String>) -> Result<Option<Twili
         messaging_service_sid,
         whatsapp_from,
         api_base: api_base.trim_end_matches('/').to_owned(),
+        timeout,
     }))
 }
 

@@ -1,9 +1,73 @@
-//! The outbox worker's doorbell: a booking rings it after commit so the confirmation
-//! goes out at once instead of at the next poll.
+//! The outbox worker: a thread that delivers due messages, woken by each booking's
+//! commit so its confirmation goes out at once, and polling meanwhile for retries and
+//! for rows other instances committed.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
+use clinic_domain::outbox::{Outbox, Scope, Until};
+
+/// How often the worker looks for due rows when nobody rings.
+pub const POLL: Duration = Duration::from_secs(1);
+
+pub struct Worker {
+    stop: Arc<AtomicBool>,
+    wakeup: Wakeup,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Worker {
+    pub fn start(outbox: Arc<Outbox>, wakeup: Wakeup, poll: Duration) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (stop, wakeup) = (stop.clone(), wakeup.clone());
+            std::thread::spawn(move || {
+                log::info!("outbox worker started");
+                while !stop.load(Ordering::SeqCst) {
+                    match outbox.deliver_due(Scope::Everything, &Until { deadline: None, stop: &stop }) {
+                        Ok(report) if report.processed > 0 => log::info!(
+                            "outbox: {} sent, {} failed or to retry, {} skipped",
+                            report.sent,
+                            report.failed,
+                            report.skipped
+                        ),
+                        Ok(_) => {}
+                        Err(e) => log::warn!("outbox: {e}"),
+                    }
+                    wakeup.wait(poll);
+                }
+                log::info!("outbox worker stopped");
+            })
+        };
+        Self { stop, wakeup, thread: Some(thread) }
+    }
+
+    /// Stops claiming, lets messages in flight finish (their rows are recorded; rows not
+    /// reached are released untouched) and waits for the thread.
+    pub fn stop(mut self) {
+        self.shut_down();
+    }
+
+    fn shut_down(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.wakeup.wake();
+        if let Some(thread) = self.thread.take() {
+            if thread.join().is_err() {
+                log::error!("the outbox worker panicked");
+            }
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.shut_down();
+    }
+}
+
+/// The worker's doorbell.
 #[derive(Clone, Default)]
 pub struct Wakeup(Arc<(Mutex<bool>, Condvar)>);
 

@@ -61,10 +61,10 @@ pub async fn book(
         doctor_id: DoctorId::from_uuid(body.doctor_id),
         scheduled_start: body.scheduled_start,
     };
-    let outbox = state.outbox.clone();
+    let wakeup = state.wakeup.clone();
     let receipt = blocking(move || state.booking.book(&caller.login, request, key)).await?;
     if receipt.created {
-        outbox.wake();
+        wakeup.wake();
     }
     Ok(HttpResponse::Created()
         .insert_header(("Idempotent-Replayed", if receipt.created { "false" } else { "true" }))

@@ -5,6 +5,7 @@
 mod admin;
 mod appointments;
 mod booking;
+mod confirmations;
 mod errors;
 mod health;
 mod profile;

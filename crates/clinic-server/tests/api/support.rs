@@ -9,14 +9,16 @@ use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use clinic_domain::doctor::Doctor;
+use clinic_domain::outbox::{DeliveryReport, Outbox, Scope, Until};
 use clinic_domain::ports::{DoctorRepository, ManualClock};
 use clinic_domain::schedule::{OpeningHoursInput, ScheduleInput, WeeklySchedule};
 use clinic_postgres::PgStore;
 use clinic_postgres::testing::TestDatabase;
-use clinic_server::app::{AppState, http_server};
+use clinic_server::app::{AppState, http_server, sms_gateway};
 use clinic_server::auth::TokenKeys;
 use clinic_server::config::Config;
-use clinic_server::outbox::Wakeup;
+use clinic_server::outbox::{Wakeup, Worker};
+use clinic_twilio::fake::{ACCOUNT_SID, AUTH_TOKEN, FakeTwilio};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -34,6 +36,9 @@ pub struct TestApp {
     pub db: TestDatabase,
     pub store: PgStore,
     pub clock: Arc<ManualClock>,
+    pub config: Config,
+    pub outbox: Arc<Outbox>,
+    pub wakeup: Wakeup,
     tokens: TokenKeys,
     agent: ureq::Agent,
     server: ServerHandle,
@@ -54,6 +59,27 @@ impl Default for Settings {
     }
 }
 
+impl Settings {
+    /// Twilio configured against the fake (SMS and WhatsApp senders, 1 s timeout).
+    pub fn twilio(fake: &FakeTwilio) -> Self {
+        Self { vars: twilio_vars(fake), ..Self::default() }
+    }
+}
+
+pub fn twilio_vars(fake: &FakeTwilio) -> Vec<(&'static str, String)> {
+    vec![
+        ("TWILIO_ACCOUNT_SID", ACCOUNT_SID.into()),
+        ("TWILIO_AUTH_TOKEN", AUTH_TOKEN.into()),
+        ("TWILIO_SMS_FROM", SMS_FROM.into()),
+        ("TWILIO_WHATSAPP_FROM", WHATSAPP_FROM.into()),
+        ("TWILIO_API_BASE", fake.base_url().into()),
+        ("TWILIO_TIMEOUT", "1".into()),
+    ]
+}
+
+pub const SMS_FROM: &str = "+15005550006";
+pub const WHATSAPP_FROM: &str = "whatsapp:+14155238886";
+
 pub fn spawn_app() -> TestApp {
     spawn_app_with(Settings::default())
 }
@@ -65,8 +91,8 @@ pub fn spawn_app_with(settings: Settings) -> TestApp {
         Config::from_lookup(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())).unwrap();
     let store = settings.store.unwrap_or_else(|| db.store());
     let clock = Arc::new(ManualClock::new(settings.now));
-    let outbox = Wakeup::default();
-    let state = AppState::new(config.clinic.clone(), store.clone(), clock.clone(), outbox.clone());
+    let state = AppState::new(&config, store.clone(), clock.clone(), sms_gateway(&config));
+    let (outbox, wakeup) = (state.outbox.clone(), state.wakeup.clone());
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (handle_tx, handle_rx) = mpsc::channel();
@@ -83,7 +109,19 @@ pub fn spawn_app_with(settings: Settings) -> TestApp {
         .timeout_global(Some(Duration::from_secs(30)))
         .build()
         .into();
-    TestApp { base, db, store, clock, tokens: TokenKeys::new(SECRET), agent, server, thread: Some(thread) }
+    TestApp {
+        base,
+        db,
+        store,
+        clock,
+        config,
+        outbox,
+        wakeup,
+        tokens: TokenKeys::new(SECRET),
+        agent,
+        server,
+        thread: Some(thread),
+    }
 }
 
 impl Drop for TestApp {
@@ -118,6 +156,32 @@ pub struct User {
 }
 
 impl TestApp {
+    /// Delivers everything due, as the worker would.
+    pub fn deliver(&self) -> DeliveryReport {
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        self.outbox.deliver_due(Scope::Everything, &Until { deadline: None, stop: &stop }).unwrap()
+    }
+
+    /// The in-process outbox worker, woken by bookings.
+    pub fn start_worker(&self, poll: Duration) -> Worker {
+        Worker::start(self.outbox.clone(), self.wakeup.clone(), poll)
+    }
+
+    /// A worker as another instance on the same database would run it: its own pool,
+    /// its own gateway, woken by nobody.
+    pub fn start_other_instance_worker(&self, poll: Duration) -> Worker {
+        let state =
+            AppState::new(&self.config, self.db.store(), self.clock.clone(), sms_gateway(&self.config));
+        Worker::start(state.outbox.clone(), state.wakeup.clone(), poll)
+    }
+
+    /// The outbox as staff see it, newest first.
+    pub fn notifications(&self) -> Vec<Value> {
+        let answer = self.get("/api/admin/notifications?limit=500", Some(&self.staff()));
+        assert_eq!(answer.status, 200, "{answer:?}");
+        answer.body["notifications"].as_array().unwrap().clone()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -238,4 +302,8 @@ impl TestApp {
         assert_eq!(answer.status, 201, "{answer:?}");
         answer.body["appointment"]["id"].as_str().unwrap().parse().unwrap()
     }
+}
+
+pub fn rfc3339(instant: OffsetDateTime) -> String {
+    instant.format(&time::format_description::well_known::Rfc3339).unwrap()
 }
