@@ -27,7 +27,8 @@ const POLL: Duration = Duration::from_millis(25);
 /// `sh -c WATCHDOG name <log> <postgres> <args>...`: runs postgres in the background and
 /// sends it SIGINT (fast shutdown) when stdin reaches EOF. The reader runs beside the
 /// `wait` so that the watchdog also exits when postgres dies on its own, which makes a
-/// failed start visible at once instead of at the deadline.
+/// failed start visible at once instead of at the deadline. A non-interactive sh gives
+/// background jobs /dev/null as stdin, so the reader gets the pipe as fd 3.
 const WATCHDOG: &str = r#"log=$1; shift
 exec 3<&0
 "$@" </dev/null 3<&- >>"$log" 2>&1 &
