@@ -18,5 +18,6 @@ pub mod patient;
 pub mod phone;
 pub mod ports;
 pub mod profile;
+pub mod reminders;
 pub mod schedule;
 pub mod validation;

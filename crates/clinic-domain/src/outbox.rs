@@ -77,8 +77,33 @@ pub struct Delivery {
 /// Which due rows a delivery run takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
-    Everything,
+    /// The outbox worker's share: everything, except reminders created after this
+    /// instant, which the reminders run that created them is sending (so its summary
+    /// counts them); the worker takes over whatever that run leaves.
+    Everything {
+        reminders_created_before: OffsetDateTime,
+    },
     Reminders,
+}
+
+/// How long a reminders run keeps the reminders it created to itself: its budget, and
+/// a margin for the run's own start.
+pub const REMINDER_HANDOFF: time::Duration = time::Duration::seconds(60);
+
+/// Who is delivering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Run {
+    Worker,
+    Reminders,
+}
+
+impl Run {
+    fn scope(self, now: OffsetDateTime) -> Scope {
+        match self {
+            Self::Worker => Scope::Everything { reminders_created_before: now - REMINDER_HANDOFF },
+            Self::Reminders => Scope::Reminders,
+        }
+    }
 }
 
 /// Claimed rows, locked against other workers until finished or dropped; dropping
@@ -162,11 +187,21 @@ impl Outbox {
         Self { clinic, notifications, gateway, clock, settings }
     }
 
-    /// Delivers due batches until none is left, the deadline passes, or a stop.
-    pub fn deliver_due(&self, scope: Scope, until: &Until<'_>) -> Result<DeliveryReport, StoreError> {
+    /// The outbox worker's run: delivers due batches until none is left, or a stop.
+    pub fn deliver_due(&self, until: &Until<'_>) -> Result<DeliveryReport, StoreError> {
+        self.deliver_batches(Run::Worker, until)
+    }
+
+    /// A reminders run: delivers due reminders until none is left, the deadline
+    /// passes, or a stop.
+    pub fn deliver_reminders(&self, until: &Until<'_>) -> Result<DeliveryReport, StoreError> {
+        self.deliver_batches(Run::Reminders, until)
+    }
+
+    fn deliver_batches(&self, run: Run, until: &Until<'_>) -> Result<DeliveryReport, StoreError> {
         let mut report = DeliveryReport::default();
         loop {
-            let batch = self.deliver_batch(scope, until)?;
+            let batch = self.deliver_batch(run, until)?;
             report.merge(batch);
             let claimed = batch.processed + batch.left;
             if claimed < self.settings.batch_size || batch.left > 0 {
@@ -176,11 +211,12 @@ impl Outbox {
     }
 
     /// Claims one batch and delivers it with bounded concurrency.
-    pub fn deliver_batch(&self, scope: Scope, until: &Until<'_>) -> Result<DeliveryReport, StoreError> {
+    fn deliver_batch(&self, run: Run, until: &Until<'_>) -> Result<DeliveryReport, StoreError> {
         if self.must_stop(until) {
             return Ok(DeliveryReport::default());
         }
-        let mut batch = self.notifications.claim_due(scope, self.clock.now(), self.settings.batch_size)?;
+        let now = self.clock.now();
+        let mut batch = self.notifications.claim_due(run.scope(now), now, self.settings.batch_size)?;
         let due = batch.notifications();
         let next = Mutex::new(due.iter());
         let deliveries = Mutex::new(Vec::with_capacity(due.len()));
@@ -191,7 +227,7 @@ impl Outbox {
                         let Some(row) = next.lock().unwrap_or_else(PoisonError::into_inner).next() else {
                             break;
                         };
-                        let delivery = self.deliver(row);
+                        let delivery = self.deliver_one(row);
                         deliveries.lock().unwrap_or_else(PoisonError::into_inner).push(delivery);
                     }
                 });
@@ -211,7 +247,7 @@ impl Outbox {
     }
 
     /// Decides, composes and sends one message.
-    fn deliver(&self, row: &DueNotification) -> Delivery {
+    fn deliver_one(&self, row: &DueNotification) -> Delivery {
         let body = row.message.clone().unwrap_or_else(|| self.compose(row));
         let mut delivery = Delivery {
             id: row.id,

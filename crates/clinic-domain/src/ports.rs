@@ -13,6 +13,7 @@ use crate::notification::Notification;
 use crate::outbox::{ClaimedBatch, Scope};
 use crate::patient::PatientProfile;
 use crate::phone::PhoneNumber;
+use crate::reminders::ReminderWindow;
 use crate::schedule::WeeklySchedule;
 
 /// The time now. Windows, deadlines and backoff ask this, so tests can set it.
@@ -120,6 +121,9 @@ pub trait NotificationRepository: Send + Sync {
         now: OffsetDateTime,
         limit: u32,
     ) -> Result<Box<dyn ClaimedBatch>, StoreError>;
+    /// Creates, in one statement, the reminder of every appointment in the window that
+    /// has none yet; how many it created.
+    fn create_reminders(&self, window: &ReminderWindow) -> Result<u64, StoreError>;
 }
 
 /// A clock tests set and move by hand.

@@ -62,12 +62,13 @@ fn run_until(
     let mut repository = MockNotificationRepository::new();
     let mut batches = vec![TestBatch { rows, finished: finished.clone() }];
     repository.expect_claim_due().times(..=1).returning(move |scope, now, limit| {
-        assert_eq!((scope, now, limit), (Scope::Everything, NOW, 50));
+        let handoff = NOW - REMINDER_HANDOFF;
+        assert_eq!((scope, now, limit), (Scope::Everything { reminders_created_before: handoff }, NOW, 50));
         Ok(Box::new(batches.pop().unwrap()))
     });
     let outbox = outbox(repository, gateway);
     let stop = AtomicBool::new(stop);
-    let report = outbox.deliver_batch(Scope::Everything, &Until { deadline, stop: &stop }).unwrap();
+    let report = outbox.deliver_due(&Until { deadline, stop: &stop }).unwrap();
     let deliveries = finished.lock().unwrap().take().unwrap_or_default();
     Run { report, deliveries }
 }
@@ -231,7 +232,7 @@ fn rows_not_reached_by_the_deadline_are_left_pending() {
         Outbox::new(clinic, Arc::new(repository), Arc::new(SlowGateway(clock.clone())), clock, settings);
     let stop = AtomicBool::new(false);
     let until = Until { deadline: Some(NOW + time::Duration::seconds(10)), stop: &stop };
-    let report = outbox.deliver_due(Scope::Reminders, &until).unwrap();
+    let report = outbox.deliver_reminders(&until).unwrap();
     assert_eq!(report, DeliveryReport { processed: 1, sent: 1, left: 2, ..DeliveryReport::default() });
     assert_eq!(finished.lock().unwrap().as_ref().unwrap().len(), 1, "only the sent row is recorded");
 }
@@ -275,7 +276,7 @@ fn sends_run_in_parallel_but_never_more_than_the_concurrency() {
     let outbox =
         Outbox::new(clinic, Arc::new(repository), gateway.clone(), Arc::new(ManualClock::new(NOW)), settings);
     let stop = AtomicBool::new(false);
-    let report = outbox.deliver_batch(Scope::Everything, &Until { deadline: None, stop: &stop }).unwrap();
+    let report = outbox.deliver_due(&Until { deadline: None, stop: &stop }).unwrap();
     assert_eq!(report.sent, 40);
     assert!(gateway.most.load(Ordering::SeqCst) <= 3);
     assert_eq!(finished.lock().unwrap().as_ref().unwrap().len(), 40);
@@ -294,9 +295,7 @@ fn delivery_goes_on_batch_after_batch_until_one_is_short() {
     let mut gateway = MockSmsGateway::new();
     gateway.expect_send().times(53).returning(|_| Ok("SM".into()));
     let stop = AtomicBool::new(false);
-    let report = outbox(repository, gateway)
-        .deliver_due(Scope::Everything, &Until { deadline: None, stop: &stop })
-        .unwrap();
+    let report = outbox(repository, gateway).deliver_due(&Until { deadline: None, stop: &stop }).unwrap();
     assert_eq!((report.processed, report.sent), (53, 53));
 }
 

@@ -1,0 +1,126 @@
+//! Reminders: one per booked appointment, a lead time before its start, however often
+//! and from however many places the job is triggered.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use time::{Duration, OffsetDateTime};
+
+use crate::outbox::{DeliveryReport, Outbox, Until};
+use crate::ports::{Clock, NotificationRepository, StoreError};
+
+/// An appointment booked less than this before its start gets no reminder: the
+/// confirmation has only just told the patient.
+pub const MIN_NOTICE: Duration = Duration::hours(2);
+
+/// How long one run may spend sending before it leaves the rest to the outbox worker.
+pub const DEFAULT_BUDGET: Duration = Duration::seconds(25);
+
+/// The appointments a run reminds: booked, starting in `[starts_from, starts_before)`,
+/// and booked at least `min_notice` before their start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReminderWindow {
+    pub starts_from: OffsetDateTime,
+    pub starts_before: OffsetDateTime,
+    pub min_notice: Duration,
+    /// When the reminder rows are created (and due).
+    pub now: OffsetDateTime,
+}
+
+pub struct Reminders {
+    notifications: Arc<dyn NotificationRepository>,
+    outbox: Arc<Outbox>,
+    clock: Arc<dyn Clock>,
+    lead: Duration,
+    budget: Duration,
+}
+
+impl Reminders {
+    pub fn new(
+        notifications: Arc<dyn NotificationRepository>,
+        outbox: Arc<Outbox>,
+        clock: Arc<dyn Clock>,
+        lead: Duration,
+        budget: Duration,
+    ) -> Self {
+        Self { notifications, outbox, clock, lead, budget }
+    }
+
+    /// Creates the missing reminders of the window, then sends due reminders until the
+    /// budget is spent; what is left stays pending for the outbox worker. The report
+    /// counts what this run handled.
+    pub fn run(&self, stop: &AtomicBool) -> Result<DeliveryReport, StoreError> {
+        let now = self.clock.now();
+        let window =
+            ReminderWindow { starts_from: now, starts_before: now + self.lead, min_notice: MIN_NOTICE, now };
+        self.notifications.create_reminders(&window)?;
+        self.outbox.deliver_reminders(&Until { deadline: Some(now + self.budget), stop })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::clinic::{Clinic, ClinicZone};
+    use crate::gateway::MockSmsGateway;
+    use crate::outbox::{ClaimedBatch, Delivery, DeliverySettings, DueNotification, Scope};
+    use crate::ports::{ManualClock, MockNotificationRepository};
+
+    const NOW: OffsetDateTime = datetime!(2026-11-24 08:00 UTC);
+
+    struct EmptyBatch;
+
+    impl ClaimedBatch for EmptyBatch {
+        fn notifications(&self) -> &[DueNotification] {
+            &[]
+        }
+
+        fn finish(&mut self, _: &[Delivery]) -> Result<(), StoreError> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_run_creates_the_windows_reminders_then_sends_reminders_within_its_budget() {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let mut repository = MockNotificationRepository::new();
+        let log = calls.clone();
+        repository.expect_create_reminders().times(1).returning(move |window| {
+            assert_eq!(
+                *window,
+                ReminderWindow {
+                    starts_from: NOW,
+                    starts_before: NOW + Duration::hours(24),
+                    min_notice: Duration::hours(2),
+                    now: NOW
+                }
+            );
+            log.lock().unwrap().push("create");
+            Ok(3)
+        });
+        let log = calls.clone();
+        repository.expect_claim_due().times(1).returning(move |scope, now, _| {
+            assert_eq!((scope, now), (Scope::Reminders, NOW));
+            log.lock().unwrap().push("claim");
+            Ok(Box::new(EmptyBatch))
+        });
+        let repository = Arc::new(repository);
+        let clock = Arc::new(ManualClock::new(NOW));
+        let clinic = Clinic { name: "C".into(), zone: ClinicZone::parse("Asia/Singapore").unwrap() };
+        let outbox = Arc::new(Outbox::new(
+            clinic,
+            repository.clone(),
+            Arc::new(MockSmsGateway::new()),
+            clock.clone(),
+            DeliverySettings::default(),
+        ));
+        let reminders = Reminders::new(repository, outbox, clock, Duration::hours(24), DEFAULT_BUDGET);
+        let report = reminders.run(&AtomicBool::new(false)).unwrap();
+        assert_eq!(report, DeliveryReport::default());
+        assert_eq!(*calls.lock().unwrap(), vec!["create", "claim"]);
+    }
+}
