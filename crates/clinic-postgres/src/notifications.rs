@@ -6,6 +6,7 @@ use clinic_domain::notification::{NewNotification, Notification, NotificationSta
 use clinic_domain::outbox::{ClaimedBatch, Scope};
 use clinic_domain::phone::PhoneNumber;
 use clinic_domain::ports::{NotificationRepository, StoreError};
+use clinic_domain::reminders::ReminderWindow;
 use diesel::prelude::*;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -60,6 +61,10 @@ impl NotificationRepository for PgStore {
         limit: u32,
     ) -> Result<Box<dyn ClaimedBatch>, StoreError> {
         self.claim(scope, now, limit)
+    }
+
+    fn create_reminders(&self, window: &ReminderWindow) -> Result<u64, StoreError> {
+        PgStore::create_reminders(self, window)
     }
 }
 

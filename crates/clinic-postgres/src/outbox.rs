@@ -8,9 +8,12 @@ use clinic_domain::notification::{NotificationKind, NotificationStatus};
 use clinic_domain::outbox::{ClaimedBatch, Delivery, DeliveryOutcome, DueNotification, Scope};
 use clinic_domain::phone::PhoneNumber;
 use clinic_domain::ports::StoreError;
+use clinic_domain::reminders::ReminderWindow;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::pg::Pg;
+use diesel::pg::data_types::PgInterval;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Bool, Int4, Interval, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -24,7 +27,30 @@ type DueRow = (
     bool,
 );
 
+/// Every booked appointment of the window without a reminder gets one, addressed as its
+/// patient's profile says now; the text is composed when it is first sent.
+const CREATE_REMINDERS: &str = "INSERT INTO notifications \
+    (id, appointment_id, patient_id, channel, type, to_phone, status, attempts, next_attempt_at, created_at, updated_at) \
+    SELECT gen_random_uuid(), a.id, a.patient_id, p.preferred_channel, 'reminder', p.phone, 'pending', 0, $4, $4, $4 \
+    FROM appointments a JOIN patient_profiles p ON p.id = a.patient_id \
+    WHERE a.status = 'booked' AND a.scheduled_start >= $1 AND a.scheduled_start < $2 \
+      AND a.created_at <= a.scheduled_start - $3 \
+    ON CONFLICT (appointment_id, type) WHERE type IN ('confirmation', 'reminder') DO NOTHING";
+
 impl PgStore {
+    pub(crate) fn create_reminders(&self, window: &ReminderWindow) -> Result<u64, StoreError> {
+        let notice = PgInterval::from_microseconds(window.min_notice.whole_microseconds() as i64);
+        let created = self.run(|conn| {
+            diesel::sql_query(CREATE_REMINDERS)
+                .bind::<Timestamptz, _>(window.starts_from)
+                .bind::<Timestamptz, _>(window.starts_before)
+                .bind::<Interval, _>(notice)
+                .bind::<Timestamptz, _>(window.now)
+                .execute(conn)
+        })?;
+        Ok(created as u64)
+    }
+
     pub(crate) fn claim(
         &self,
         scope: Scope,
@@ -47,14 +73,17 @@ fn due_rows(
     now: OffsetDateTime,
     limit: u32,
 ) -> Result<Vec<DueNotification>, StoreError> {
-    let kinds: Vec<&str> = match scope {
-        Scope::Everything => NotificationKind::ALL.iter().map(|k| k.as_str()).collect(),
-        Scope::Reminders => vec![NotificationKind::Reminder.as_str()],
+    let reminder = NotificationKind::Reminder.as_str();
+    let in_scope: Box<dyn BoxableExpression<notifications::table, Pg, SqlType = Bool>> = match scope {
+        Scope::Everything { reminders_created_before } => Box::new(
+            notifications::kind.ne(reminder).or(notifications::created_at.lt(reminders_created_before)),
+        ),
+        Scope::Reminders => Box::new(notifications::kind.eq(reminder)),
     };
     let ids: Vec<Uuid> = notifications::table
         .filter(notifications::status.eq(NotificationStatus::Pending.as_str()))
         .filter(notifications::next_attempt_at.le(now))
-        .filter(notifications::kind.eq_any(kinds))
+        .filter(in_scope)
         .order(notifications::next_attempt_at)
         .limit(i64::from(limit))
         .select(notifications::id)

@@ -34,12 +34,18 @@ impl PgStore {
 
     /// As [`PgStore::connect`], waiting at most `timeout` for a connection.
     pub fn connect_with_timeout(url: &str, size: u32, timeout: Duration) -> Self {
-        let pool = Pool::builder()
-            .max_size(size)
-            .min_idle(Some(1))
-            .connection_timeout(timeout)
-            .build_unchecked(ConnectionManager::new(url));
-        Self { pool }
+        Self { pool: pool_builder(size, timeout).build_unchecked(ConnectionManager::new(url)) }
+    }
+
+    /// As [`PgStore::connect`], with every new connection customised (tests count statements).
+    #[cfg(feature = "test-support")]
+    pub(crate) fn connect_customized(
+        url: &str,
+        size: u32,
+        customizer: impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error>,
+    ) -> Self {
+        let builder = pool_builder(size, Duration::from_secs(5)).connection_customizer(Box::new(customizer));
+        Self { pool: builder.build_unchecked(ConnectionManager::new(url)) }
     }
 
     /// Applies pending migrations under an advisory lock; the versions applied.
@@ -72,6 +78,10 @@ impl PgStore {
     ) -> Result<T, StoreError> {
         query(&mut *self.connection()?).map_err(store_error)
     }
+}
+
+fn pool_builder(size: u32, timeout: Duration) -> diesel::r2d2::Builder<ConnectionManager<PgConnection>> {
+    Pool::builder().max_size(size).min_idle(Some(1)).connection_timeout(timeout)
 }
 
 /// Applies pending migrations on `conn`, holding the migration advisory lock meanwhile.

@@ -5,9 +5,12 @@
 #![allow(clippy::expect_used)] // a test that cannot get its database should fail loudly
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
+use diesel::connection::InstrumentationEvent;
 use diesel::pg::PgConnection;
+use diesel::r2d2::CustomizeConnection;
 use diesel::{Connection, RunQueryDsl, sql_query};
 use uuid::Uuid;
 
@@ -48,6 +51,12 @@ impl TestDatabase {
         &self.url
     }
 
+    /// The adapter, counting every statement its connections send.
+    pub fn counted_store(&self) -> (PgStore, StatementCounter) {
+        let counter = StatementCounter::default();
+        (PgStore::connect_customized(&self.url, 8, counter.clone()), counter)
+    }
+
     /// A connection of the test's own, to arrange or check rows directly.
     pub fn connection(&self) -> PgConnection {
         PgConnection::establish(&self.url).expect("connect to the test database")
@@ -66,6 +75,32 @@ impl Drop for TestDatabase {
         if let Err(e) = sql_query(drop).execute(&mut server().admin()) {
             log::warn!("could not drop test database {}: {e}", self.name);
         }
+    }
+}
+
+/// How many SQL statements a store's connections have sent.
+#[derive(Debug, Clone, Default)]
+pub struct StatementCounter(Arc<AtomicUsize>);
+
+impl StatementCounter {
+    pub fn count(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    pub fn reset(&self) {
+        self.0.store(0, Ordering::SeqCst);
+    }
+}
+
+impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for StatementCounter {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        let counter = self.0.clone();
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+            if matches!(event, InstrumentationEvent::StartQuery { .. }) {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        Ok(())
     }
 }
 

@@ -8,3 +8,4 @@ mod fixtures;
 mod migrations;
 mod outbox;
 mod patients;
+mod reminders;

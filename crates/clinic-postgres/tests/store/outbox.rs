@@ -8,6 +8,10 @@ use time::Duration;
 
 use crate::fixtures::{NOW, SLOT, booking_of, doctor, outbox, patient};
 
+/// The worker's scope, with no reminders held back.
+const EVERYTHING: Scope =
+    Scope::Everything { reminders_created_before: time::macros::datetime!(9999-12-31 0:00 UTC) };
+
 /// Books `n` appointments whose confirmations are pending.
 fn pending_confirmations(store: &PgStore, n: i64) {
     let tan = doctor(store, "Dr Tan");
@@ -38,7 +42,7 @@ fn due_rows_are_claimed_with_what_deciding_and_composing_needs() {
     let siti = patient(&store, Some("+6591234567"));
     let booking = booking_of(&siti, &tan, SLOT);
     store.book(&booking).unwrap();
-    let mut batch = store.claim_due(Scope::Everything, NOW, 10).unwrap();
+    let mut batch = store.claim_due(EVERYTHING, NOW, 10).unwrap();
     let due = batch.notifications().to_vec();
     assert_eq!(due.len(), 1);
     let row = &due[0];
@@ -56,18 +60,12 @@ fn rows_not_yet_due_not_pending_or_outside_the_scope_are_not_claimed() {
     let db = TestDatabase::new();
     let store = db.store();
     pending_confirmations(&store, 1);
-    assert!(
-        store
-            .claim_due(Scope::Everything, NOW - Duration::seconds(1), 10)
-            .unwrap()
-            .notifications()
-            .is_empty()
-    );
+    assert!(store.claim_due(EVERYTHING, NOW - Duration::seconds(1), 10).unwrap().notifications().is_empty());
     assert!(store.claim_due(Scope::Reminders, NOW, 10).unwrap().notifications().is_empty());
     let skipped = booking_of(&patient(&store, None), &doctor(&store, "Dr Lee"), SLOT);
     store.book(&skipped).unwrap();
     assert_eq!(
-        store.claim_due(Scope::Everything, NOW, 10).unwrap().notifications().len(),
+        store.claim_due(EVERYTHING, NOW, 10).unwrap().notifications().len(),
         1,
         "the skipped row is not due"
     );
@@ -78,9 +76,9 @@ fn concurrent_claims_never_share_a_row() {
     let db = TestDatabase::new();
     let store = db.store();
     pending_confirmations(&store, 5);
-    let first = store.claim_due(Scope::Everything, NOW, 3).unwrap();
-    let second = store.claim_due(Scope::Everything, NOW, 10).unwrap();
-    let third = store.claim_due(Scope::Everything, NOW, 10).unwrap();
+    let first = store.claim_due(EVERYTHING, NOW, 3).unwrap();
+    let second = store.claim_due(EVERYTHING, NOW, 10).unwrap();
+    let third = store.claim_due(EVERYTHING, NOW, 10).unwrap();
     assert_eq!((first.notifications().len(), second.notifications().len()), (3, 2));
     assert!(third.notifications().is_empty());
     let ids = |batch: &dyn clinic_domain::outbox::ClaimedBatch| -> Vec<_> {
@@ -95,10 +93,10 @@ fn an_unfinished_batch_releases_its_rows_untouched() {
     let store = db.store();
     pending_confirmations(&store, 2);
     let claimed: Vec<_> = {
-        let batch = store.claim_due(Scope::Everything, NOW, 10).unwrap();
+        let batch = store.claim_due(EVERYTHING, NOW, 10).unwrap();
         batch.notifications().iter().map(|n| n.id).collect()
     };
-    let again = store.claim_due(Scope::Everything, NOW, 10).unwrap();
+    let again = store.claim_due(EVERYTHING, NOW, 10).unwrap();
     let mut reclaimed: Vec<_> = again.notifications().iter().map(|n| n.id).collect();
     reclaimed.sort();
     let mut claimed = claimed;
@@ -112,7 +110,7 @@ fn finishing_records_every_outcome_in_its_columns() {
     let db = TestDatabase::new();
     let store = db.store();
     pending_confirmations(&store, 4);
-    let mut batch = store.claim_due(Scope::Everything, NOW, 10).unwrap();
+    let mut batch = store.claim_due(EVERYTHING, NOW, 10).unwrap();
     let due = batch.notifications().to_vec();
     let retry_at = NOW + Duration::minutes(5);
     let mut opted_out =
@@ -171,12 +169,8 @@ fn finishing_records_every_outcome_in_its_columns() {
     );
 
     assert!(
-        store
-            .claim_due(Scope::Everything, retry_at - Duration::seconds(1), 10)
-            .unwrap()
-            .notifications()
-            .is_empty()
+        store.claim_due(EVERYTHING, retry_at - Duration::seconds(1), 10).unwrap().notifications().is_empty()
     );
-    let later = store.claim_due(Scope::Everything, retry_at, 10).unwrap();
+    let later = store.claim_due(EVERYTHING, retry_at, 10).unwrap();
     assert_eq!(later.notifications().iter().map(|n| n.id).collect::<Vec<_>>(), vec![due[2].id]);
 }

@@ -1,0 +1,156 @@
+use std::sync::Barrier;
+
+use clinic_domain::appointment::{Appointment, AppointmentStatus};
+use clinic_domain::booking::NewBooking;
+use clinic_domain::doctor::Doctor;
+use clinic_domain::outbox::{REMINDER_HANDOFF, Scope};
+use clinic_domain::patient::PatientProfile;
+use clinic_domain::ports::{AppointmentRepository, NotificationRepository};
+use clinic_domain::reminders::{MIN_NOTICE, ReminderWindow};
+use clinic_postgres::PgStore;
+use clinic_postgres::testing::TestDatabase;
+use time::{Duration, OffsetDateTime};
+
+use crate::fixtures::{NOW, booking_of, doctor, outbox, patient};
+
+const LEAD: Duration = Duration::hours(24);
+
+fn window(now: OffsetDateTime) -> ReminderWindow {
+    ReminderWindow { starts_from: now, starts_before: now + LEAD, min_notice: MIN_NOTICE, now }
+}
+
+/// An appointment starting at `start`, booked at `booked_at`.
+fn appointment(
+    store: &PgStore,
+    who: &PatientProfile,
+    doctor: &Doctor,
+    start: OffsetDateTime,
+    booked_at: OffsetDateTime,
+) -> Appointment {
+    let NewBooking { appointment, confirmation, key, keys_used_since } = booking_of(who, doctor, start);
+    let appointment = Appointment { booked_at, ..appointment };
+    let confirmation = clinic_domain::notification::NewNotification { created_at: booked_at, ..confirmation };
+    store.book(&NewBooking { appointment: appointment.clone(), confirmation, key, keys_used_since }).unwrap();
+    appointment
+}
+
+fn reminded(db: &TestDatabase) -> Vec<uuid::Uuid> {
+    let mut ids: Vec<_> = outbox(&mut db.connection())
+        .into_iter()
+        .filter(|r| r.kind == "reminder")
+        .map(|r| r.appointment_id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn the_window_is_half_open_on_the_appointments_start() {
+    let db = TestDatabase::new();
+    let store = db.store();
+    let (tan, siti) = (doctor(&store, "Dr Tan"), patient(&store, Some("+6591234567")));
+    let early = NOW - Duration::days(3);
+    let at = |start| appointment(&store, &siti, &tan, start, early).id.as_uuid();
+    let mut inside = vec![at(NOW), at(NOW + LEAD - Duration::seconds(1))];
+    for outside in [NOW - Duration::seconds(1), NOW + LEAD, NOW + LEAD + Duration::minutes(30)] {
+        at(outside);
+    }
+    assert_eq!(store.create_reminders(&window(NOW)).unwrap(), 2);
+    inside.sort();
+    assert_eq!(reminded(&db), inside);
+}
+
+#[test]
+fn cancelled_and_short_notice_appointments_get_no_reminder() {
+    let db = TestDatabase::new();
+    let store = db.store();
+    let (tan, siti) = (doctor(&store, "Dr Tan"), patient(&store, Some("+6591234567")));
+    let start = NOW + Duration::hours(5);
+    let cancelled = appointment(&store, &siti, &tan, start, NOW - Duration::days(1));
+    store.change_status(cancelled.id, AppointmentStatus::Booked, AppointmentStatus::Cancelled, NOW).unwrap();
+    appointment(
+        &store,
+        &siti,
+        &tan,
+        start + Duration::hours(1),
+        start + Duration::hours(1) - MIN_NOTICE + Duration::seconds(1),
+    );
+    let just_enough =
+        appointment(&store, &siti, &tan, start + Duration::hours(2), start + Duration::hours(2) - MIN_NOTICE);
+    assert_eq!(store.create_reminders(&window(NOW)).unwrap(), 1);
+    assert_eq!(reminded(&db), vec![just_enough.id.as_uuid()]);
+}
+
+#[test]
+fn a_reminder_is_created_once_however_many_runs_race() {
+    let db = TestDatabase::new();
+    let store = db.store();
+    let (tan, siti) = (doctor(&store, "Dr Tan"), patient(&store, Some("+6591234567")));
+    for i in 0..20 {
+        appointment(&store, &siti, &tan, NOW + Duration::minutes(30 * i), NOW - Duration::days(1));
+    }
+    let start = Barrier::new(10);
+    let created: u64 = std::thread::scope(|s| {
+        let runs: Vec<_> = (0..10)
+            .map(|_| {
+                let (store, start) = (db.store(), &start);
+                s.spawn(move || {
+                    start.wait();
+                    store.create_reminders(&window(NOW)).unwrap()
+                })
+            })
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).sum()
+    });
+    assert_eq!(created, 20);
+    assert_eq!(reminded(&db).len(), 20);
+    assert_eq!(store.create_reminders(&window(NOW + Duration::minutes(5))).unwrap(), 0);
+}
+
+#[test]
+fn reminders_carry_the_patients_phone_and_channel_and_wait_to_be_composed() {
+    let db = TestDatabase::new();
+    let store = db.store();
+    let (tan, siti) = (doctor(&store, "Dr Tan"), patient(&store, Some("+6591234567")));
+    appointment(&store, &siti, &tan, NOW + Duration::hours(3), NOW - Duration::days(1));
+    store.create_reminders(&window(NOW)).unwrap();
+    let batch = store.claim_due(Scope::Reminders, NOW, 10).unwrap();
+    let due = &batch.notifications()[0];
+    assert_eq!((due.to_phone.as_ref().unwrap().as_str(), due.message.as_deref()), ("+6591234567", None));
+    assert_eq!((due.channel, due.attempts, due.doctor_name.as_str()), (siti.preferred_channel, 0, "Dr Tan"));
+}
+
+#[test]
+fn the_worker_leaves_fresh_reminders_to_the_run_that_created_them() {
+    let db = TestDatabase::new();
+    let store = db.store();
+    let (tan, siti) = (doctor(&store, "Dr Tan"), patient(&store, Some("+6591234567")));
+    appointment(&store, &siti, &tan, NOW + Duration::hours(3), NOW - Duration::days(1));
+    store.create_reminders(&window(NOW)).unwrap();
+    let worker = |at: OffsetDateTime| Scope::Everything { reminders_created_before: at - REMINDER_HANDOFF };
+    let soon = NOW + Duration::seconds(30);
+    assert!(
+        store
+            .claim_due(worker(soon), soon, 10)
+            .unwrap()
+            .notifications()
+            .iter()
+            .all(|n| n.kind.as_str() != "reminder")
+    );
+    let later = NOW + REMINDER_HANDOFF + Duration::seconds(1);
+    let batch = store.claim_due(worker(later), later, 10).unwrap();
+    assert!(
+        batch.notifications().iter().any(|n| n.kind.as_str() == "reminder"),
+        "the worker takes over what a run left"
+    );
+}
+
+#[test]
+fn the_reminders_claim_takes_only_reminders() {
+    let db = TestDatabase::new();
+    let store = db.store();
+    let (tan, siti) = (doctor(&store, "Dr Tan"), patient(&store, Some("+6591234567")));
+    store.book(&booking_of(&siti, &tan, NOW + Duration::hours(3))).unwrap();
+    let batch = store.claim_due(Scope::Reminders, NOW + Duration::minutes(1), 10).unwrap();
+    assert!(batch.notifications().is_empty(), "the pending confirmation is the worker's");
+}
