@@ -13,12 +13,13 @@ use clinic_domain::gateway::SmsGateway;
 use clinic_domain::outbox::{DeliverySettings, Outbox};
 use clinic_domain::ports::Clock;
 use clinic_domain::profile::Profiles;
+use clinic_domain::reminders::{DEFAULT_BUDGET, Reminders};
 use clinic_postgres::PgStore;
 use clinic_twilio::{LogGateway, RateLimiter, Sender, TwilioConfig, TwilioGateway};
 use time::OffsetDateTime;
 
 use crate::auth::TokenKeys;
-use crate::config::Config;
+use crate::config::{Config, Secret};
 use crate::error;
 use crate::outbox::Wakeup;
 use crate::routes;
@@ -45,6 +46,9 @@ pub struct AppState {
     pub profiles: Profiles,
     /// Delivers the outbox: the worker and the reminders job run it.
     pub outbox: Arc<Outbox>,
+    pub reminders: Arc<Reminders>,
+    /// `None`: the cron endpoints answer 401.
+    pub cron_secret: Option<Secret>,
     pub store: PgStore,
     /// Tells the outbox worker a confirmation was just committed.
     pub wakeup: Wakeup,
@@ -54,6 +58,10 @@ impl AppState {
     pub fn new(config: &Config, store: PgStore, clock: Arc<dyn Clock>, gateway: Arc<dyn SmsGateway>) -> Self {
         let clinic = config.clinic.clone();
         let shared = Arc::new(store.clone());
+        let delivery = DeliverySettings::default();
+        let outbox = Arc::new(Outbox::new(clinic.clone(), shared.clone(), gateway, clock.clone(), delivery));
+        let lead = time::Duration::hours(config.reminder_lead_hours.into());
+        let reminders = Reminders::new(shared.clone(), outbox.clone(), clock.clone(), lead, DEFAULT_BUDGET);
         Self {
             booking: Booking::new(
                 clinic.clone(),
@@ -62,21 +70,11 @@ impl AppState {
                 shared.clone(),
                 clock.clone(),
             ),
-            admin: Administration::new(
-                clinic.clone(),
-                shared.clone(),
-                shared.clone(),
-                shared.clone(),
-                clock.clone(),
-            ),
-            outbox: Arc::new(Outbox::new(
-                clinic,
-                shared.clone(),
-                gateway,
-                clock.clone(),
-                DeliverySettings::default(),
-            )),
+            admin: Administration::new(clinic, shared.clone(), shared.clone(), shared.clone(), clock.clone()),
             profiles: Profiles::new(shared, clock),
+            outbox,
+            reminders: Arc::new(reminders),
+            cron_secret: config.cron_secret.clone(),
             store,
             wakeup: Wakeup::default(),
         }

@@ -128,18 +128,22 @@ fn caller(req: &HttpRequest) -> Result<Caller, ApiError> {
     let keys = req
         .app_data::<web::Data<TokenKeys>>()
         .ok_or_else(|| ApiError::internal("token keys are not configured"))?;
+    keys.verify(bearer_token(req)?)
+}
+
+/// The `<token>` of `Authorization: Bearer <token>`.
+pub fn bearer_token(req: &HttpRequest) -> Result<&str, ApiError> {
     let header = req
         .headers()
         .get(AUTHORIZATION)
         .ok_or_else(|| ApiError::unauthorized("missing Authorization: Bearer <token>"))?;
-    let token = header
+    header
         .to_str()
         .ok()
         .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::unauthorized("Authorization must be: Bearer <token>"))?;
-    keys.verify(token)
+        .ok_or_else(|| ApiError::unauthorized("Authorization must be: Bearer <token>"))
 }
 
 impl FromRequest for Caller {

@@ -15,7 +15,8 @@ use crate::app::{AppState, SystemClock, http_server, sms_gateway};
 use crate::auth::TokenKeys;
 use crate::cli::{Command, TokenArgs};
 use crate::config::Config;
-use crate::outbox::{POLL, Worker};
+use crate::outbox::{POLL, outbox_worker, reminder_schedule};
+use crate::routes::views::ReminderSummary;
 use crate::routes::views::rfc3339_utc;
 use crate::runtime::{Database, jwt_secret};
 use crate::seed::{DEMO_PATIENT, seed_demo};
@@ -39,6 +40,7 @@ pub fn run(command: Command, config: Config) -> CommandResult {
             Ok(())
         }),
         Command::Worker => with_database(&config, |store| worker(&config, store)),
+        Command::Remind => with_database(&config, |store| remind(&config, store)),
         Command::Db => db(&config),
     }
 }
@@ -73,7 +75,8 @@ fn serve(config: &Config, store: PgStore) -> CommandResult {
     let state = AppState::new(config, store, clock, sms_gateway(config));
     let listener = TcpListener::bind(config.bind_addr)
         .map_err(|e| format!("BIND_ADDR: cannot listen on {}: {e}", config.bind_addr))?;
-    let worker = Worker::start(state.outbox.clone(), state.wakeup.clone(), POLL);
+    let worker = outbox_worker(state.outbox.clone(), state.wakeup.clone(), POLL);
+    let schedule = config.reminder_interval.map(|every| reminder_schedule(state.reminders.clone(), every));
     let base = format!("http://{}", listener.local_addr()?);
     if dev_mode {
         print_dev_banner(&base, &tokens, &state.booking)?;
@@ -82,7 +85,10 @@ fn serve(config: &Config, store: PgStore) -> CommandResult {
     }
     let served = actix_web::rt::System::new()
         .block_on(async move { http_server(listener, state, tokens, true)?.await });
-    // The server has drained its requests; now the worker finishes or releases its batch.
+    // The server has drained its requests; now background work finishes or releases its rows.
+    if let Some(schedule) = schedule {
+        schedule.stop();
+    }
     worker.stop();
     Ok(served?)
 }
@@ -132,10 +138,18 @@ fn token(config: &Config, args: &TokenArgs) -> CommandResult {
 /// The outbox worker alone, until Ctrl-C or SIGTERM.
 fn worker(config: &Config, store: PgStore) -> CommandResult {
     let state = AppState::new(config, store, Arc::new(SystemClock), sms_gateway(config));
-    let worker = Worker::start(state.outbox.clone(), state.wakeup.clone(), POLL);
+    let worker = outbox_worker(state.outbox.clone(), state.wakeup.clone(), POLL);
     let stopped = actix_web::rt::System::new().block_on(shutdown_signal());
     worker.stop();
     Ok(stopped?)
+}
+
+/// One reminders run, for a system crontab: prints the summary the cron endpoint answers.
+fn remind(config: &Config, store: PgStore) -> CommandResult {
+    let state = AppState::new(config, store, Arc::new(SystemClock), sms_gateway(config));
+    let report = state.reminders.run(&std::sync::atomic::AtomicBool::new(false))?;
+    println!("{}", serde_json::to_string(&ReminderSummary::from(report))?);
+    Ok(())
 }
 
 /// Ctrl-C or SIGTERM, whichever comes first.

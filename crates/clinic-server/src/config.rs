@@ -65,6 +65,8 @@ pub struct Config {
     pub public_base_url: Option<String>,
     pub clinic: Clinic,
     pub reminder_lead_hours: u32,
+    /// Run the reminders job in-process this often; `None` (default): a cron does it.
+    pub reminder_interval: Option<Duration>,
 }
 
 impl Config {
@@ -99,7 +101,29 @@ impl Config {
                 zone,
             },
             reminder_lead_hours: number(&var, "REMINDER_LEAD_HOURS", 1..=24 * 14, 24)?,
+            reminder_interval: var("REMINDER_INTERVAL")
+                .map(|raw| parse_duration(&raw).map_err(|problem| invalid("REMINDER_INTERVAL", problem)))
+                .transpose()?,
         })
+    }
+}
+
+/// `90s`, `30m`, `1h`, `7d`, or plain seconds.
+pub fn parse_duration(raw: &str) -> Result<Duration, String> {
+    let raw = raw.trim();
+    let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
+    let (number, unit) = raw.split_at(split);
+    let number: u64 = number.parse().map_err(|_| format!("{raw:?} is not a duration like 30m, 1h or 7d"))?;
+    let seconds = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("{raw:?}: the unit must be s, m, h or d")),
+    };
+    match number.checked_mul(seconds) {
+        Some(secs) if secs > 0 => Ok(Duration::from_secs(secs)),
+        _ => Err(format!("{raw:?} must be a positive duration")),
     }
 }
 

@@ -8,6 +8,6 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod outbox;
-mod routes;
+pub mod routes;
 pub mod runtime;
 pub mod seed;

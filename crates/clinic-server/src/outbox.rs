@@ -1,51 +1,50 @@
-//! The outbox worker: a thread that delivers due messages, woken by each booking's
-//! commit so its confirmation goes out at once, and polling meanwhile for retries and
-//! for rows other instances committed.
+//! Background work: the outbox worker, woken by each booking's commit so its
+//! confirmation goes out at once and polling meanwhile for retries and for rows other
+//! instances committed; and, when `REMINDER_INTERVAL` is set, the reminders job.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use clinic_domain::outbox::{Outbox, Scope, Until};
+use clinic_domain::outbox::{DeliveryReport, Outbox, Until};
+use clinic_domain::reminders::Reminders;
 
-/// How often the worker looks for due rows when nobody rings.
+/// How often the outbox worker looks for due rows when nobody rings.
 pub const POLL: Duration = Duration::from_secs(1);
 
-pub struct Worker {
+/// A thread that runs a job, then waits for a ring or `every`, until stopped.
+pub struct Background {
+    name: &'static str,
     stop: Arc<AtomicBool>,
     wakeup: Wakeup,
     thread: Option<JoinHandle<()>>,
 }
 
-impl Worker {
-    pub fn start(outbox: Arc<Outbox>, wakeup: Wakeup, poll: Duration) -> Self {
+impl Background {
+    pub fn start(
+        name: &'static str,
+        every: Duration,
+        wakeup: Wakeup,
+        mut job: impl FnMut(&AtomicBool) + Send + 'static,
+    ) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
             let (stop, wakeup) = (stop.clone(), wakeup.clone());
             std::thread::spawn(move || {
-                log::info!("outbox worker started");
+                log::info!("{name} started");
                 while !stop.load(Ordering::SeqCst) {
-                    match outbox.deliver_due(Scope::Everything, &Until { deadline: None, stop: &stop }) {
-                        Ok(report) if report.processed > 0 => log::info!(
-                            "outbox: {} sent, {} failed or to retry, {} skipped",
-                            report.sent,
-                            report.failed,
-                            report.skipped
-                        ),
-                        Ok(_) => {}
-                        Err(e) => log::warn!("outbox: {e}"),
-                    }
-                    wakeup.wait(poll);
+                    job(&stop);
+                    wakeup.wait(every);
                 }
-                log::info!("outbox worker stopped");
+                log::info!("{name} stopped");
             })
         };
-        Self { stop, wakeup, thread: Some(thread) }
+        Self { name, stop, wakeup, thread: Some(thread) }
     }
 
-    /// Stops claiming, lets messages in flight finish (their rows are recorded; rows not
-    /// reached are released untouched) and waits for the thread.
+    /// Lets the job in progress finish (the outbox records messages in flight and
+    /// releases rows it did not reach) and waits for the thread.
     pub fn stop(mut self) {
         self.shut_down();
     }
@@ -55,15 +54,44 @@ impl Worker {
         self.wakeup.wake();
         if let Some(thread) = self.thread.take() {
             if thread.join().is_err() {
-                log::error!("the outbox worker panicked");
+                log::error!("the {} panicked", self.name);
             }
         }
     }
 }
 
-impl Drop for Worker {
+impl Drop for Background {
     fn drop(&mut self) {
         self.shut_down();
+    }
+}
+
+/// The outbox worker, rung by `wakeup`.
+pub fn outbox_worker(outbox: Arc<Outbox>, wakeup: Wakeup, poll: Duration) -> Background {
+    Background::start("outbox worker", poll, wakeup, move |stop| {
+        match outbox.deliver_due(&Until { deadline: None, stop }) {
+            Ok(report) => log_report("outbox", report),
+            Err(e) => log::warn!("outbox: {e}"),
+        }
+    })
+}
+
+/// Runs the reminders job every `every`, for clinics that cannot set up a cron.
+pub fn reminder_schedule(reminders: Arc<Reminders>, every: Duration) -> Background {
+    Background::start("reminder schedule", every, Wakeup::default(), move |stop| match reminders.run(stop) {
+        Ok(report) => log_report("reminders", report),
+        Err(e) => log::warn!("reminders: {e}"),
+    })
+}
+
+fn log_report(what: &str, report: DeliveryReport) {
+    if report.processed > 0 {
+        log::info!(
+            "{what}: {} sent, {} failed or to retry, {} skipped",
+            report.sent,
+            report.failed,
+            report.skipped
+        );
     }
 }
 

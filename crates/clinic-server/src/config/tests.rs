@@ -23,6 +23,7 @@ fn nothing_configured_is_the_embedded_dev_setup() {
     assert_eq!(config.clinic.name, "Gabriel Family Clinic");
     assert_eq!(config.clinic.zone.name(), "Asia/Singapore");
     assert_eq!(config.reminder_lead_hours, 24);
+    assert_eq!(config.reminder_interval, None);
     assert!(config.pool_size >= 4);
 }
 
@@ -41,6 +42,7 @@ fn each_invalid_value_names_its_variable() {
         ("SMS_MAX_PER_SECOND", "fast"),
         ("REMINDER_LEAD_HOURS", "-1"),
         ("PUBLIC_BASE_URL", "clinic.example.com"),
+        ("REMINDER_INTERVAL", "often"),
     ];
     for (variable, value) in cases {
         let message = error_of(&[(variable, value)]);
@@ -90,4 +92,20 @@ fn secrets_never_print() {
     .unwrap();
     let printed = format!("{config:?}");
     assert!(!printed.contains("super-secret") && !printed.contains("tok-secret"), "{printed}");
+}
+
+#[test]
+fn durations_read_as_people_write_them() {
+    assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+    assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
+    assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+    assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
+    assert_eq!(parse_duration("120"), Ok(Duration::from_secs(120)));
+    for bad in ["", "h", "1w", "-1h", "0", "1.5h"] {
+        assert!(parse_duration(bad).is_err(), "{bad}");
+    }
+    assert_eq!(
+        config(&[("REMINDER_INTERVAL", "15m")]).unwrap().reminder_interval,
+        Some(Duration::from_secs(900))
+    );
 }

@@ -9,6 +9,7 @@ use crate::error::{self, ApiError};
 
 mod admin;
 mod health;
+mod ops;
 mod patient;
 mod public;
 pub mod views;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(patient::profile))
                 .route(web::put().to(patient::save_profile)),
         )
+        .service(resource("/api/cron/reminders").route(web::post().to(ops::reminders)))
         .service(resource("/api/appointments/book").route(web::post().to(patient::book)))
         .service(resource("/api/appointments").route(web::get().to(patient::appointments)))
         .service(resource("/api/appointments/{id}").route(web::get().to(patient::appointment)))

@@ -6,6 +6,7 @@ use clinic_domain::booking::BookingReceipt;
 use clinic_domain::doctor::Doctor;
 use clinic_domain::ids::{AppointmentId, DoctorId, NotificationId, PatientId};
 use clinic_domain::notification::Notification;
+use clinic_domain::outbox::DeliveryReport;
 use clinic_domain::patient::PatientProfile;
 use clinic_domain::schedule::{Slot, format_clock_time};
 use serde::{Serialize, Serializer};
@@ -218,5 +219,28 @@ pub fn utc_option<S: Serializer>(instant: &Option<OffsetDateTime>, serializer: S
     match instant {
         Some(instant) => utc(instant, serializer),
         None => serializer.serialize_none(),
+    }
+}
+
+/// The reminders job's answer: `processed` rows this run handled, `success` sent,
+/// `failed` failed or left for a retry, `skipped` not sendable.
+#[derive(Debug, Serialize)]
+pub struct ReminderSummary {
+    pub ok: bool,
+    pub processed: u32,
+    pub success: u32,
+    pub failed: u32,
+    pub skipped: u32,
+}
+
+impl From<DeliveryReport> for ReminderSummary {
+    fn from(report: DeliveryReport) -> Self {
+        Self {
+            ok: true,
+            processed: report.processed,
+            success: report.sent,
+            failed: report.failed,
+            skipped: report.skipped,
+        }
     }
 }

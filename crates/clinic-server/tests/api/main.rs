@@ -10,4 +10,5 @@ mod errors;
 mod health;
 mod profile;
 mod public;
+mod reminders;
 mod support;

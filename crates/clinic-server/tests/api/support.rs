@@ -8,16 +8,20 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
+use clinic_domain::appointment::Appointment;
+use clinic_domain::booking::{BookingStored, NewBooking};
 use clinic_domain::doctor::Doctor;
-use clinic_domain::outbox::{DeliveryReport, Outbox, Scope, Until};
-use clinic_domain::ports::{DoctorRepository, ManualClock};
-use clinic_domain::schedule::{OpeningHoursInput, ScheduleInput, WeeklySchedule};
+use clinic_domain::ids::{DoctorId, PatientId};
+use clinic_domain::notification::NewNotification;
+use clinic_domain::outbox::{DeliveryReport, Outbox, Until};
+use clinic_domain::ports::{AppointmentRepository, DoctorRepository, ManualClock, PatientRepository};
+use clinic_domain::schedule::{OpeningHoursInput, ScheduleInput, Slot, WeeklySchedule};
 use clinic_postgres::PgStore;
-use clinic_postgres::testing::TestDatabase;
+use clinic_postgres::testing::{StatementCounter, TestDatabase};
 use clinic_server::app::{AppState, http_server, sms_gateway};
 use clinic_server::auth::TokenKeys;
 use clinic_server::config::Config;
-use clinic_server::outbox::{Wakeup, Worker};
+use clinic_server::outbox::{Background, Wakeup, outbox_worker};
 use clinic_twilio::fake::{ACCOUNT_SID, AUTH_TOKEN, FakeTwilio};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -39,6 +43,7 @@ pub struct TestApp {
     pub config: Config,
     pub outbox: Arc<Outbox>,
     pub wakeup: Wakeup,
+    pub statements: Option<StatementCounter>,
     tokens: TokenKeys,
     agent: ureq::Agent,
     server: ServerHandle,
@@ -51,18 +56,29 @@ pub struct Settings {
     pub now: OffsetDateTime,
     /// A store other than the test database's (e.g. one that is down).
     pub store: Option<PgStore>,
+    /// Count the SQL statements the service sends (`TestApp::statements`).
+    pub count_statements: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { vars: Vec::new(), now: NOW, store: None }
+        Self {
+            vars: vec![("CRON_SECRET", CRON_SECRET.into())],
+            now: NOW,
+            store: None,
+            count_statements: false,
+        }
     }
 }
+
+pub const CRON_SECRET: &str = "cron-secret-for-the-tests";
 
 impl Settings {
     /// Twilio configured against the fake (SMS and WhatsApp senders, 1 s timeout).
     pub fn twilio(fake: &FakeTwilio) -> Self {
-        Self { vars: twilio_vars(fake), ..Self::default() }
+        let mut settings = Self::default();
+        settings.vars.extend(twilio_vars(fake));
+        settings
     }
 }
 
@@ -89,7 +105,14 @@ pub fn spawn_app_with(settings: Settings) -> TestApp {
     let vars = settings.vars.clone();
     let config =
         Config::from_lookup(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())).unwrap();
-    let store = settings.store.unwrap_or_else(|| db.store());
+    let (store, statements) = match (settings.store, settings.count_statements) {
+        (Some(store), _) => (store, None),
+        (None, true) => {
+            let (store, counter) = db.counted_store();
+            (store, Some(counter))
+        }
+        (None, false) => (db.store(), None),
+    };
     let clock = Arc::new(ManualClock::new(settings.now));
     let state = AppState::new(&config, store.clone(), clock.clone(), sms_gateway(&config));
     let (outbox, wakeup) = (state.outbox.clone(), state.wakeup.clone());
@@ -117,6 +140,7 @@ pub fn spawn_app_with(settings: Settings) -> TestApp {
         config,
         outbox,
         wakeup,
+        statements,
         tokens: TokenKeys::new(SECRET),
         agent,
         server,
@@ -159,20 +183,20 @@ impl TestApp {
     /// Delivers everything due, as the worker would.
     pub fn deliver(&self) -> DeliveryReport {
         let stop = std::sync::atomic::AtomicBool::new(false);
-        self.outbox.deliver_due(Scope::Everything, &Until { deadline: None, stop: &stop }).unwrap()
+        self.outbox.deliver_due(&Until { deadline: None, stop: &stop }).unwrap()
     }
 
     /// The in-process outbox worker, woken by bookings.
-    pub fn start_worker(&self, poll: Duration) -> Worker {
-        Worker::start(self.outbox.clone(), self.wakeup.clone(), poll)
+    pub fn start_worker(&self, poll: Duration) -> Background {
+        outbox_worker(self.outbox.clone(), self.wakeup.clone(), poll)
     }
 
     /// A worker as another instance on the same database would run it: its own pool,
     /// its own gateway, woken by nobody.
-    pub fn start_other_instance_worker(&self, poll: Duration) -> Worker {
+    pub fn start_other_instance_worker(&self, poll: Duration) -> Background {
         let state =
             AppState::new(&self.config, self.db.store(), self.clock.clone(), sms_gateway(&self.config));
-        Worker::start(state.outbox.clone(), state.wakeup.clone(), poll)
+        outbox_worker(state.outbox.clone(), state.wakeup.clone(), poll)
     }
 
     /// The outbox as staff see it, newest first.
@@ -286,6 +310,43 @@ impl TestApp {
         let doctor = Doctor { schedule, ..Doctor::new(name, "Family medicine").unwrap() };
         self.store.insert(&doctor, NOW).unwrap();
         doctor.id.as_uuid()
+    }
+
+    /// `POST /api/cron/reminders` with the right secret.
+    pub fn cron(&self) -> Answer {
+        self.send(
+            "POST",
+            "/api/cron/reminders",
+            None,
+            &[("Authorization", &format!("Bearer {CRON_SECRET}"))],
+            None,
+        )
+    }
+
+    /// An appointment stored as booked at `booked_at`, whatever the schedule and clock say.
+    pub fn appointment_at(
+        &self,
+        user: &User,
+        doctor: Uuid,
+        start: OffsetDateTime,
+        booked_at: OffsetDateTime,
+    ) -> Uuid {
+        let profile = PatientRepository::find(&self.store, PatientId::from_uuid(user.id)).unwrap().unwrap();
+        let doctor = DoctorRepository::find(&self.store, DoctorId::from_uuid(doctor)).unwrap().unwrap();
+        let slot = Slot { start, end: start + time::Duration::minutes(30) };
+        let appointment = Appointment::book(profile.id, doctor.id, slot, booked_at);
+        let confirmation = NewNotification::confirmation(
+            &self.config.clinic,
+            &doctor.name,
+            &profile,
+            profile.phone.clone(),
+            &appointment,
+        );
+        let keys_used_since = booked_at;
+        let booking =
+            NewBooking { appointment: appointment.clone(), confirmation, key: None, keys_used_since };
+        assert_eq!(self.store.book(&booking).unwrap(), BookingStored::Booked);
+        appointment.id.as_uuid()
     }
 
     pub fn book(&self, user: &User, doctor: Uuid, start: &str) -> Answer {
