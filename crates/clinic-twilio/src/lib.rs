@@ -7,7 +7,9 @@ mod errors;
 pub mod fake;
 mod log_gateway;
 mod rate_limit;
+mod signature;
 
 pub use client::{Sender, TwilioConfig, TwilioGateway};
 pub use log_gateway::LogGateway;
 pub use rate_limit::RateLimiter;
+pub use signature::RequestValidator;
