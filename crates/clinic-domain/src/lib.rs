@@ -9,6 +9,7 @@ pub mod appointment;
 pub mod booking;
 pub mod clinic;
 pub mod doctor;
+pub mod events;
 pub mod gateway;
 pub mod ids;
 pub mod message;

@@ -124,6 +124,19 @@ pub trait NotificationRepository: Send + Sync {
     /// Creates, in one statement, the reminder of every appointment in the window that
     /// has none yet; how many it created.
     fn create_reminders(&self, window: &ReminderWindow) -> Result<u64, StoreError>;
+    /// The delivery status of the message Twilio knows as `sid`: `None` when no message
+    /// has that sid, `Some(None)` when none was reported yet.
+    fn delivery_status(&self, sid: &str) -> Result<Option<Option<String>>, StoreError>;
+    /// Sets the delivery status (and the error code, if any) if it is still `current`;
+    /// whether it was.
+    fn record_delivery_status(
+        &self,
+        sid: &str,
+        current: Option<String>,
+        status: &str,
+        error_code: Option<String>,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
 }
 
 /// A clock tests set and move by hand.

@@ -66,6 +66,39 @@ impl NotificationRepository for PgStore {
     fn create_reminders(&self, window: &ReminderWindow) -> Result<u64, StoreError> {
         PgStore::create_reminders(self, window)
     }
+
+    fn delivery_status(&self, sid: &str) -> Result<Option<Option<String>>, StoreError> {
+        self.run(|conn| {
+            notifications::table
+                .filter(notifications::provider_sid.eq(sid))
+                .select(notifications::delivery_status)
+                .first(conn)
+                .optional()
+        })
+    }
+
+    fn record_delivery_status(
+        &self,
+        sid: &str,
+        current: Option<String>,
+        status: &str,
+        error_code: Option<String>,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let updated = self.run(|conn| {
+            let target = notifications::table
+                .filter(notifications::provider_sid.eq(sid))
+                .filter(notifications::delivery_status.is_not_distinct_from(current));
+            let changes = (notifications::delivery_status.eq(status), notifications::updated_at.eq(at));
+            match error_code {
+                Some(code) => {
+                    diesel::update(target).set((changes, notifications::error_code.eq(code))).execute(conn)
+                }
+                None => diesel::update(target).set(changes).execute(conn),
+            }
+        })?;
+        Ok(updated == 1)
+    }
 }
 
 fn to_notification(row: NotificationRow) -> Result<Notification, StoreError> {

@@ -1,0 +1,143 @@
+//! What Twilio tells us after sending: how delivery went, and what patients text back.
+
+use std::sync::Arc;
+
+use crate::clinic::Clinic;
+use crate::message;
+use crate::phone::PhoneNumber;
+use crate::ports::{Clock, NotificationRepository, PatientRepository, StoreError};
+
+/// How far along a delivery status is. Callbacks arrive late, twice, or out of order;
+/// a status only replaces one that is earlier. The final states (`delivered`,
+/// `undelivered`, `failed`, `canceled`) are never replaced by another final or earlier
+/// one; only WhatsApp's `read` comes after them.
+fn progress(status: &str) -> u8 {
+    match status {
+        "accepted" | "scheduled" => 1,
+        "queued" => 2,
+        "sending" => 3,
+        "sent" => 4,
+        "delivered" | "undelivered" | "failed" | "canceled" => 5,
+        "read" => 6,
+        _ => 0,
+    }
+}
+
+/// Whether `new` may replace `current` as a message's delivery status.
+pub fn supersedes(new: &str, current: Option<&str>) -> bool {
+    current.is_none_or(|current| progress(new) > progress(current))
+}
+
+/// A keyword an incoming text may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keyword {
+    OptOut,
+    OptIn,
+    Help,
+}
+
+impl Keyword {
+    /// The keyword of a text, in any case and with surrounding spaces; Twilio's
+    /// `OptOutType` (Advanced Opt-Out), when present, is authoritative.
+    pub fn of(body: &str, opt_out_type: Option<&str>) -> Option<Self> {
+        let word = opt_out_type.filter(|t| !t.trim().is_empty()).unwrap_or(body).trim().to_ascii_uppercase();
+        match word.as_str() {
+            "STOP" | "STOPALL" | "UNSUBSCRIBE" | "CANCEL" | "END" | "QUIT" => Some(Self::OptOut),
+            "START" | "YES" | "UNSTOP" => Some(Self::OptIn),
+            "HELP" | "INFO" => Some(Self::Help),
+            _ => None,
+        }
+    }
+}
+
+/// What to text back to an incoming message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    Nothing,
+    Text(String),
+}
+
+/// What an incoming text changed, for the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    pub keyword: Option<Keyword>,
+    /// Profiles whose consent changed.
+    pub profiles: u64,
+    pub answer: Answer,
+}
+
+pub struct MessageEvents {
+    clinic: Clinic,
+    patients: Arc<dyn PatientRepository>,
+    notifications: Arc<dyn NotificationRepository>,
+    clock: Arc<dyn Clock>,
+}
+
+impl MessageEvents {
+    pub fn new(
+        clinic: Clinic,
+        patients: Arc<dyn PatientRepository>,
+        notifications: Arc<dyn NotificationRepository>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { clinic, patients, notifications, clock }
+    }
+
+    /// Records a status callback; whether the message is ours. A status earlier than
+    /// the one recorded changes nothing.
+    pub fn delivery_status(
+        &self,
+        sid: &str,
+        status: &str,
+        error_code: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        // Concurrent callbacks: the update is conditional on what was read, and decided again if it missed.
+        for _ in 0..3 {
+            let Some(current) = self.notifications.delivery_status(sid)? else { return Ok(false) };
+            if !supersedes(status, current.as_deref()) {
+                return Ok(true);
+            }
+            let error_code = error_code.map(str::to_owned);
+            if self.notifications.record_delivery_status(
+                sid,
+                current,
+                status,
+                error_code,
+                self.clock.now(),
+            )? {
+                return Ok(true);
+            }
+        }
+        Err(StoreError::Failed(format!("delivery status of {sid} kept changing")))
+    }
+
+    /// Handles a text from `from` (`+E164`, or `whatsapp:+E164`): STOP and its synonyms
+    /// opt every profile with that phone out, START opts back in, HELP is answered.
+    /// Other texts are not stored.
+    pub fn received(
+        &self,
+        from: &str,
+        body: &str,
+        opt_out_type: Option<&str>,
+    ) -> Result<Received, StoreError> {
+        let keyword = Keyword::of(body, opt_out_type);
+        let phone = PhoneNumber::parse(from.trim().trim_start_matches("whatsapp:")).ok();
+        let consent = match keyword {
+            Some(Keyword::OptOut) => Some(false),
+            Some(Keyword::OptIn) => Some(true),
+            Some(Keyword::Help) | None => None,
+        };
+        let profiles = match (consent, &phone) {
+            (Some(opt_in), Some(phone)) => self.patients.set_sms_opt_in(phone, opt_in, self.clock.now())?,
+            _ => 0,
+        };
+        let answer = match keyword {
+            Some(Keyword::Help) => Answer::Text(message::help(&self.clinic)),
+            _ => Answer::Nothing,
+        };
+        Ok(Received { keyword, profiles, answer })
+    }
+}
+
+#[cfg(test)]
+mod tests;
