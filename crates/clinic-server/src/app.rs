@@ -9,13 +9,14 @@ use actix_web::middleware::Logger;
 use actix_web::{App, HttpServer, web};
 use clinic_domain::admin::Administration;
 use clinic_domain::booking::Booking;
+use clinic_domain::events::MessageEvents;
 use clinic_domain::gateway::SmsGateway;
 use clinic_domain::outbox::{DeliverySettings, Outbox};
 use clinic_domain::ports::Clock;
 use clinic_domain::profile::Profiles;
 use clinic_domain::reminders::{DEFAULT_BUDGET, Reminders};
 use clinic_postgres::PgStore;
-use clinic_twilio::{LogGateway, RateLimiter, Sender, TwilioConfig, TwilioGateway};
+use clinic_twilio::{LogGateway, RateLimiter, RequestValidator, Sender, TwilioConfig, TwilioGateway};
 use time::OffsetDateTime;
 
 use crate::auth::TokenKeys;
@@ -23,6 +24,7 @@ use crate::config::{Config, Secret};
 use crate::error;
 use crate::outbox::Wakeup;
 use crate::routes;
+use crate::routes::webhooks::WebhookSigning;
 
 /// Where Twilio posts delivery status callbacks.
 pub const TWILIO_STATUS_PATH: &str = "/api/webhooks/twilio/status";
@@ -49,6 +51,10 @@ pub struct AppState {
     pub reminders: Arc<Reminders>,
     /// `None`: the cron endpoints answer 401.
     pub cron_secret: Option<Secret>,
+    /// Status callbacks and incoming texts.
+    pub events: MessageEvents,
+    /// `None` (no public URL or no Twilio): the webhooks answer 403.
+    pub webhook_signing: Option<WebhookSigning>,
     pub store: PgStore,
     /// Tells the outbox worker a confirmation was just committed.
     pub wakeup: Wakeup,
@@ -71,14 +77,25 @@ impl AppState {
                 clock.clone(),
             ),
             admin: Administration::new(clinic, shared.clone(), shared.clone(), shared.clone(), clock.clone()),
+            events: MessageEvents::new(config.clinic.clone(), shared.clone(), shared.clone(), clock.clone()),
             profiles: Profiles::new(shared, clock),
             outbox,
             reminders: Arc::new(reminders),
             cron_secret: config.cron_secret.clone(),
+            webhook_signing: webhook_signing(config),
             store,
             wakeup: Wakeup::default(),
         }
     }
+}
+
+/// Signatures can be checked only with the auth token and the URL Twilio calls.
+fn webhook_signing(config: &Config) -> Option<WebhookSigning> {
+    let (twilio, base) = (config.twilio.as_ref()?, config.public_base_url.as_ref()?);
+    Some(WebhookSigning {
+        validator: RequestValidator::new(twilio.auth_token.expose()),
+        public_base_url: base.clone(),
+    })
 }
 
 /// Twilio when configured; otherwise messages go to the log and their rows say so.

@@ -5,6 +5,7 @@ use std::str::FromStr;
 use actix_web::middleware::from_fn;
 use actix_web::{Resource, web};
 
+use crate::app::TWILIO_STATUS_PATH;
 use crate::error::{self, ApiError};
 
 mod admin;
@@ -13,6 +14,7 @@ mod ops;
 mod patient;
 mod public;
 pub mod views;
+pub mod webhooks;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/healthz").route(web::get().to(health::live)))
@@ -26,6 +28,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::put().to(patient::save_profile)),
         )
         .service(resource("/api/cron/reminders").route(web::post().to(ops::reminders)))
+        .service(resource(TWILIO_STATUS_PATH).route(web::post().to(webhooks::status)))
+        .service(resource("/api/webhooks/twilio/inbound").route(web::post().to(webhooks::inbound)))
         .service(resource("/api/appointments/book").route(web::post().to(patient::book)))
         .service(resource("/api/appointments").route(web::get().to(patient::appointments)))
         .service(resource("/api/appointments/{id}").route(web::get().to(patient::appointment)))

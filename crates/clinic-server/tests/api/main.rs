@@ -12,3 +12,4 @@ mod profile;
 mod public;
 mod reminders;
 mod support;
+mod webhooks;

@@ -1,0 +1,113 @@
+//! Twilio's webhooks: delivery status callbacks and incoming texts. Both are signed;
+//! an unsigned or badly signed request changes nothing and is refused with 403.
+
+use actix_web::web::{Data, Form};
+use actix_web::{HttpRequest, HttpResponse};
+use clinic_domain::events::{Answer, Keyword};
+use clinic_domain::phone::PhoneNumber;
+use clinic_twilio::RequestValidator;
+use serde_json::json;
+
+use super::blocking;
+use crate::app::AppState;
+use crate::error::ApiError;
+
+/// Form fields in the order Twilio sent them.
+type Params = Vec<(String, String)>;
+
+/// What checking Twilio's signatures needs: the auth token and the URL Twilio calls us at.
+pub struct WebhookSigning {
+    pub validator: RequestValidator,
+    /// `PUBLIC_BASE_URL`, without a trailing slash.
+    pub public_base_url: String,
+}
+
+pub async fn status(
+    state: Data<AppState>,
+    req: HttpRequest,
+    form: Form<Params>,
+) -> Result<HttpResponse, ApiError> {
+    let params = form.into_inner();
+    check_signature(&state, &req, &params)?;
+    let sid = required(&params, "MessageSid")?;
+    let status = required(&params, "MessageStatus")?.to_ascii_lowercase();
+    let error_code = field(&params, "ErrorCode").filter(|code| !code.is_empty()).map(str::to_owned);
+    let ours = blocking(move || state.events.delivery_status(&sid, &status, error_code.as_deref())).await?;
+    if !ours {
+        log::info!("status callback for a message that is not ours; ignored");
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn inbound(
+    state: Data<AppState>,
+    req: HttpRequest,
+    form: Form<Params>,
+) -> Result<HttpResponse, ApiError> {
+    let params = form.into_inner();
+    check_signature(&state, &req, &params)?;
+    let from = field(&params, "From").unwrap_or_default().to_owned();
+    let body = field(&params, "Body").unwrap_or_default().to_owned();
+    let opt_out_type = field(&params, "OptOutType").map(str::to_owned);
+    let sender =
+        PhoneNumber::parse(from.trim_start_matches("whatsapp:")).map(|p| p.masked()).unwrap_or_default();
+    let received = blocking(move || state.events.received(&from, &body, opt_out_type.as_deref())).await?;
+    match received.keyword {
+        Some(Keyword::OptOut) => {
+            log::info!("opt-out from {sender}: {} profile(s) will get no more texts", received.profiles)
+        }
+        Some(Keyword::OptIn) => {
+            log::info!("opt-in from {sender}: {} profile(s) texted again", received.profiles)
+        }
+        _ => {}
+    }
+    let twiml = match received.answer {
+        Answer::Nothing => "<Response/>".to_owned(),
+        Answer::Text(text) => format!("<Response><Message>{}</Message></Response>", xml_escape(&text)),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("text/xml; charset=utf-8")
+        .body(format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>{twiml}")))
+}
+
+/// `X-Twilio-Signature` must be Twilio's for `PUBLIC_BASE_URL` + path + query and these
+/// fields. Without a public URL or an auth token nothing can be checked, so nothing passes.
+fn check_signature(state: &AppState, req: &HttpRequest, params: &Params) -> Result<(), ApiError> {
+    let signing = state.webhook_signing.as_ref().ok_or_else(|| {
+        ApiError::forbidden("webhooks are off: set PUBLIC_BASE_URL and the Twilio credentials")
+    })?;
+    let signature = req
+        .headers()
+        .get("X-Twilio-Signature")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| ApiError::forbidden("missing X-Twilio-Signature"))?;
+    let query = req.query_string();
+    let url = match query {
+        "" => format!("{}{}", signing.public_base_url, req.path()),
+        query => format!("{}{}?{query}", signing.public_base_url, req.path()),
+    };
+    if signing.validator.is_valid(&url, params, signature) {
+        Ok(())
+    } else {
+        log::warn!("refused a webhook with a bad signature for {url}");
+        Err(ApiError::forbidden("bad X-Twilio-Signature"))
+    }
+}
+
+fn field<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
+    params.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+}
+
+fn required(params: &Params, name: &'static str) -> Result<String, ApiError> {
+    field(params, name).filter(|value| !value.is_empty()).map(str::to_owned).ok_or_else(|| {
+        ApiError::invalid_input(format!("{name} is missing")).with_details(json!({ name: "is required" }))
+    })
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
