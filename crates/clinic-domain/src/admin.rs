@@ -148,7 +148,7 @@ impl Administration {
 
     /// The appointments of a clinic-local day, optionally one doctor's, by start.
     pub fn day(&self, date: Date, doctor: Option<DoctorId>) -> Result<Vec<DayEntry>, AdminError> {
-        let (from, until) = self.clinic.zone.day(date);
+        let Some((from, until)) = self.clinic.zone.day(date) else { return Ok(Vec::new()) };
         Ok(self.appointments.list_between(from, until, doctor)?)
     }
 

@@ -159,7 +159,7 @@ impl Booking {
     /// The free slots of a clinic-local day that have not started yet.
     pub fn free_slots(&self, doctor_id: DoctorId, date: Date) -> Result<Vec<Slot>, BookingError> {
         let doctor = self.active_doctor(doctor_id)?;
-        let (day_start, day_end) = self.clinic.zone.day(date);
+        let Some((day_start, day_end)) = self.clinic.zone.day(date) else { return Ok(Vec::new()) };
         let taken = self.appointments.taken_starts(doctor_id, day_start, day_end)?;
         let now = self.clock.now();
         Ok(doctor

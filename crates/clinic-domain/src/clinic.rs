@@ -3,7 +3,7 @@
 use std::fmt;
 
 use thiserror::Error;
-use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 use time_tz::{OffsetDateTimeExt, OffsetResult, PrimitiveDateTimeExt, TimeZone, Tz, timezones};
 
 /// The clinic as patients and messages name it.
@@ -21,6 +21,15 @@ pub struct ClinicZone(&'static Tz);
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("unknown IANA time zone {0:?}")]
 pub struct UnknownTimeZone(pub String);
+
+/// The years the clinic's calendar covers. Beyond them, an instant's local time (or the day
+/// after) is not representable; no visit is booked there anyway.
+pub const CALENDAR_YEARS: std::ops::RangeInclusive<i32> = 1..=9998;
+
+/// Whether `date` is in [`CALENDAR_YEARS`].
+pub fn in_calendar(date: Date) -> bool {
+    CALENDAR_YEARS.contains(&date.year())
+}
 
 impl ClinicZone {
     pub fn parse(name: &str) -> Result<Self, UnknownTimeZone> {
@@ -52,11 +61,11 @@ impl ClinicZone {
         Some(at.to_offset(UtcOffset::UTC))
     }
 
-    /// The instants `[start, end)` of a clinic-local day (23, 24 or 25 hours long).
-    pub fn day(&self, date: Date) -> (OffsetDateTime, OffsetDateTime) {
-        let start = self.start_of(date);
-        let end = date.next_day().map_or(start + Duration::DAY, |next| self.start_of(next));
-        (start, end)
+    /// The instants `[start, end)` of a clinic-local day (23, 24 or 25 hours long);
+    /// `None` outside the calendar.
+    pub fn day(&self, date: Date) -> Option<(OffsetDateTime, OffsetDateTime)> {
+        let next = date.next_day().filter(|next| in_calendar(date) && in_calendar(*next))?;
+        Some((self.start_of(date), self.start_of(next)))
     }
 
     /// Midnight, or the first wall-clock time after it where a DST change skips
@@ -88,6 +97,7 @@ impl Eq for ClinicZone {}
 
 #[cfg(test)]
 mod tests {
+    use time::Duration;
     use time::macros::{date, datetime, time};
 
     use super::*;
@@ -132,13 +142,22 @@ mod tests {
     fn clinic_days_are_23_24_or_25_hours_long() {
         let zone = new_york();
         let length = |d| {
-            let (start, end) = zone.day(d);
+            let (start, end) = zone.day(d).unwrap();
             end - start
         };
         assert_eq!(length(date!(2026 - 03 - 08)), Duration::hours(23));
         assert_eq!(length(date!(2026 - 03 - 09)), Duration::hours(24));
         assert_eq!(length(date!(2026 - 11 - 01)), Duration::hours(25));
-        assert_eq!(zone.day(date!(2026 - 11 - 01)).0, datetime!(2026-11-01 04:00 UTC));
+        assert_eq!(zone.day(date!(2026 - 11 - 01)).unwrap().0, datetime!(2026-11-01 04:00 UTC));
+    }
+
+    #[test]
+    fn days_outside_the_calendar_have_no_instants() {
+        let zone = ClinicZone::parse("Asia/Singapore").unwrap();
+        assert!(zone.day(date!(9998 - 12 - 31)).is_none(), "its next day is outside");
+        assert!(zone.day(date!(9998 - 12 - 30)).is_some());
+        assert!(zone.day(date!(0000 - 01 - 01)).is_none());
+        assert!(in_calendar(date!(0001 - 01 - 01)) && !in_calendar(date!(9999 - 01 - 01)));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use time::{Date, Duration, OffsetDateTime, Time, Weekday};
 
-use crate::clinic::ClinicZone;
+use crate::clinic::{ClinicZone, in_calendar};
 use crate::validation::FieldErrors;
 
 /// Minutes per appointment, 5 to 240.
@@ -143,6 +143,9 @@ impl WeeklySchedule {
     /// Every slot of a clinic-local day, in order. A slot whose wall-clock start is
     /// skipped by a DST change does not exist that day.
     pub fn slots_on(&self, date: Date, zone: &ClinicZone) -> Vec<Slot> {
+        if zone.day(date).is_none() {
+            return Vec::new();
+        }
         let length = self.slot_length.duration();
         self.wall_clock_starts(date.weekday())
             .filter_map(|start| zone.instant_at(date, start))
@@ -152,6 +155,14 @@ impl WeeklySchedule {
 
     /// The slot that starts at `start`, or why there is none.
     pub fn slot_starting_at(&self, start: OffsetDateTime, zone: &ClinicZone) -> Result<Slot, NotASlot> {
+        // A day either side of the instant must be in the calendar for its local time to exist.
+        let utc_date = start.to_offset(time::UtcOffset::UTC).date();
+        if !(in_calendar(utc_date)
+            && utc_date.previous_day().is_some_and(in_calendar)
+            && utc_date.next_day().is_some_and(in_calendar))
+        {
+            return Err(NotASlot::OutsideSchedule);
+        }
         let local = zone.local(start);
         if let Some(slot) = self.slots_on(local.date(), zone).into_iter().find(|s| s.start == start) {
             return Ok(slot);

@@ -29,9 +29,13 @@ pub async fn status(
 ) -> Result<HttpResponse, ApiError> {
     let params = form.into_inner();
     check_signature(&state, &req, &params)?;
-    let sid = required(&params, "MessageSid")?;
-    let status = required(&params, "MessageStatus")?.to_ascii_lowercase();
-    let error_code = field(&params, "ErrorCode").filter(|code| !code.is_empty()).map(str::to_owned);
+    let sid = required(&params, "MessageSid", |c| c.is_ascii_alphanumeric())?;
+    let status = required(&params, "MessageStatus", |c| c.is_ascii_alphabetic() || c == '-' || c == '_')?
+        .to_ascii_lowercase();
+    let error_code = match field(&params, "ErrorCode").filter(|code| !code.is_empty()) {
+        Some(_) => Some(required(&params, "ErrorCode", |c| c.is_ascii_digit())?),
+        None => None,
+    };
     let ours = blocking(move || state.events.delivery_status(&sid, &status, error_code.as_deref())).await?;
     if !ours {
         log::info!("status callback for a message that is not ours; ignored");
@@ -98,10 +102,18 @@ fn field<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
     params.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
 }
 
-fn required(params: &Params, name: &'static str) -> Result<String, ApiError> {
-    field(params, name).filter(|value| !value.is_empty()).map(str::to_owned).ok_or_else(|| {
+/// A field that must be there, short, and made only of `allowed` characters.
+fn required(params: &Params, name: &'static str, allowed: fn(char) -> bool) -> Result<String, ApiError> {
+    let value = field(params, name).filter(|value| !value.is_empty()).ok_or_else(|| {
         ApiError::invalid_input(format!("{name} is missing")).with_details(json!({ name: "is required" }))
-    })
+    })?;
+    if value.len() > 64 || !value.chars().all(allowed) {
+        let problem = "is not a value Twilio sends";
+        return Err(
+            ApiError::invalid_input(format!("{name} {problem}")).with_details(json!({ name: problem }))
+        );
+    }
+    Ok(value.to_owned())
 }
 
 fn xml_escape(text: &str) -> String {

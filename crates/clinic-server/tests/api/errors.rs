@@ -52,3 +52,23 @@ fn errors_carry_a_human_message_and_a_stable_code() {
     assert_eq!(answer.body["code"], "unauthorized");
     assert!(answer.body.get("details").is_none());
 }
+
+#[test]
+fn dates_at_the_ends_of_the_calendar_are_answered_not_crashed_on() {
+    let app = crate::support::spawn_app();
+    let every_day: Vec<_> = (1..=7).map(|d| (d, "00:00", "23:59")).collect();
+    let doctor = app.doctor_with("Dr Tan", 60, &every_day);
+    for date in ["0000-01-01", "0001-01-01", "9999-12-31"] {
+        let slots = app.get(&format!("/api/doctors/{doctor}/slots?date={date}"), None);
+        assert_eq!(slots.status, 200, "{date}: {slots:?}");
+        let day = app.get(&format!("/api/admin/appointments?date={date}"), Some(&app.staff()));
+        assert_eq!(day.status, 200, "{date}: {day:?}");
+    }
+    let patient = app.patient();
+    for start in
+        ["9999-12-31T23:00:00Z", "9999-12-31T15:00:00Z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59+08:00"]
+    {
+        let answer = app.book(&patient, doctor, start);
+        assert!(answer.status < 500, "{start}: {answer:?}");
+    }
+}

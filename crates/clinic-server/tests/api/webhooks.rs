@@ -190,11 +190,19 @@ fn without_a_public_url_or_twilio_credentials_every_webhook_is_refused() {
 }
 
 #[test]
-fn a_signed_callback_without_its_fields_is_a_400() {
+fn a_signed_callback_without_its_fields_or_with_odd_ones_is_a_400() {
     let fake = FakeTwilio::start();
     let app = app_with(&fake);
-    let answer = from_twilio(&app, STATUS, &[("MessageStatus", "delivered")]);
-    assert_eq!((answer.status, answer.code()), (400, "invalid_input"));
+    for params in [
+        vec![("MessageStatus", "delivered")],
+        vec![("MessageSid", "SM1"), ("MessageStatus", "")],
+        vec![("MessageSid", "SM1\u{0}"), ("MessageStatus", "delivered")],
+        vec![("MessageSid", "SM1"), ("MessageStatus", "deliv\u{0}ered")],
+        vec![("MessageSid", "SM1"), ("MessageStatus", "failed"), ("ErrorCode", "30003; DROP")],
+    ] {
+        let answer = from_twilio(&app, STATUS, &params);
+        assert_eq!((answer.status, answer.code()), (400, "invalid_input"), "{params:?}");
+    }
 }
 
 fn profile(app: &TestApp, user: &User) -> Value {
