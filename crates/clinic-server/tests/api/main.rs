@@ -6,6 +6,7 @@ mod admin;
 mod appointments;
 mod booking;
 mod confirmations;
+mod embedded;
 mod errors;
 mod health;
 mod profile;

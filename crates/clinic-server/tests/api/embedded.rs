@@ -1,0 +1,160 @@
+//! The embedded default: the real `clinic` binary with nothing configured.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// `clinic` serving with no configuration but a data directory and a free port.
+struct Clinic {
+    child: Child,
+    lines: Receiver<String>,
+}
+
+impl Clinic {
+    fn start(data_dir: &Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_clinic"))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("CLINIC_DATA_DIR", data_dir)
+            .env("BIND_ADDR", "127.0.0.1:0")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self { child, lines }
+    }
+
+    /// The banner up to the booking line: (base URL, patient token, booking body).
+    fn banner(&self) -> (String, String, Value) {
+        let (mut base, mut token) = (None, None);
+        loop {
+            let line = self.lines.recv_timeout(WAIT).expect("the banner");
+            if let Some(rest) = line.strip_prefix("clinic is serving ") {
+                base = rest.split_whitespace().next().map(str::to_owned);
+            } else if let Some(rest) = line.trim().strip_prefix("export PATIENT=") {
+                token = Some(rest.to_owned());
+            } else if line.trim_start().starts_with("curl ") {
+                let body = line.split("-d '").nth(1).and_then(|b| b.strip_suffix('\'')).expect("a -d body");
+                return (base.unwrap(), token.unwrap(), serde_json::from_str(body).unwrap());
+            }
+        }
+    }
+
+    /// Ctrl-C, as a terminal sends it; the exit status.
+    fn interrupt(mut self) -> std::process::ExitStatus {
+        Command::new("kill").args(["-INT", &self.child.id().to_string()]).status().unwrap();
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "clinic did not stop on Ctrl-C");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+}
+
+fn postmaster_pid(data_dir: &Path) -> PathBuf {
+    data_dir.join("postgres/data/postmaster.pid")
+}
+
+/// Waits until the embedded server is gone: its pid file is removed at shutdown.
+fn wait_until_stopped(data_dir: &Path) -> bool {
+    let deadline = Instant::now() + WAIT;
+    while postmaster_pid(data_dir).exists() {
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    true
+}
+
+#[test]
+fn with_nothing_configured_clinic_serves_books_stops_and_keeps_its_data() {
+    let data_dir = std::env::temp_dir().join(format!("clinic-embedded-{}", uuid::Uuid::new_v4().simple()));
+    let agent = agent();
+
+    let first = Clinic::start(&data_dir);
+    let (base, token, booking) = first.banner();
+    let mut answer = agent
+        .post(format!("{base}/api/appointments/book"))
+        .header("Authorization", format!("Bearer {token}"))
+        .header("Content-Type", "application/json")
+        .send(booking.to_string())
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 201, "the printed curl line books");
+    let booked: Value = serde_json::from_str(&answer.body_mut().read_to_string().unwrap()).unwrap();
+    assert!(postmaster_pid(&data_dir).exists());
+    assert!(first.interrupt().success());
+    assert!(!postmaster_pid(&data_dir).exists(), "Ctrl-C stops PostgreSQL too");
+
+    // The next run reuses the data and the dev secret: the first token still works.
+    let second = Clinic::start(&data_dir);
+    let (base, _, _) = second.banner();
+    let mut mine = agent
+        .get(format!("{base}/api/appointments"))
+        .header("Authorization", format!("Bearer {token}"))
+        .call()
+        .unwrap();
+    let listed: Value = serde_json::from_str(&mine.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(listed["appointments"][0]["id"], booked["appointment"]["id"]);
+    let doctors: Value = serde_json::from_str(
+        &agent.get(format!("{base}/api/doctors")).call().unwrap().body_mut().read_to_string().unwrap(),
+    )
+    .unwrap();
+    assert_eq!(doctors["doctors"].as_array().unwrap().len(), 2, "seeded once, not twice");
+
+    // Killed outright, it still takes its PostgreSQL down with it.
+    let mut second = second;
+    second.child.kill().unwrap();
+    second.child.wait().unwrap();
+    assert!(wait_until_stopped(&data_dir), "PostgreSQL outlived a killed clinic");
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+#[test]
+fn migrate_starts_and_stops_the_embedded_database_and_db_refuses_a_database_url() {
+    let data_dir = std::env::temp_dir().join(format!("clinic-embedded-{}", uuid::Uuid::new_v4().simple()));
+    let run = |args: &[&str], database_url: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_clinic"));
+        command.args(args).env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        command.env("CLINIC_DATA_DIR", &data_dir).env("RUST_LOG", "warn");
+        if let Some(url) = database_url {
+            command.env("DATABASE_URL", url);
+        }
+        command.output().unwrap()
+    };
+    let migrated = run(&["migrate"], None);
+    assert!(migrated.status.success(), "{}", String::from_utf8_lossy(&migrated.stderr));
+    assert!(data_dir.join("postgres/data/PG_VERSION").exists());
+    assert!(!postmaster_pid(&data_dir).exists(), "stopped again after migrating");
+
+    let refused = run(&["db"], Some("postgres://localhost/clinic"));
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("DATABASE_URL is set"));
+    let invalid = run(&["migrate"], Some("mysql://nope"));
+    assert_eq!(invalid.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&invalid.stderr).contains("DATABASE_URL:"));
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
