@@ -20,3 +20,7 @@ fmt:
 # Start the embedded PostgreSQL alone, until Ctrl-C
 db:
     cargo run --release -- db
+
+# Throughput and latency over real HTTP on a real PostgreSQL (see docs/benchmarks.md)
+bench:
+    cargo bench -p clinic-server --bench api

@@ -80,6 +80,10 @@ impl PgStore {
     }
 }
 
+/// Connections are pinged on checkout (r2d2's default). Diesel cannot tell a connection
+/// whose server went away from a healthy one, so without the ping a restart or failover
+/// of PostgreSQL would leave dead connections in the pool for good; the ping costs one
+/// round trip a request and lets the service recover by itself.
 fn pool_builder(size: u32, timeout: Duration) -> diesel::r2d2::Builder<ConnectionManager<PgConnection>> {
     Pool::builder().max_size(size).min_idle(Some(1)).connection_timeout(timeout)
 }
