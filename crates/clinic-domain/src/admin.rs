@@ -5,7 +5,7 @@ use std::sync::Arc;
 use thiserror::Error;
 use time::Date;
 
-use crate::appointment::{Appointment, AppointmentStatus, StatusChangeRefused, status_change};
+use crate::appointment::{Appointment, AppointmentStatus, MoveError, StatusChangeRefused, move_to};
 use crate::clinic::Clinic;
 use crate::doctor::{Doctor, required_text};
 use crate::ids::{AppointmentId, DoctorId};
@@ -158,20 +158,11 @@ impl Administration {
         id: AppointmentId,
         wanted: AppointmentStatus,
     ) -> Result<Appointment, AdminError> {
-        // A concurrent change makes the conditional update miss; decide again on what it left.
-        for _ in 0..2 {
-            let appointment = self.appointments.find(id)?.ok_or(AdminError::AppointmentNotFound)?;
-            let now = self.clock.now();
-            let change = status_change(appointment.status, wanted, appointment.scheduled_start <= now)
-                .map_err(AdminError::StatusChange)?;
-            let Some(to) = change else {
-                return Ok(appointment);
-            };
-            if let Some(changed) = self.appointments.change_status(id, appointment.status, to, now)? {
-                return Ok(changed);
-            }
-        }
-        Err(StoreError::Failed(format!("appointment {id} kept changing")).into())
+        move_to(&*self.appointments, &*self.clock, id, wanted, |_| true).map_err(|e| match e {
+            MoveError::NotFound => AdminError::AppointmentNotFound,
+            MoveError::Refused(refused) => AdminError::StatusChange(refused),
+            MoveError::Store(error) => AdminError::Store(error),
+        })
     }
 
     /// Outbox rows, newest first.

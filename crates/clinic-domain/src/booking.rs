@@ -5,7 +5,7 @@ use std::sync::Arc;
 use thiserror::Error;
 use time::{Date, Duration, OffsetDateTime};
 
-use crate::appointment::{Appointment, AppointmentStatus, StatusChangeRefused, status_change};
+use crate::appointment::{Appointment, AppointmentStatus, MoveError, StatusChangeRefused, move_to};
 use crate::clinic::Clinic;
 use crate::doctor::Doctor;
 use crate::ids::{AppointmentId, DoctorId, PatientId};
@@ -229,22 +229,14 @@ impl Booking {
 
     /// Cancels one of the patient's appointments; cancelling twice is fine.
     pub fn cancel(&self, patient: PatientId, id: AppointmentId) -> Result<Appointment, BookingError> {
-        // A concurrent change (staff recording an outcome) makes the conditional update
-        // miss; the second pass then decides on the new status.
-        for _ in 0..2 {
-            let appointment = self.appointment_of(patient, id)?;
-            let has_started = appointment.scheduled_start <= self.clock.now();
-            let change = status_change(appointment.status, AppointmentStatus::Cancelled, has_started)
-                .map_err(BookingError::NotCancellable)?;
-            let Some(to) = change else {
-                return Ok(appointment);
-            };
-            let changed = self.appointments.change_status(id, appointment.status, to, self.clock.now())?;
-            if let Some(cancelled) = changed {
-                return Ok(cancelled);
-            }
-        }
-        Err(StoreError::Failed(format!("appointment {id} kept changing while being cancelled")).into())
+        let mine = |appointment: &Appointment| appointment.patient_id == patient;
+        move_to(&*self.appointments, &*self.clock, id, AppointmentStatus::Cancelled, mine).map_err(
+            |e| match e {
+                MoveError::NotFound => BookingError::AppointmentNotFound,
+                MoveError::Refused(refused) => BookingError::NotCancellable(refused),
+                MoveError::Store(error) => BookingError::Store(error),
+            },
+        )
     }
 
     fn active_doctor(&self, id: DoctorId) -> Result<Doctor, BookingError> {
