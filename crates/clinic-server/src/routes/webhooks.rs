@@ -1,8 +1,12 @@
 //! Twilio's webhooks: delivery status callbacks and incoming texts. Both are signed;
 //! an unsigned or badly signed request changes nothing and is refused with 403.
 
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
 use actix_web::web::{Data, Form};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use clinic_domain::events::{Answer, Keyword};
 use clinic_domain::phone::PhoneNumber;
 use clinic_twilio::RequestValidator;
@@ -24,11 +28,8 @@ pub struct WebhookSigning {
 
 pub async fn status(
     state: Data<AppState>,
-    req: HttpRequest,
-    form: Form<Params>,
+    TwilioRequest(params): TwilioRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let params = form.into_inner();
-    check_signature(&state, &req, &params)?;
     let sid = required(&params, "MessageSid", |c| c.is_ascii_alphanumeric())?;
     let status = required(&params, "MessageStatus", |c| c.is_ascii_alphabetic() || c == '-' || c == '_')?
         .to_ascii_lowercase();
@@ -45,11 +46,8 @@ pub async fn status(
 
 pub async fn inbound(
     state: Data<AppState>,
-    req: HttpRequest,
-    form: Form<Params>,
+    TwilioRequest(params): TwilioRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let params = form.into_inner();
-    check_signature(&state, &req, &params)?;
     let from = field(&params, "From").unwrap_or_default().to_owned();
     let body = field(&params, "Body").unwrap_or_default().to_owned();
     let opt_out_type = field(&params, "OptOutType").map(str::to_owned);
@@ -72,6 +70,26 @@ pub async fn inbound(
     Ok(HttpResponse::Ok()
         .content_type("text/xml; charset=utf-8")
         .body(format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>{twiml}")))
+}
+
+/// A form Twilio posted, extracted only when its `X-Twilio-Signature` holds, so no
+/// webhook handler can read an unchecked request.
+pub struct TwilioRequest(Params);
+
+impl FromRequest for TwilioRequest {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let form = Form::<Params>::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let params = form.await?.into_inner();
+            let state = req.app_data::<Data<AppState>>().ok_or_else(|| ApiError::internal("no app state"))?;
+            check_signature(state, &req, &params)?;
+            Ok(Self(params))
+        })
+    }
 }
 
 /// `X-Twilio-Signature` must be Twilio's for `PUBLIC_BASE_URL` + path + query and these

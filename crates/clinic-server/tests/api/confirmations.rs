@@ -1,13 +1,13 @@
 //! Booking confirmations through the outbox, against the fake Twilio over real HTTP.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use clinic_twilio::fake::{FakeTwilio, Reply};
 use serde_json::{Value, json};
 
 use crate::support::{
-    SLOT, SMS_FROM, Settings, TestApp, WHATSAPP_FROM, spawn_app, spawn_app_with, twilio_vars,
+    SLOT, SMS_FROM, Settings, TestApp, WHATSAPP_FROM, clinic_command, spawn_app, spawn_app_with, twilio_vars,
 };
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -166,12 +166,9 @@ fn a_confirmation_held_by_a_worker_that_crashes_is_sent_by_the_next() {
     app.booked(&app.patient(), doctor, &crate::support::rfc3339(tomorrow));
 
     // A separate `clinic worker` process claims the row and hangs in the send...
-    let mut crashing = Command::new(env!("CARGO_BIN_EXE_clinic"))
+    let mut crashing = clinic_command()
         .arg("worker")
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("DATABASE_URL", app.db.url())
-        .env("RUST_LOG", "warn")
         .envs(twilio_vars(&fake))
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::support::clinic_command;
+
 const WAIT: Duration = Duration::from_secs(60);
 
 /// `clinic` serving with no configuration but a data directory and a free port.
@@ -18,12 +20,9 @@ struct Clinic {
 
 impl Clinic {
     fn start(data_dir: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_clinic"))
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        let mut child = clinic_command()
             .env("CLINIC_DATA_DIR", data_dir)
             .env("BIND_ADDR", "127.0.0.1:0")
-            .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -137,9 +136,8 @@ fn with_nothing_configured_clinic_serves_books_stops_and_keeps_its_data() {
 fn migrate_starts_and_stops_the_embedded_database_and_db_refuses_a_database_url() {
     let data_dir = std::env::temp_dir().join(format!("clinic-embedded-{}", uuid::Uuid::new_v4().simple()));
     let run = |args: &[&str], database_url: Option<&str>| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_clinic"));
-        command.args(args).env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
-        command.env("CLINIC_DATA_DIR", &data_dir).env("RUST_LOG", "warn");
+        let mut command = clinic_command();
+        command.args(args).env("CLINIC_DATA_DIR", &data_dir);
         if let Some(url) = database_url {
             command.env("DATABASE_URL", url);
         }

@@ -1,6 +1,6 @@
 //! The reminders job: the cron endpoint, `clinic remind`, and the in-process schedule.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Barrier;
 use std::time::Duration;
 
@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use time::Duration as Span;
 use uuid::Uuid;
 
-use crate::support::{NOW, Settings, TestApp, User, spawn_app_with, twilio_vars};
+use crate::support::{NOW, Settings, TestApp, User, clinic_command, spawn_app_with, twilio_vars};
 
 const LEAD: Span = Span::hours(24);
 const LONG_AGO: time::OffsetDateTime = time::macros::datetime!(2026-11-20 08:00 UTC);
@@ -273,12 +273,9 @@ fn clinic_remind_runs_the_job_for_a_system_crontab() {
     let now = time::OffsetDateTime::now_utc();
     let (patient, doctor) = (app.patient(), app.doctor("Dr Tan"));
     app.appointment_at(&patient, doctor, now + Span::hours(3), now - Span::days(1));
-    let output = Command::new(env!("CARGO_BIN_EXE_clinic"))
+    let output = clinic_command()
         .arg("remind")
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("DATABASE_URL", app.db.url())
-        .env("RUST_LOG", "warn")
         .envs(twilio_vars(&fake))
         .stderr(Stdio::inherit())
         .output()

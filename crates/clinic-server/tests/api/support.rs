@@ -368,3 +368,10 @@ impl TestApp {
 pub fn rfc3339(instant: OffsetDateTime) -> String {
     instant.format(&time::format_description::well_known::Rfc3339).unwrap()
 }
+
+/// The `clinic` binary with a clean environment: nothing configured but what the test sets.
+pub fn clinic_command() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_clinic"));
+    command.env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default()).env("RUST_LOG", "warn");
+    command
+}
