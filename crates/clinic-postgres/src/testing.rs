@@ -78,6 +78,24 @@ impl Drop for TestDatabase {
     }
 }
 
+/// Runs `call(0..calls)` on as many threads, released together, and gathers the
+/// results in call order: the tests' way of racing requests against each other.
+pub fn concurrently<T: Send>(calls: usize, call: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let start = std::sync::Barrier::new(calls);
+    std::thread::scope(|s| {
+        let runs: Vec<_> = (0..calls)
+            .map(|i| {
+                let (call, start) = (&call, &start);
+                s.spawn(move || {
+                    start.wait();
+                    call(i)
+                })
+            })
+            .collect();
+        runs.into_iter().map(|run| run.join().expect("a concurrent call panicked")).collect()
+    })
+}
+
 /// How many SQL statements a store's connections have sent.
 #[derive(Debug, Clone, Default)]
 pub struct StatementCounter(Arc<AtomicUsize>);

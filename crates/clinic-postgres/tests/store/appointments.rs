@@ -1,10 +1,8 @@
-use std::sync::Barrier;
-
 use clinic_domain::appointment::AppointmentStatus;
 use clinic_domain::booking::{BookingKey, BookingStored, IdempotencyKey};
 use clinic_domain::ports::{AppointmentRepository, StoreError};
 use clinic_postgres::PgStore;
-use clinic_postgres::testing::TestDatabase;
+use clinic_postgres::testing::{TestDatabase, concurrently};
 use time::Duration;
 
 use crate::fixtures::{NOW, SLOT, booking_of, count, doctor, outbox, patient};
@@ -65,20 +63,7 @@ fn of_sixteen_concurrent_bookings_for_one_slot_exactly_one_is_stored() {
     let store = db.store();
     let tan = doctor(&store, "Dr Tan");
     let bookings: Vec<_> = (0..16).map(|_| booking_of(&patient(&store, None), &tan, SLOT)).collect();
-    let start = Barrier::new(bookings.len());
-    let results: Vec<BookingStored> = std::thread::scope(|s| {
-        let runs: Vec<_> = bookings
-            .iter()
-            .map(|booking| {
-                let (store, start) = (store.clone(), &start);
-                s.spawn(move || {
-                    start.wait();
-                    store.book(booking).unwrap()
-                })
-            })
-            .collect();
-        runs.into_iter().map(|r| r.join().unwrap()).collect()
-    });
+    let results = concurrently(bookings.len(), |i| store.book(&bookings[i]).unwrap());
     let booked = results.iter().filter(|r| **r == BookingStored::Booked).count();
     let taken = results.iter().filter(|r| **r == BookingStored::SlotTaken).count();
     assert_eq!((booked, taken), (1, 15));
@@ -206,20 +191,7 @@ fn concurrent_requests_with_one_key_book_once() {
             booking
         })
         .collect();
-    let start = Barrier::new(bookings.len());
-    let results: Vec<BookingStored> = std::thread::scope(|s| {
-        let runs: Vec<_> = bookings
-            .iter()
-            .map(|b| {
-                let (store, start) = (store.clone(), &start);
-                s.spawn(move || {
-                    start.wait();
-                    store.book(b).unwrap()
-                })
-            })
-            .collect();
-        runs.into_iter().map(|r| r.join().unwrap()).collect()
-    });
+    let results = concurrently(bookings.len(), |i| store.book(&bookings[i]).unwrap());
     assert_eq!(results.iter().filter(|r| **r == BookingStored::Booked).count(), 1);
     assert!(results.iter().all(|r| matches!(r, BookingStored::Booked | BookingStored::KeyAlreadyUsed(_))));
     assert_eq!(count(&mut db.connection(), "appointments"), 1);

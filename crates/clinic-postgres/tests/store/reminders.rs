@@ -1,5 +1,3 @@
-use std::sync::Barrier;
-
 use clinic_domain::appointment::{Appointment, AppointmentStatus};
 use clinic_domain::booking::NewBooking;
 use clinic_domain::doctor::Doctor;
@@ -8,7 +6,7 @@ use clinic_domain::patient::PatientProfile;
 use clinic_domain::ports::{AppointmentRepository, NotificationRepository};
 use clinic_domain::reminders::{MIN_NOTICE, ReminderWindow};
 use clinic_postgres::PgStore;
-use clinic_postgres::testing::TestDatabase;
+use clinic_postgres::testing::{TestDatabase, concurrently};
 use time::{Duration, OffsetDateTime};
 
 use crate::fixtures::{NOW, booking_of, doctor, outbox, patient};
@@ -89,19 +87,7 @@ fn a_reminder_is_created_once_however_many_runs_race() {
     for i in 0..20 {
         appointment(&store, &siti, &tan, NOW + Duration::minutes(30 * i), NOW - Duration::days(1));
     }
-    let start = Barrier::new(10);
-    let created: u64 = std::thread::scope(|s| {
-        let runs: Vec<_> = (0..10)
-            .map(|_| {
-                let (store, start) = (db.store(), &start);
-                s.spawn(move || {
-                    start.wait();
-                    store.create_reminders(&window(NOW)).unwrap()
-                })
-            })
-            .collect();
-        runs.into_iter().map(|r| r.join().unwrap()).sum()
-    });
+    let created: u64 = concurrently(10, |_| db.store().create_reminders(&window(NOW)).unwrap()).iter().sum();
     assert_eq!(created, 20);
     assert_eq!(reminded(&db).len(), 20);
     assert_eq!(store.create_reminders(&window(NOW + Duration::minutes(5))).unwrap(), 0);

@@ -1,5 +1,4 @@
-use std::sync::Barrier;
-
+use clinic_postgres::testing::concurrently;
 use diesel::RunQueryDsl;
 use serde_json::json;
 use uuid::Uuid;
@@ -41,20 +40,7 @@ fn of_sixteen_simultaneous_bookings_for_one_slot_exactly_one_wins() {
     let app = spawn_app();
     let tan = app.doctor("Dr Tan");
     let patients: Vec<_> = (0..16).map(|_| app.patient()).collect();
-    let start = Barrier::new(patients.len());
-    let answers: Vec<_> = std::thread::scope(|s| {
-        let runs: Vec<_> = patients
-            .iter()
-            .map(|patient| {
-                let (app, start) = (&app, &start);
-                s.spawn(move || {
-                    start.wait();
-                    app.book(patient, tan, SLOT)
-                })
-            })
-            .collect();
-        runs.into_iter().map(|r| r.join().unwrap()).collect()
-    });
+    let answers = concurrently(patients.len(), |i| app.book(&patients[i], tan, SLOT));
     let created = answers.iter().filter(|a| a.status == 201).count();
     let taken = answers.iter().filter(|a| a.status == 409 && a.code() == "slot_taken").count();
     assert_eq!((created, taken), (1, 15), "{answers:?}");

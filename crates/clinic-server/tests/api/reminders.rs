@@ -1,9 +1,9 @@
 //! The reminders job: the cron endpoint, `clinic remind`, and the in-process schedule.
 
 use std::process::Stdio;
-use std::sync::Barrier;
 use std::time::Duration;
 
+use clinic_postgres::testing::concurrently;
 use clinic_server::outbox::reminder_schedule;
 use clinic_twilio::fake::{FakeTwilio, Reply};
 use diesel::RunQueryDsl;
@@ -190,25 +190,6 @@ fn two_instances_on_one_database_send_one_reminder_per_appointment() {
     let answers = concurrently(6, |i| if i % 2 == 0 { first.cron() } else { second.cron() });
     assert_totals(&answers, 10);
     assert_eq!(fake.received().len(), 10);
-}
-
-fn concurrently(
-    calls: usize,
-    call: impl Fn(usize) -> crate::support::Answer + Sync,
-) -> Vec<crate::support::Answer> {
-    let start = Barrier::new(calls);
-    std::thread::scope(|s| {
-        let runs: Vec<_> = (0..calls)
-            .map(|i| {
-                let (call, start) = (&call, &start);
-                s.spawn(move || {
-                    start.wait();
-                    call(i)
-                })
-            })
-            .collect();
-        runs.into_iter().map(|r| r.join().unwrap()).collect()
-    })
 }
 
 /// Every call answered 200, and together they handled and sent each reminder once.
