@@ -34,6 +34,8 @@ pub enum SkipReason {
     NoPhone,
     OptedOut,
     AppointmentCancelled,
+    /// The visit has started (or has an outcome): the message would come too late.
+    AppointmentPassed,
     /// The gateway cannot send on this channel (`sms not configured`, ...).
     NotConfigured(String),
 }
@@ -44,18 +46,24 @@ impl SkipReason {
             Self::NoPhone => "no phone",
             Self::OptedOut => "patient opted out",
             Self::AppointmentCancelled => "appointment cancelled",
+            Self::AppointmentPassed => "appointment already started",
             Self::NotConfigured(what) => what,
         }
     }
 
-    /// Why a message to this patient about this appointment must not go out, if it must not.
+    /// Why a message to this patient about this appointment must not go out at `now`,
+    /// if it must not.
     pub fn for_message(
         phone: Option<&PhoneNumber>,
         sms_opt_in: bool,
         appointment: AppointmentStatus,
+        starts: OffsetDateTime,
+        now: OffsetDateTime,
     ) -> Option<Self> {
         if appointment == AppointmentStatus::Cancelled {
             Some(Self::AppointmentCancelled)
+        } else if appointment != AppointmentStatus::Booked || starts <= now {
+            Some(Self::AppointmentPassed)
         } else if !sms_opt_in {
             Some(Self::OptedOut)
         } else if phone.is_none() {
@@ -100,7 +108,13 @@ impl NewNotification {
             kind: NotificationKind::Confirmation,
             segments: message::sms_segments(&message),
             message,
-            skipped: SkipReason::for_message(to_phone.as_ref(), profile.sms_opt_in, appointment.status),
+            skipped: SkipReason::for_message(
+                to_phone.as_ref(),
+                profile.sms_opt_in,
+                appointment.status,
+                appointment.scheduled_start,
+                appointment.booked_at,
+            ),
             to_phone,
             created_at: appointment.booked_at,
         }
@@ -197,13 +211,16 @@ mod tests {
     }
 
     #[test]
-    fn nothing_is_sent_about_a_cancelled_appointment() {
+    fn nothing_is_sent_about_a_cancelled_or_started_appointment() {
         let phone = PhoneNumber::parse("+6591234567").unwrap();
-        assert_eq!(
-            SkipReason::for_message(Some(&phone), true, AppointmentStatus::Cancelled),
-            Some(SkipReason::AppointmentCancelled)
-        );
-        assert_eq!(SkipReason::for_message(Some(&phone), true, AppointmentStatus::Booked), None);
+        let start = datetime!(2026-11-25 01:30 UTC);
+        let before = start - time::Duration::minutes(1);
+        let skip = |status, now| SkipReason::for_message(Some(&phone), true, status, start, now);
+        assert_eq!(skip(AppointmentStatus::Cancelled, before), Some(SkipReason::AppointmentCancelled));
+        assert_eq!(skip(AppointmentStatus::Booked, before), None);
+        assert_eq!(skip(AppointmentStatus::Booked, start), Some(SkipReason::AppointmentPassed));
+        assert_eq!(skip(AppointmentStatus::Completed, before), Some(SkipReason::AppointmentPassed));
+        assert_eq!(SkipReason::AppointmentPassed.describe(), "appointment already started");
     }
 
     #[test]

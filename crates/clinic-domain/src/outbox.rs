@@ -259,8 +259,13 @@ impl Outbox {
             patient_opted_out: false,
             at: self.clock.now(),
         };
-        let skip =
-            SkipReason::for_message(row.to_phone.as_ref(), row.patient_sms_opt_in, row.appointment_status);
+        let skip = SkipReason::for_message(
+            row.to_phone.as_ref(),
+            row.patient_sms_opt_in,
+            row.appointment_status,
+            row.scheduled_start,
+            delivery.at,
+        );
         let (Some(to), None) = (&row.to_phone, skip.clone()) else {
             delivery.outcome = DeliveryOutcome::Skipped(skip.unwrap_or(SkipReason::NoPhone));
             return delivery;

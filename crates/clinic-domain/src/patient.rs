@@ -44,13 +44,19 @@ impl PatientLogin {
 pub struct ProfileInput {
     pub full_name: String,
     pub phone: Option<String>,
-    /// Absent means yes: booking confirmations are what the patient asked for.
+    /// Absent keeps what the patient last said (by STOP or START, or here); for a new
+    /// profile it means yes: booking confirmations are what the patient asked for.
     pub sms_opt_in: Option<bool>,
     pub preferred_channel: Option<String>,
 }
 
 impl PatientProfile {
-    pub fn parse(login: &PatientLogin, input: &ProfileInput) -> Result<Self, FieldErrors> {
+    /// The profile `input` makes, replacing `existing` if there is one.
+    pub fn parse(
+        login: &PatientLogin,
+        input: &ProfileInput,
+        existing: Option<&PatientProfile>,
+    ) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
         let full_name = required_text("full_name", &input.full_name, &mut errors);
         let phone = match input.phone.as_deref() {
@@ -68,7 +74,7 @@ impl PatientProfile {
             id: login.id,
             full_name,
             phone: login.contact_phone(phone.as_ref()),
-            sms_opt_in: input.sms_opt_in.unwrap_or(true),
+            sms_opt_in: input.sms_opt_in.or(existing.map(|p| p.sms_opt_in)).unwrap_or(true),
             preferred_channel,
         })
     }
@@ -98,7 +104,7 @@ mod tests {
 
     #[test]
     fn a_profile_defaults_to_sms_and_opted_in() {
-        let profile = PatientProfile::parse(&login(None), &input(Some("+6591234567"), None)).unwrap();
+        let profile = PatientProfile::parse(&login(None), &input(Some("+6591234567"), None), None).unwrap();
         assert_eq!(profile.phone.unwrap().as_str(), "+6591234567");
         assert_eq!(profile.preferred_channel, Channel::Sms);
         assert!(profile.sms_opt_in);
@@ -107,18 +113,31 @@ mod tests {
     #[test]
     fn a_bad_phone_or_channel_is_reported_per_field() {
         let errors =
-            PatientProfile::parse(&login(None), &input(Some("91234567"), Some("pigeon"))).unwrap_err();
+            PatientProfile::parse(&login(None), &input(Some("91234567"), Some("pigeon")), None).unwrap_err();
         assert!(errors.fields()["phone"].contains("E.164"));
         assert!(errors.fields()["preferred_channel"].contains("whatsapp"));
     }
 
     #[test]
+    fn an_update_that_does_not_mention_consent_keeps_it() {
+        let login = login(None);
+        let opted_out = PatientProfile {
+            sms_opt_in: false,
+            ..PatientProfile::parse(&login, &input(None, None), None).unwrap()
+        };
+        let renamed = PatientProfile::parse(&login, &input(None, None), Some(&opted_out)).unwrap();
+        assert!(!renamed.sms_opt_in, "a STOP is not undone by editing a name");
+        let consent = ProfileInput { sms_opt_in: Some(true), ..input(None, None) };
+        assert!(PatientProfile::parse(&login, &consent, Some(&opted_out)).unwrap().sms_opt_in);
+    }
+
+    #[test]
     fn the_login_phone_is_used_when_the_profile_has_none() {
         let with_login = login(Some("+6598765432"));
-        let profile = PatientProfile::parse(&with_login, &input(None, Some("whatsapp"))).unwrap();
+        let profile = PatientProfile::parse(&with_login, &input(None, Some("whatsapp")), None).unwrap();
         assert_eq!(profile.phone.unwrap().as_str(), "+6598765432");
         assert_eq!(profile.preferred_channel, Channel::WhatsApp);
-        let own = PatientProfile::parse(&with_login, &input(Some("+6591234567"), None)).unwrap();
+        let own = PatientProfile::parse(&with_login, &input(Some("+6591234567"), None), None).unwrap();
         assert_eq!(own.phone.unwrap().as_str(), "+6591234567");
     }
 }

@@ -32,9 +32,11 @@ impl Profiles {
         self.patients.find(login.id)?.ok_or(ProfileError::NotFound)
     }
 
-    /// Creates or replaces the caller's profile.
+    /// Creates or replaces the caller's profile; consent not mentioned stays as it was.
     pub fn save(&self, login: &PatientLogin, input: &ProfileInput) -> Result<PatientProfile, ProfileError> {
-        let profile = PatientProfile::parse(login, input).map_err(ProfileError::Invalid)?;
+        let existing = self.patients.find(login.id)?;
+        let profile =
+            PatientProfile::parse(login, input, existing.as_ref()).map_err(ProfileError::Invalid)?;
         self.patients.save(&profile, self.clock.now())?;
         Ok(profile)
     }
@@ -63,6 +65,7 @@ mod tests {
         let login = login();
         let mut patients = MockPatientRepository::new();
         let id = login.id;
+        patients.expect_find().returning(|_| Ok(None));
         patients
             .expect_save()
             .withf(move |p, at| p.id == id && p.full_name == "Siti" && *at == datetime!(2026-11-24 08:00 UTC))
@@ -76,7 +79,9 @@ mod tests {
     fn an_invalid_profile_is_not_saved() {
         let input =
             ProfileInput { full_name: "Siti".into(), phone: Some("12345".into()), ..ProfileInput::default() };
-        let err = profiles(MockPatientRepository::new()).save(&login(), &input).unwrap_err();
+        let mut patients = MockPatientRepository::new();
+        patients.expect_find().returning(|_| Ok(None));
+        let err = profiles(patients).save(&login(), &input).unwrap_err();
         assert!(matches!(err, ProfileError::Invalid(fields) if fields.fields().contains_key("phone")));
     }
 

@@ -111,21 +111,23 @@ fn a_due_message_is_sent_once_and_recorded_with_the_providers_id() {
 }
 
 #[test]
-fn nothing_is_sent_about_a_cancelled_appointment_or_to_an_opted_out_patient() {
+fn nothing_is_sent_about_a_cancelled_or_started_appointment_or_to_an_opted_out_patient() {
     let cancelled = DueNotification {
         appointment_status: AppointmentStatus::Cancelled,
         ..due(NotificationKind::Reminder)
     };
     let opted_out = DueNotification { patient_sms_opt_in: false, ..due(NotificationKind::Confirmation) };
     let phoneless = DueNotification { to_phone: None, ..due(NotificationKind::Confirmation) };
-    let run = run(vec![cancelled, opted_out, phoneless], MockSmsGateway::new());
-    assert_eq!(run.report, DeliveryReport { processed: 3, skipped: 3, ..DeliveryReport::default() });
+    let late = DueNotification { scheduled_start: NOW, ..due(NotificationKind::Reminder) };
+    let run = run(vec![cancelled, opted_out, phoneless, late], MockSmsGateway::new());
+    assert_eq!(run.report, DeliveryReport { processed: 4, skipped: 4, ..DeliveryReport::default() });
     let mut reasons: Vec<_> = run.deliveries.iter().map(|d| d.outcome.clone()).collect();
     reasons.sort_by_key(|o| format!("{o:?}"));
     assert_eq!(
         reasons,
         vec![
             DeliveryOutcome::Skipped(SkipReason::AppointmentCancelled),
+            DeliveryOutcome::Skipped(SkipReason::AppointmentPassed),
             DeliveryOutcome::Skipped(SkipReason::NoPhone),
             DeliveryOutcome::Skipped(SkipReason::OptedOut),
         ]

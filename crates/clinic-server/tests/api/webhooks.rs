@@ -299,3 +299,20 @@ fn after_stop_nothing_is_texted_until_start() {
     assert_eq!(app.deliver().sent, 1);
     assert_eq!(fake.received().len(), 1);
 }
+
+#[test]
+fn editing_a_profile_does_not_undo_a_stop() {
+    let fake = FakeTwilio::start();
+    let app = app_with(&fake);
+    let patient = app.patient();
+    text(&app, "+6591234567", "STOP");
+    let renamed =
+        app.put("/api/me/profile", Some(&patient), &json!({"full_name": "Siti R.", "phone": "+6591234567"}));
+    assert_eq!((renamed.status, renamed.body["sms_opt_in"].as_bool()), (200, Some(false)));
+    let consent = json!({"full_name": "Siti R.", "phone": "+6591234567", "sms_opt_in": true});
+    assert_eq!(
+        app.put("/api/me/profile", Some(&patient), &consent).body["sms_opt_in"],
+        true,
+        "said explicitly, it counts"
+    );
+}
