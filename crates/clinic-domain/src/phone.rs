@@ -51,6 +51,32 @@ impl fmt::Display for PhoneNumber {
     }
 }
 
+/// `text` with every phone-number-like run (7 to 15 digits, with or without `+`)
+/// masked: provider error messages quote the number, and they are logged and shown to
+/// staff.
+pub fn mask_phone_numbers(text: &str) -> String {
+    let mut masked = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit() || c == '+') {
+        masked.push_str(&rest[..start]);
+        let candidate = &rest[start..];
+        let digits_from = usize::from(candidate.starts_with('+'));
+        let digits = candidate[digits_from..].bytes().take_while(u8::is_ascii_digit).count();
+        let run = &candidate[..digits_from + digits];
+        if (7..=15).contains(&digits) {
+            match PhoneNumber::parse(run) {
+                Ok(phone) => masked.push_str(&phone.masked()),
+                Err(_) => masked.push_str(&format!("****{}", &run[run.len() - 4..])),
+            }
+        } else {
+            masked.push_str(&run[..run.len().max(1)]);
+        }
+        rest = &candidate[run.len().max(1)..];
+    }
+    masked.push_str(rest);
+    masked
+}
+
 /// Country codes are prefix-free: `1` and `7` stand alone, these two-digit codes are
 /// assigned, and every other code has three digits (ITU-T E.164 list).
 fn country_code_len(digits: &str) -> usize {
@@ -103,6 +129,17 @@ mod tests {
         assert_eq!(masked("+14155550123"), "+1****0123");
         assert_eq!(masked("+8613800138000"), "+86****8000");
         assert_eq!(masked("+35312345678"), "+353****5678");
+    }
+
+    #[test]
+    fn numbers_inside_a_text_are_masked_and_the_rest_kept() {
+        assert_eq!(
+            mask_phone_numbers("The 'To' number +6591234567 is not a valid phone number."),
+            "The 'To' number +65****4567 is not a valid phone number."
+        );
+        assert_eq!(mask_phone_numbers("To 6591234567, code 21211"), "To ****4567, code 21211");
+        assert_eq!(mask_phone_numbers("a + b, +1, 30003"), "a + b, +1, 30003");
+        assert_eq!(mask_phone_numbers(""), "");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use clinic_domain::gateway::SendError;
+use clinic_domain::phone::mask_phone_numbers;
 use serde::Deserialize;
 
 /// Twilio's error body: `{"code", "message", "more_info", "status"}`.
@@ -37,7 +38,12 @@ pub const BAD_CREDENTIALS: i64 = 20003;
 pub fn classify(status: u16, body: &str, retry_after: Option<Duration>) -> SendError {
     let parsed: Option<TwilioError> = serde_json::from_str(body).ok();
     let code = parsed.as_ref().and_then(|e| e.code);
-    let message = parsed.and_then(|e| e.message).unwrap_or_else(|| format!("Twilio answered HTTP {status}"));
+    // Twilio's messages quote the number ("The 'To' number +65... is not valid"); they
+    // are logged and shown to staff, so the number is masked here, once.
+    let message = parsed
+        .and_then(|e| e.message)
+        .map(|message| mask_phone_numbers(&message))
+        .unwrap_or_else(|| format!("Twilio answered HTTP {status}"));
     let code_text = code.map(|c| c.to_string());
     match code {
         Some(UNSUBSCRIBED) => SendError::OptedOut { code: code_text, message },
@@ -92,6 +98,13 @@ mod tests {
         assert!(
             matches!(classify(400, &body(21610), None), SendError::OptedOut { code: Some(c), .. } if c == "21610")
         );
+    }
+
+    #[test]
+    fn numbers_quoted_by_twilio_are_masked() {
+        let body = r#"{"code": 21211, "message": "The 'To' number +6591234567 is not a valid phone number.", "status": 400}"#;
+        let SendError::Permanent { message, .. } = classify(400, body, None) else { panic!() };
+        assert_eq!(message, "The 'To' number +65****4567 is not a valid phone number.");
     }
 
     #[test]
