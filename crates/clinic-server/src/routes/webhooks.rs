@@ -81,39 +81,41 @@ impl FromRequest for TwilioRequest {
     type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        // Nothing unsigned is even read: configuration and header first, then the body.
+        let checked = signing_of(req).map(|(url, signature)| (url, signature.to_owned()));
         let form = Form::<Params>::from_request(req, payload);
-        let req = req.clone();
+        let state = req.app_data::<Data<AppState>>().cloned();
         Box::pin(async move {
+            let (url, signature) = checked?;
             let params = form.await?.into_inner();
-            let state = req.app_data::<Data<AppState>>().ok_or_else(|| ApiError::internal("no app state"))?;
-            check_signature(state, &req, &params)?;
-            Ok(Self(params))
+            let signing = state.as_ref().and_then(|s| s.webhook_signing.as_ref());
+            if signing.is_some_and(|signing| signing.validator.is_valid(&url, &params, &signature)) {
+                Ok(Self(params))
+            } else {
+                log::warn!("refused a webhook with a bad signature for {url}");
+                Err(ApiError::forbidden("bad X-Twilio-Signature").into())
+            }
         })
     }
 }
 
-/// `X-Twilio-Signature` must be Twilio's for `PUBLIC_BASE_URL` + path + query and these
-/// fields. Without a public URL or an auth token nothing can be checked, so nothing passes.
-fn check_signature(state: &AppState, req: &HttpRequest, params: &Params) -> Result<(), ApiError> {
-    let signing = state.webhook_signing.as_ref().ok_or_else(|| {
-        ApiError::forbidden("webhooks are off: set PUBLIC_BASE_URL and the Twilio credentials")
-    })?;
+/// The URL Twilio signed (`PUBLIC_BASE_URL` + path + query) and the signature it sent.
+/// Without a public URL or an auth token nothing can be checked, so nothing passes.
+fn signing_of(req: &HttpRequest) -> Result<(String, &str), ApiError> {
+    let signing =
+        req.app_data::<Data<AppState>>().and_then(|state| state.webhook_signing.as_ref()).ok_or_else(
+            || ApiError::forbidden("webhooks are off: set PUBLIC_BASE_URL and the Twilio credentials"),
+        )?;
     let signature = req
         .headers()
         .get("X-Twilio-Signature")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| ApiError::forbidden("missing X-Twilio-Signature"))?;
-    let query = req.query_string();
-    let url = match query {
+    let url = match req.query_string() {
         "" => format!("{}{}", signing.public_base_url, req.path()),
         query => format!("{}{}?{query}", signing.public_base_url, req.path()),
     };
-    if signing.validator.is_valid(&url, params, signature) {
-        Ok(())
-    } else {
-        log::warn!("refused a webhook with a bad signature for {url}");
-        Err(ApiError::forbidden("bad X-Twilio-Signature"))
-    }
+    Ok((url, signature))
 }
 
 fn field<'a>(params: &'a Params, name: &str) -> Option<&'a str> {

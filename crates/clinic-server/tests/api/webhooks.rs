@@ -316,3 +316,15 @@ fn editing_a_profile_does_not_undo_a_stop() {
         "said explicitly, it counts"
     );
 }
+
+#[test]
+fn an_unsigned_request_is_refused_before_its_body_is_read() {
+    let fake = FakeTwilio::start();
+    let app = app_with(&fake);
+    let json =
+        app.send("POST", STATUS, None, &[("Content-Type", "application/json")], Some("{\"MessageSid\": 1}"));
+    assert_eq!((json.status, json.code()), (403, "forbidden"));
+    let unconfigured = spawn_app_with(Settings::twilio(&fake));
+    let garbage = unconfigured.send("POST", INBOUND, None, &[("X-Twilio-Signature", "x")], Some("%%%"));
+    assert_eq!((garbage.status, garbage.code()), (403, "forbidden"));
+}
