@@ -140,17 +140,22 @@ impl WeeklySchedule {
         &self.hours
     }
 
-    /// Every slot of a clinic-local day, in order. A slot whose wall-clock start is
-    /// skipped by a DST change does not exist that day.
+    /// Every slot of a clinic-local day, in order and never overlapping. A slot whose
+    /// wall-clock start is skipped by a DST change does not exist that day.
     pub fn slots_on(&self, date: Date, zone: &ClinicZone) -> Vec<Slot> {
         if zone.day(date).is_none() {
             return Vec::new();
         }
         let length = self.slot_length.duration();
-        self.wall_clock_starts(date.weekday())
-            .filter_map(|start| zone.instant_at(date, start))
-            .map(|start| Slot { start, end: start + length })
-            .collect()
+        let mut slots: Vec<Slot> = Vec::new();
+        for start in self.wall_clock_starts(date.weekday()).filter_map(|start| zone.instant_at(date, start)) {
+            // Past a skipped hour the wall clock jumps ahead of real time: a slot that
+            // would begin before the previous one ends is not offered.
+            if slots.last().is_none_or(|previous| start >= previous.end) {
+                slots.push(Slot { start, end: start + length });
+            }
+        }
+        slots
     }
 
     /// The slot that starts at `start`, or why there is none.

@@ -182,3 +182,16 @@ fn stored_schedules_are_rebuilt_only_when_valid() {
         .is_none()
     );
 }
+
+#[test]
+fn slots_never_overlap_when_the_clocks_spring_forward_inside_an_opening() {
+    let zone = ClinicZone::parse("America/New_York").unwrap();
+    let schedule = WeeklySchedule::parse(&input(45, &[(7, "01:00", "04:00")])).unwrap();
+    // 01:00 and 01:45 EST, then 02:30 does not exist and 03:15 EDT (07:15Z) would begin
+    // before 01:45 EST (06:45Z) ends at 07:30Z.
+    let slots = schedule.slots_on(date!(2026 - 03 - 08), &zone);
+    let starts: Vec<_> = slots.iter().map(|s| s.start).collect();
+    assert_eq!(starts, vec![datetime!(2026-03-08 06:00 UTC), datetime!(2026-03-08 06:45 UTC)]);
+    assert!(slots.windows(2).all(|w| w[1].start >= w[0].end));
+    assert!(schedule.slot_starting_at(datetime!(2026-03-08 07:15 UTC), &zone).is_err());
+}
