@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use time::OffsetDateTime;
+
 use crate::clinic::Clinic;
 use crate::message;
 use crate::phone::PhoneNumber;
@@ -66,6 +68,38 @@ pub struct Received {
     pub answer: Answer,
 }
 
+/// A status callback, as Twilio reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusReport {
+    pub sid: String,
+    pub status: String,
+    pub error_code: Option<String>,
+    pub at: OffsetDateTime,
+}
+
+/// How long a report for a SID we have not recorded is kept, waiting for its send.
+pub const EARLY_REPORT_LIFETIME: time::Duration = time::Duration::DAY;
+
+/// Applies a report to the message with its SID, if it moves the status forward;
+/// whether there is such a message. Concurrent reports: the update is conditional on
+/// what was read, and decided again if it missed.
+pub(crate) fn apply_report(
+    notifications: &dyn NotificationRepository,
+    report: &StatusReport,
+) -> Result<bool, StoreError> {
+    for _ in 0..3 {
+        let Some(current) = notifications.delivery_status(&report.sid)? else { return Ok(false) };
+        if !supersedes(&report.status, current.as_deref()) {
+            return Ok(true);
+        }
+        let StatusReport { sid, status, error_code, at } = report;
+        if notifications.record_delivery_status(sid, current, status, error_code.clone(), *at)? {
+            return Ok(true);
+        }
+    }
+    Err(StoreError::Failed(format!("delivery status of {} kept changing", report.sid)))
+}
+
 pub struct MessageEvents {
     clinic: Clinic,
     patients: Arc<dyn PatientRepository>,
@@ -83,32 +117,27 @@ impl MessageEvents {
         Self { clinic, patients, notifications, clock }
     }
 
-    /// Records a status callback; whether the message is ours. A status earlier than
-    /// the one recorded changes nothing.
+    /// Records a status callback; whether the message is known. A status earlier than
+    /// the one recorded changes nothing. A report for a SID not recorded yet (its batch
+    /// has not committed) is kept, and applied when the send is recorded.
     pub fn delivery_status(
         &self,
         sid: &str,
         status: &str,
         error_code: Option<&str>,
     ) -> Result<bool, StoreError> {
-        // Concurrent callbacks: the update is conditional on what was read, and decided again if it missed.
-        for _ in 0..3 {
-            let Some(current) = self.notifications.delivery_status(sid)? else { return Ok(false) };
-            if !supersedes(status, current.as_deref()) {
-                return Ok(true);
-            }
-            let error_code = error_code.map(str::to_owned);
-            if self.notifications.record_delivery_status(
-                sid,
-                current,
-                status,
-                error_code,
-                self.clock.now(),
-            )? {
-                return Ok(true);
-            }
+        let report = StatusReport {
+            sid: sid.to_owned(),
+            status: status.to_owned(),
+            error_code: error_code.map(str::to_owned),
+            at: self.clock.now(),
+        };
+        if apply_report(&*self.notifications, &report)? {
+            return Ok(true);
         }
-        Err(StoreError::Failed(format!("delivery status of {sid} kept changing")))
+        self.notifications.keep_early_report(&report)?;
+        // The batch may have committed between our two looks, before looking for reports.
+        apply_report(&*self.notifications, &report)
     }
 
     /// Handles a text from `from` (`+E164`, or `whatsapp:+E164`): STOP and its synonyms

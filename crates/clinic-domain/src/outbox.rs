@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 
 use crate::appointment::AppointmentStatus;
 use crate::clinic::Clinic;
+use crate::events::{EARLY_REPORT_LIFETIME, apply_report};
 use crate::gateway::{OutgoingMessage, SendError, SmsGateway};
 use crate::ids::{AppointmentId, NotificationId, PatientId};
 use crate::message;
@@ -238,7 +239,29 @@ impl Outbox {
             DeliveryReport { left: (due.len() - deliveries.len()) as u32, ..DeliveryReport::default() };
         deliveries.iter().for_each(|d| report.add(d));
         batch.finish(&deliveries)?;
+        self.apply_early_reports(&deliveries)?;
         Ok(report)
+    }
+
+    /// Status callbacks can beat the batch's commit; those kept meanwhile apply now.
+    fn apply_early_reports(&self, deliveries: &[Delivery]) -> Result<(), StoreError> {
+        let sids: Vec<String> = deliveries
+            .iter()
+            .filter_map(|d| match &d.outcome {
+                DeliveryOutcome::Sent { provider_sid } => Some(provider_sid.clone()),
+                _ => None,
+            })
+            .collect();
+        if sids.is_empty() {
+            return Ok(());
+        }
+        let forget_before = self.clock.now() - EARLY_REPORT_LIFETIME;
+        for report in self.notifications.take_early_reports(&sids, forget_before)? {
+            if sids.contains(&report.sid) {
+                apply_report(&*self.notifications, &report)?;
+            }
+        }
+        Ok(())
     }
 
     fn must_stop(&self, until: &Until<'_>) -> bool {

@@ -8,6 +8,7 @@ use crate::admin::{DayEntry, NotificationFilter};
 use crate::appointment::{Appointment, AppointmentStatus};
 use crate::booking::{BookingKey, BookingStored, IdempotencyKey, NewBooking};
 use crate::doctor::Doctor;
+use crate::events::StatusReport;
 use crate::ids::{AppointmentId, DoctorId, PatientId};
 use crate::notification::Notification;
 use crate::outbox::{ClaimedBatch, Scope};
@@ -137,6 +138,15 @@ pub trait NotificationRepository: Send + Sync {
         error_code: Option<String>,
         at: OffsetDateTime,
     ) -> Result<bool, StoreError>;
+    /// Keeps a report for a SID no message has (yet).
+    fn keep_early_report(&self, report: &StatusReport) -> Result<(), StoreError>;
+    /// Removes and returns the kept reports for these SIDs, and forgets those kept
+    /// before `forget_before`.
+    fn take_early_reports(
+        &self,
+        sids: &[String],
+        forget_before: OffsetDateTime,
+    ) -> Result<Vec<StatusReport>, StoreError>;
 }
 
 /// A clock tests set and move by hand.

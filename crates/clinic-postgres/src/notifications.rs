@@ -1,6 +1,7 @@
 //! The outbox's rows.
 
 use clinic_domain::admin::NotificationFilter;
+use clinic_domain::events::StatusReport;
 use clinic_domain::ids::{AppointmentId, NotificationId, PatientId};
 use clinic_domain::notification::{NewNotification, Notification, NotificationStatus};
 use clinic_domain::outbox::{ClaimedBatch, Scope};
@@ -11,7 +12,7 @@ use diesel::prelude::*;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::schema::notifications;
+use crate::schema::{early_status_reports, notifications};
 use crate::store::{PgStore, corrupt};
 
 #[derive(Queryable, Selectable)]
@@ -98,6 +99,47 @@ impl NotificationRepository for PgStore {
             }
         })?;
         Ok(updated == 1)
+    }
+
+    fn keep_early_report(&self, report: &StatusReport) -> Result<(), StoreError> {
+        self.run(|conn| {
+            diesel::insert_into(early_status_reports::table)
+                .values((
+                    early_status_reports::provider_sid.eq(&report.sid),
+                    early_status_reports::delivery_status.eq(&report.status),
+                    early_status_reports::error_code.eq(&report.error_code),
+                    early_status_reports::reported_at.eq(report.at),
+                ))
+                .execute(conn)
+        })?;
+        Ok(())
+    }
+
+    fn take_early_reports(
+        &self,
+        sids: &[String],
+        forget_before: OffsetDateTime,
+    ) -> Result<Vec<StatusReport>, StoreError> {
+        let taken: Vec<(String, String, Option<String>, OffsetDateTime)> = self.run(|conn| {
+            diesel::delete(
+                early_status_reports::table.filter(
+                    early_status_reports::provider_sid
+                        .eq_any(sids)
+                        .or(early_status_reports::reported_at.lt(forget_before)),
+                ),
+            )
+            .returning((
+                early_status_reports::provider_sid,
+                early_status_reports::delivery_status,
+                early_status_reports::error_code,
+                early_status_reports::reported_at,
+            ))
+            .get_results(conn)
+        })?;
+        Ok(taken
+            .into_iter()
+            .map(|(sid, status, error_code, at)| StatusReport { sid, status, error_code, at })
+            .collect())
     }
 }
 

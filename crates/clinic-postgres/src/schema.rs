@@ -81,6 +81,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    early_status_reports (id) {
+        id -> Int8,
+        provider_sid -> Text,
+        delivery_status -> Text,
+        error_code -> Nullable<Text>,
+        reported_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(doctor_weekly_hours -> doctors (doctor_id));
 diesel::joinable!(appointments -> doctors (doctor_id));
 diesel::joinable!(appointments -> patient_profiles (patient_id));
@@ -94,4 +104,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     appointments,
     notifications,
     idempotency_keys,
+    early_status_reports,
 );

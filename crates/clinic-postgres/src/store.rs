@@ -3,8 +3,9 @@
 use std::time::Duration;
 
 use clinic_domain::ports::StoreError;
+use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
-use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{BigInt, Bool, Text};
 use diesel::{Connection, QueryResult, QueryableByName, RunQueryDsl, sql_query};
@@ -34,18 +35,22 @@ impl PgStore {
 
     /// As [`PgStore::connect`], waiting at most `timeout` for a connection.
     pub fn connect_with_timeout(url: &str, size: u32, timeout: Duration) -> Self {
-        Self { pool: pool_builder(size, timeout).build_unchecked(ConnectionManager::new(url)) }
+        let session = Session { also: None };
+        Self { pool: pool_builder(size, timeout, session).build_unchecked(ConnectionManager::new(url)) }
     }
 
-    /// As [`PgStore::connect`], with every new connection customised (tests count statements).
+    /// As [`PgStore::connect`], with every new connection also customised (tests count statements).
     #[cfg(feature = "test-support")]
     pub(crate) fn connect_customized(
         url: &str,
         size: u32,
-        customizer: impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error>,
+        customizer: impl CustomizeConnection<PgConnection, diesel::r2d2::Error>,
     ) -> Self {
-        let builder = pool_builder(size, Duration::from_secs(5)).connection_customizer(Box::new(customizer));
-        Self { pool: builder.build_unchecked(ConnectionManager::new(url)) }
+        let session = Session { also: Some(Box::new(customizer)) };
+        Self {
+            pool: pool_builder(size, Duration::from_secs(5), session)
+                .build_unchecked(ConnectionManager::new(url)),
+        }
     }
 
     /// Applies pending migrations under an advisory lock; the versions applied.
@@ -84,8 +89,34 @@ impl PgStore {
 /// whose server went away from a healthy one, so without the ping a restart or failover
 /// of PostgreSQL would leave dead connections in the pool for good; the ping costs one
 /// round trip a request and lets the service recover by itself.
-fn pool_builder(size: u32, timeout: Duration) -> diesel::r2d2::Builder<ConnectionManager<PgConnection>> {
-    Pool::builder().max_size(size).min_idle(Some(1)).connection_timeout(timeout)
+fn pool_builder(
+    size: u32,
+    timeout: Duration,
+    session: Session,
+) -> diesel::r2d2::Builder<ConnectionManager<PgConnection>> {
+    Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1))
+        .connection_timeout(timeout)
+        .connection_customizer(Box::new(session))
+}
+
+/// Settings every connection gets. An outbox batch keeps its transaction open while it
+/// sends; a server-wide `idle_in_transaction_session_timeout` must not end it midway,
+/// which would release its rows to another worker while this one is still sending.
+#[derive(Debug)]
+struct Session {
+    also: Option<Box<dyn CustomizeConnection<PgConnection, diesel::r2d2::Error>>>,
+}
+
+impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for Session {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        if let Some(also) = &self.also {
+            also.on_acquire(conn)?;
+        }
+        conn.batch_execute("SET idle_in_transaction_session_timeout = 0")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
 }
 
 /// Applies pending migrations on `conn`, holding the migration advisory lock meanwhile.

@@ -130,9 +130,14 @@ impl FakeTwilio {
 
     /// Waits until at least `count` requests arrived, or `timeout`; what arrived.
     pub fn wait_for(&self, count: usize, timeout: Duration) -> Vec<Received> {
+        self.wait_until(|received| received.len() >= count, timeout)
+    }
+
+    /// Waits until `done` holds for the requests received, or `timeout`; what arrived.
+    pub fn wait_until(&self, done: impl Fn(&[Received]) -> bool, timeout: Duration) -> Vec<Received> {
         let deadline = Instant::now() + timeout;
         let mut state = self.shared.lock();
-        while state.received.len() < count {
+        while !done(&state.received) {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
@@ -186,6 +191,7 @@ fn serve(stream: TcpStream, shared: &Shared) {
                 let sid = format!("SM{:032x}", shared.sids.fetch_add(1, Ordering::SeqCst) + 1);
                 let body = format!(r#"{{"sid": "{sid}", "status": "queued", "to": "{to}"}}"#);
                 shared.lock().received[index].sid = Some(sid);
+                shared.changed.notify_all();
                 (201, Vec::new(), body)
             }
             Reply::Error { status, code, message } => {

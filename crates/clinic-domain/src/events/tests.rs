@@ -89,7 +89,12 @@ fn a_status_callback_updates_only_forward_and_ignores_unknown_messages() {
         .expect_delivery_status()
         .withf(|sid| sid == "SM2")
         .returning(|_| Ok(Some(Some("delivered".into()))));
-    notifications.expect_delivery_status().withf(|sid| sid == "SMX").returning(|_| Ok(None));
+    notifications.expect_delivery_status().withf(|sid| sid == "SMX").times(2).returning(|_| Ok(None));
+    notifications
+        .expect_keep_early_report()
+        .withf(|r| r.sid == "SMX" && r.status == "delivered")
+        .times(1)
+        .returning(|_| Ok(()));
     notifications
         .expect_record_delivery_status()
         .withf(|sid, current, status, code, at| {
@@ -104,7 +109,18 @@ fn a_status_callback_updates_only_forward_and_ignores_unknown_messages() {
     let events = events(MockPatientRepository::new(), notifications);
     assert!(events.delivery_status("SM1", "undelivered", Some("30003")).unwrap());
     assert!(events.delivery_status("SM2", "sent", None).unwrap(), "known, but nothing to change");
-    assert!(!events.delivery_status("SMX", "delivered", None).unwrap());
+    assert!(!events.delivery_status("SMX", "delivered", None).unwrap(), "kept for later, not known yet");
+}
+
+#[test]
+fn a_report_whose_send_is_recorded_meanwhile_is_applied_at_once() {
+    let mut notifications = MockNotificationRepository::new();
+    let mut reads = vec![Some(None), None];
+    notifications.expect_delivery_status().times(2).returning(move |_| Ok(reads.pop().unwrap()));
+    notifications.expect_keep_early_report().times(1).returning(|_| Ok(()));
+    notifications.expect_record_delivery_status().times(1).returning(|_, _, _, _, _| Ok(true));
+    let events = events(MockPatientRepository::new(), notifications);
+    assert!(events.delivery_status("SM1", "sent", None).unwrap());
 }
 
 #[test]

@@ -73,7 +73,13 @@ fn run_until(
     Run { report, deliveries }
 }
 
-fn outbox(repository: MockNotificationRepository, gateway: MockSmsGateway) -> Outbox {
+/// No status callback arrived before any batch committed.
+fn no_early_reports(repository: &mut MockNotificationRepository) {
+    repository.expect_take_early_reports().returning(|_, _| Ok(Vec::new()));
+}
+
+fn outbox(mut repository: MockNotificationRepository, gateway: MockSmsGateway) -> Outbox {
+    no_early_reports(&mut repository);
     let clinic =
         Clinic { name: "Gabriel Family Clinic".into(), zone: ClinicZone::parse("Asia/Singapore").unwrap() };
     Outbox::new(
@@ -228,6 +234,7 @@ fn rows_not_reached_by_the_deadline_are_left_pending() {
     });
     let mut repository = MockNotificationRepository::new();
     repository.expect_claim_due().times(1).returning(move |_, _, _| Ok(Box::new(batch.take().unwrap())));
+    no_early_reports(&mut repository);
     let clinic = Clinic { name: "C".into(), zone: ClinicZone::parse("Asia/Singapore").unwrap() };
     let settings = DeliverySettings { batch_size: 50, concurrency: 1 };
     let outbox =
@@ -273,6 +280,7 @@ fn sends_run_in_parallel_but_never_more_than_the_concurrency() {
     let mut repository = MockNotificationRepository::new();
     let mut batch = Some(TestBatch { rows, finished: finished.clone() });
     repository.expect_claim_due().returning(move |_, _, _| Ok(Box::new(batch.take().unwrap())));
+    no_early_reports(&mut repository);
     let clinic = Clinic { name: "C".into(), zone: ClinicZone::parse("Asia/Singapore").unwrap() };
     let settings = DeliverySettings { batch_size: 50, concurrency: 3 };
     let outbox =
@@ -313,4 +321,45 @@ fn backoff_doubles_with_jitter_up_to_a_cap() {
     let spread: std::collections::HashSet<_> =
         (0..20).map(|_| retry_delay(NotificationId::generate(), 3, None)).collect();
     assert!(spread.len() > 1, "messages failing together retry apart");
+}
+
+#[test]
+fn a_status_callback_that_beat_the_commit_is_applied_once_the_send_is_recorded() {
+    let row = due(NotificationKind::Confirmation);
+    let finished = Arc::new(Mutex::new(None));
+    let mut batch = Some(TestBatch { rows: vec![row], finished });
+    let mut repository = MockNotificationRepository::new();
+    repository.expect_claim_due().returning(move |_, _, _| Ok(Box::new(batch.take().unwrap())));
+    repository
+        .expect_take_early_reports()
+        .withf(|sids, before| sids == ["SM9"] && *before == NOW - time::Duration::DAY)
+        .times(1)
+        .returning(|_, _| {
+            let report = |sid: &str| crate::events::StatusReport {
+                sid: sid.into(),
+                status: "delivered".into(),
+                error_code: None,
+                at: NOW,
+            };
+            // A stale report for someone else's SID is forgotten, not applied.
+            Ok(vec![report("SM9"), report("SMstale")])
+        });
+    repository.expect_delivery_status().withf(|sid| sid == "SM9").returning(|_| Ok(Some(None)));
+    repository
+        .expect_record_delivery_status()
+        .withf(|sid, current, status, _, _| sid == "SM9" && current.is_none() && status == "delivered")
+        .times(1)
+        .returning(|_, _, _, _, _| Ok(true));
+    let mut gateway = MockSmsGateway::new();
+    gateway.expect_send().returning(|_| Ok("SM9".into()));
+    let clinic = Clinic { name: "C".into(), zone: ClinicZone::parse("Asia/Singapore").unwrap() };
+    let outbox = Outbox::new(
+        clinic,
+        Arc::new(repository),
+        Arc::new(gateway),
+        Arc::new(ManualClock::new(NOW)),
+        DeliverySettings::default(),
+    );
+    let stop = AtomicBool::new(false);
+    assert_eq!(outbox.deliver_due(&Until { deadline: None, stop: &stop }).unwrap().sent, 1);
 }

@@ -174,3 +174,51 @@ fn finishing_records_every_outcome_in_its_columns() {
     let later = store.claim_due(EVERYTHING, retry_at, 10).unwrap();
     assert_eq!(later.notifications().iter().map(|n| n.id).collect::<Vec<_>>(), vec![due[2].id]);
 }
+
+#[test]
+fn early_status_reports_wait_for_their_send_and_stale_ones_are_forgotten() {
+    let db = TestDatabase::new();
+    let store = db.store();
+    let report = |sid: &str, at| clinic_domain::events::StatusReport {
+        sid: sid.into(),
+        status: "delivered".into(),
+        error_code: Some("0".into()),
+        at,
+    };
+    store.keep_early_report(&report("SM1", NOW)).unwrap();
+    store.keep_early_report(&report("SMold", NOW - Duration::days(2))).unwrap();
+    store.keep_early_report(&report("SMother", NOW)).unwrap();
+    let taken = store.take_early_reports(&["SM1".into()], NOW - Duration::days(1)).unwrap();
+    let mut sids: Vec<_> = taken.iter().map(|r| r.sid.as_str()).collect();
+    sids.sort();
+    assert_eq!(sids, ["SM1", "SMold"], "its own, and the stale one to forget");
+    assert_eq!(taken.iter().find(|r| r.sid == "SM1").unwrap(), &report("SM1", NOW));
+    let later = store.take_early_reports(&["SMother".into()], NOW - Duration::days(1)).unwrap();
+    assert_eq!(later.len(), 1, "taken once");
+    assert!(store.take_early_reports(&["SM1".into()], NOW - Duration::days(1)).unwrap().is_empty());
+}
+
+#[test]
+fn a_batch_outlives_a_servers_idle_in_transaction_timeout() {
+    let db = TestDatabase::new();
+    let mut admin = db.connection();
+    let database: String = diesel::RunQueryDsl::get_result(
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("current_database()")),
+        &mut admin,
+    )
+    .unwrap();
+    diesel::connection::SimpleConnection::batch_execute(
+        &mut admin,
+        &format!("ALTER DATABASE {database} SET idle_in_transaction_session_timeout = '200ms'"),
+    )
+    .unwrap();
+    // A store connecting after the setting: its sessions get the server's default first.
+    let store = PgStore::connect(db.url(), 2);
+    pending_confirmations(&store, 1);
+    let mut batch = store.claim_due(EVERYTHING, NOW, 10).unwrap();
+    // A send that takes longer than the server allows a transaction to sit idle.
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    let due = batch.notifications()[0].clone();
+    batch.finish(&[delivery(&due, DeliveryOutcome::Sent { provider_sid: "SM1".into() })]).unwrap();
+    assert_eq!(outbox(&mut db.connection())[0].status, "sent");
+}
