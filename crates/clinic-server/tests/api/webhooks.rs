@@ -328,3 +328,31 @@ fn an_unsigned_request_is_refused_before_its_body_is_read() {
     let garbage = unconfigured.send("POST", INBOUND, None, &[("X-Twilio-Signature", "x")], Some("%%%"));
     assert_eq!((garbage.status, garbage.code()), (403, "forbidden"));
 }
+
+#[test]
+fn a_status_callback_that_beats_its_batchs_commit_is_not_lost() {
+    let fake = FakeTwilio::start();
+    // The second message hangs, so the batch holding both cannot commit yet.
+    fake.script([
+        clinic_twilio::fake::Reply::Created,
+        clinic_twilio::fake::Reply::Hang(std::time::Duration::from_secs(60)),
+    ]);
+    let app = app_with(&fake);
+    let doctor = app.doctor("Dr Tan");
+    app.booked(&app.patient(), doctor, "2026-11-25T01:00:00Z");
+    app.booked(&app.patient(), doctor, "2026-11-25T01:30:00Z");
+    let worker = app.start_worker(std::time::Duration::from_secs(3600));
+    let received = fake.wait_until(
+        |r| r.len() == 2 && r.iter().any(|m| m.sid.is_some()),
+        std::time::Duration::from_secs(20),
+    );
+    let sid = received.iter().find_map(|m| m.sid.clone()).unwrap();
+    assert!(app.notifications().iter().all(|n| n["status"] == "pending"), "the batch has not committed");
+    assert_eq!(status(&app, &sid, "delivered").status, 204);
+    worker.stop();
+    let delivered = app.notifications().into_iter().find(|n| n["provider_sid"] == sid.as_str()).unwrap();
+    assert_eq!(
+        (delivered["status"].as_str(), delivered["delivery_status"].as_str()),
+        (Some("sent"), Some("delivered"))
+    );
+}
