@@ -214,6 +214,11 @@ impl Booking {
         }
     }
 
+    /// Forgets the idempotency keys that no longer replay anything; how many.
+    pub fn forget_expired_keys(&self) -> Result<u64, BookingError> {
+        Ok(self.appointments.forget_booking_keys(self.clock.now() - IDEMPOTENCY_KEY_LIFETIME)?)
+    }
+
     /// The patient's appointments, by start.
     pub fn appointments_of(&self, patient: PatientId) -> Result<Vec<Appointment>, BookingError> {
         Ok(self.appointments.list_for_patient(patient)?)

@@ -81,6 +81,8 @@ pub trait AppointmentRepository: Send + Sync {
         key: &IdempotencyKey,
         used_since: OffsetDateTime,
     ) -> Result<Option<BookingKey>, StoreError>;
+    /// Deletes the idempotency keys used before `used_before`; how many.
+    fn forget_booking_keys(&self, used_before: OffsetDateTime) -> Result<u64, StoreError>;
     fn find(&self, id: AppointmentId) -> Result<Option<Appointment>, StoreError>;
     /// A patient's appointments, by start.
     fn list_for_patient(&self, patient: PatientId) -> Result<Vec<Appointment>, StoreError>;

@@ -107,6 +107,14 @@ impl AppointmentRepository for PgStore {
         find_key(&mut conn, patient, key, used_since)
     }
 
+    fn forget_booking_keys(&self, used_before: OffsetDateTime) -> Result<u64, StoreError> {
+        let deleted = self.run(|conn| {
+            diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(used_before)))
+                .execute(conn)
+        })?;
+        Ok(deleted as u64)
+    }
+
     fn find(&self, id: AppointmentId) -> Result<Option<Appointment>, StoreError> {
         self.run(|conn| {
             appointments::table.find(id.as_uuid()).select(AppointmentRow::as_select()).first(conn).optional()

@@ -43,7 +43,7 @@ impl Clock for SystemClock {
 
 /// What handlers share: the domain services over their adapters.
 pub struct AppState {
-    pub booking: Booking,
+    pub booking: Arc<Booking>,
     pub admin: Administration,
     pub profiles: Profiles,
     /// Delivers the outbox: the worker and the reminders job run it.
@@ -68,14 +68,10 @@ impl AppState {
         let outbox = Arc::new(Outbox::new(clinic.clone(), shared.clone(), gateway, clock.clone(), delivery));
         let lead = time::Duration::hours(config.reminder_lead_hours.into());
         let reminders = Reminders::new(shared.clone(), outbox.clone(), clock.clone(), lead, DEFAULT_BUDGET);
+        let booking =
+            Booking::new(clinic.clone(), shared.clone(), shared.clone(), shared.clone(), clock.clone());
         Self {
-            booking: Booking::new(
-                clinic.clone(),
-                shared.clone(),
-                shared.clone(),
-                shared.clone(),
-                clock.clone(),
-            ),
+            booking: Arc::new(booking),
             admin: Administration::new(clinic, shared.clone(), shared.clone(), shared.clone(), clock.clone()),
             events: MessageEvents::new(config.clinic.clone(), shared.clone(), shared.clone(), clock.clone()),
             profiles: Profiles::new(shared, clock),

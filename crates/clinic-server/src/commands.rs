@@ -15,13 +15,16 @@ use crate::app::{AppState, SystemClock, http_server, sms_gateway};
 use crate::auth::TokenKeys;
 use crate::cli::{Command, TokenArgs};
 use crate::config::Config;
-use crate::outbox::{POLL, outbox_worker, reminder_schedule};
+use crate::outbox::{POLL, housekeeping, outbox_worker, reminder_schedule};
 use crate::routes::views::ReminderSummary;
 use crate::routes::views::rfc3339_utc;
 use crate::runtime::{Database, jwt_secret};
 use crate::seed::{DEMO_PATIENT, seed_demo};
 
 pub type CommandResult = Result<(), Box<dyn Error>>;
+
+/// How often `clinic serve` forgets expired idempotency keys.
+const HOUSEKEEPING: Duration = Duration::from_secs(3600);
 
 /// The staff login the dev banner prints a token for.
 const DEMO_STAFF: Uuid = Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0002);
@@ -77,6 +80,7 @@ fn serve(config: &Config, store: PgStore) -> CommandResult {
         .map_err(|e| format!("BIND_ADDR: cannot listen on {}: {e}", config.bind_addr))?;
     let worker = outbox_worker(state.outbox.clone(), state.wakeup.clone(), POLL);
     let schedule = config.reminder_interval.map(|every| reminder_schedule(state.reminders.clone(), every));
+    let tidy = housekeeping(state.booking.clone(), HOUSEKEEPING);
     let base = format!("http://{}", listener.local_addr()?);
     if dev_mode {
         print_dev_banner(&base, &tokens, &state.booking)?;
@@ -89,6 +93,7 @@ fn serve(config: &Config, store: PgStore) -> CommandResult {
     if let Some(schedule) = schedule {
         schedule.stop();
     }
+    tidy.stop();
     worker.stop();
     Ok(served?)
 }

@@ -7,6 +7,7 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use clinic_domain::booking::Booking;
 use clinic_domain::outbox::{DeliveryReport, Outbox, Until};
 use clinic_domain::reminders::Reminders;
 
@@ -81,6 +82,17 @@ pub fn reminder_schedule(reminders: Arc<Reminders>, every: Duration) -> Backgrou
     Background::start("reminder schedule", every, Wakeup::default(), move |stop| match reminders.run(stop) {
         Ok(report) => log_report("reminders", report),
         Err(e) => log::warn!("reminders: {e}"),
+    })
+}
+
+/// Tidies what expires: idempotency keys past their 24 hours.
+pub fn housekeeping(booking: Arc<Booking>, every: Duration) -> Background {
+    Background::start("housekeeping", every, Wakeup::default(), move |_| {
+        match booking.forget_expired_keys() {
+            Ok(0) => {}
+            Ok(forgotten) => log::info!("forgot {forgotten} expired idempotency keys"),
+            Err(e) => log::warn!("housekeeping: {e}"),
+        }
     })
 }
 

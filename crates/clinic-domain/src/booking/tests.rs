@@ -375,3 +375,15 @@ fn idempotency_keys_are_short_visible_ascii() {
     assert!(IdempotencyKey::parse("").is_none());
     assert!(IdempotencyKey::parse("has space").is_none());
 }
+
+#[test]
+fn keys_older_than_their_lifetime_are_forgotten() {
+    let mut world = World::new();
+    world
+        .appointments
+        .expect_forget_booking_keys()
+        .withf(|before| *before == NOW - Duration::hours(24))
+        .times(1)
+        .returning(|_| Ok(3));
+    assert_eq!(world.booking().forget_expired_keys(), Ok(3));
+}

@@ -207,3 +207,18 @@ fn an_unreachable_database_is_unavailable() {
     let err = store.ping().unwrap_err();
     assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
 }
+
+#[test]
+fn expired_keys_are_forgotten_and_live_ones_kept() {
+    let db = TestDatabase::new();
+    let store = db.store();
+    let (tan, siti) = (doctor(&store, "Dr Tan"), patient(&store, None));
+    for (i, used) in [NOW - Duration::hours(30), NOW - Duration::hours(2)].into_iter().enumerate() {
+        let mut booking = booking_of(&siti, &tan, SLOT + Duration::minutes(30 * i as i64));
+        booking.key = Some(BookingKey { created_at: used, ..key_for(&booking, &format!("k-{i}")) });
+        store.book(&booking).unwrap();
+    }
+    assert_eq!(store.forget_booking_keys(NOW - Duration::hours(24)).unwrap(), 1);
+    assert_eq!(count(&mut db.connection(), "idempotency_keys"), 1);
+    assert_eq!(count(&mut db.connection(), "appointments"), 2, "the bookings stay");
+}
