@@ -14,12 +14,6 @@ impl FieldErrors {
         Self::default()
     }
 
-    pub fn single(field: impl Into<String>, message: impl Into<String>) -> Self {
-        let mut errors = Self::new();
-        errors.add(field, message);
-        errors
-    }
-
     /// Keeps the first message for a field: it is usually the most basic problem.
     pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
         self.0.entry(field.into()).or_insert_with(|| message.into());

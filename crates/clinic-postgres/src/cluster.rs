@@ -130,11 +130,6 @@ impl LocalCluster {
         format!("host={host} port={} user='postgres' dbname={}", quote(PORT), quote(database))
     }
 
-    /// Whether this value started the postmaster (and will stop it).
-    pub fn owns_server(&self) -> bool {
-        self.server.is_some()
-    }
-
     /// Fast shutdown, waiting for the server to exit; no-op when not owned or already stopped.
     pub fn stop(&mut self) -> Result<(), ClusterError> {
         let Some(mut watchdog) = self.server.take() else {
