@@ -156,3 +156,22 @@ fn migrate_starts_and_stops_the_embedded_database_and_db_refuses_a_database_url(
     assert!(String::from_utf8_lossy(&invalid.stderr).contains("DATABASE_URL:"));
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+#[test]
+fn a_second_clinic_uses_the_database_clinic_db_started_and_leaves_it_running() {
+    let data_dir = std::env::temp_dir().join(format!("clinic-embedded-{}", uuid::Uuid::new_v4().simple()));
+    let mut db =
+        clinic_command().arg("db").env("CLINIC_DATA_DIR", &data_dir).stdout(Stdio::piped()).spawn().unwrap();
+    let mut lines = BufReader::new(db.stdout.take().unwrap()).lines();
+    let running = lines.next().unwrap().unwrap();
+    assert!(running.starts_with("Embedded PostgreSQL is running"), "{running}");
+
+    let migrated = clinic_command().arg("migrate").env("CLINIC_DATA_DIR", &data_dir).output().unwrap();
+    assert!(migrated.status.success(), "{}", String::from_utf8_lossy(&migrated.stderr));
+    assert!(postmaster_pid(&data_dir).exists(), "the attached run leaves the server it did not start");
+
+    Command::new("kill").args(["-INT", &db.id().to_string()]).status().unwrap();
+    assert!(db.wait().unwrap().success());
+    assert!(wait_until_stopped(&data_dir));
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
