@@ -62,6 +62,8 @@ pub enum Answer {
 /// What an incoming text changed, for the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Received {
+    /// The sender's number, when it is one.
+    pub from: Option<PhoneNumber>,
     pub keyword: Option<Keyword>,
     /// Profiles whose consent changed.
     pub profiles: u64,
@@ -150,13 +152,13 @@ impl MessageEvents {
         opt_out_type: Option<&str>,
     ) -> Result<Received, StoreError> {
         let keyword = Keyword::of(body, opt_out_type);
-        let phone = PhoneNumber::parse(from.trim().trim_start_matches("whatsapp:")).ok();
+        let from = PhoneNumber::parse(from.trim().trim_start_matches("whatsapp:")).ok();
         let consent = match keyword {
             Some(Keyword::OptOut) => Some(false),
             Some(Keyword::OptIn) => Some(true),
             Some(Keyword::Help) | None => None,
         };
-        let profiles = match (consent, &phone) {
+        let profiles = match (consent, &from) {
             (Some(opt_in), Some(phone)) => self.patients.set_sms_opt_in(phone, opt_in, self.clock.now())?,
             _ => 0,
         };
@@ -164,7 +166,7 @@ impl MessageEvents {
             Some(Keyword::Help) => Answer::Text(message::help(&self.clinic)),
             _ => Answer::Nothing,
         };
-        Ok(Received { keyword, profiles, answer })
+        Ok(Received { from, keyword, profiles, answer })
     }
 }
 

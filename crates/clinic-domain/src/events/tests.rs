@@ -3,6 +3,7 @@ use time::macros::datetime;
 
 use super::*;
 use crate::clinic::ClinicZone;
+use crate::phone::PhoneNumber;
 use crate::ports::{ManualClock, MockNotificationRepository, MockPatientRepository};
 
 const NOW: OffsetDateTime = datetime!(2026-11-24 08:00 UTC);
@@ -58,7 +59,11 @@ fn stop_opts_every_profile_with_the_phone_out() {
     let received = events(patients, MockNotificationRepository::new())
         .received("whatsapp:+6591234567", " Stop ", None)
         .unwrap();
-    assert_eq!(received, Received { keyword: Some(Keyword::OptOut), profiles: 2, answer: Answer::Nothing });
+    let from = PhoneNumber::parse("+6591234567").ok();
+    assert_eq!(
+        received,
+        Received { from, keyword: Some(Keyword::OptOut), profiles: 2, answer: Answer::Nothing }
+    );
 }
 
 #[test]

@@ -8,7 +8,6 @@ use actix_web::dev::Payload;
 use actix_web::web::{Data, Form};
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use clinic_domain::events::{Answer, Keyword};
-use clinic_domain::phone::PhoneNumber;
 use clinic_twilio::RequestValidator;
 use serde_json::json;
 
@@ -51,9 +50,8 @@ pub async fn inbound(
     let from = field(&params, "From").unwrap_or_default().to_owned();
     let body = field(&params, "Body").unwrap_or_default().to_owned();
     let opt_out_type = field(&params, "OptOutType").map(str::to_owned);
-    let sender =
-        PhoneNumber::parse(from.trim_start_matches("whatsapp:")).map(|p| p.masked()).unwrap_or_default();
     let received = blocking(move || state.events.received(&from, &body, opt_out_type.as_deref())).await?;
+    let sender = received.from.as_ref().map(|p| p.masked()).unwrap_or_default();
     match received.keyword {
         Some(Keyword::OptOut) => {
             log::info!("opt-out from {sender}: {} profile(s) will get no more texts", received.profiles)
