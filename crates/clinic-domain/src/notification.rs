@@ -51,25 +51,22 @@ impl SkipReason {
         }
     }
 
-    /// Why a message to this patient about this appointment must not go out at `now`,
-    /// if it must not.
-    pub fn for_message(
+    /// The number to text about this appointment at `now`, or why nothing may be sent.
+    pub fn recipient(
         phone: Option<&PhoneNumber>,
         sms_opt_in: bool,
         appointment: AppointmentStatus,
         starts: OffsetDateTime,
         now: OffsetDateTime,
-    ) -> Option<Self> {
+    ) -> Result<&PhoneNumber, Self> {
         if appointment == AppointmentStatus::Cancelled {
-            Some(Self::AppointmentCancelled)
+            Err(Self::AppointmentCancelled)
         } else if appointment != AppointmentStatus::Booked || starts <= now {
-            Some(Self::AppointmentPassed)
+            Err(Self::AppointmentPassed)
         } else if !sms_opt_in {
-            Some(Self::OptedOut)
-        } else if phone.is_none() {
-            Some(Self::NoPhone)
+            Err(Self::OptedOut)
         } else {
-            None
+            phone.ok_or(Self::NoPhone)
         }
     }
 }
@@ -108,13 +105,14 @@ impl NewNotification {
             kind: NotificationKind::Confirmation,
             segments: message::sms_segments(&message),
             message,
-            skipped: SkipReason::for_message(
+            skipped: SkipReason::recipient(
                 to_phone.as_ref(),
                 profile.sms_opt_in,
                 appointment.status,
                 appointment.scheduled_start,
                 appointment.booked_at,
-            ),
+            )
+            .err(),
             to_phone,
             created_at: appointment.booked_at,
         }
@@ -215,7 +213,7 @@ mod tests {
         let phone = PhoneNumber::parse("+6591234567").unwrap();
         let start = datetime!(2026-11-25 01:30 UTC);
         let before = start - time::Duration::minutes(1);
-        let skip = |status, now| SkipReason::for_message(Some(&phone), true, status, start, now);
+        let skip = |status, now| SkipReason::recipient(Some(&phone), true, status, start, now).err();
         assert_eq!(skip(AppointmentStatus::Cancelled, before), Some(SkipReason::AppointmentCancelled));
         assert_eq!(skip(AppointmentStatus::Booked, before), None);
         assert_eq!(skip(AppointmentStatus::Booked, start), Some(SkipReason::AppointmentPassed));

@@ -271,56 +271,52 @@ impl Outbox {
 
     /// Decides, composes and sends one message.
     fn deliver_one(&self, row: &DueNotification) -> Delivery {
-        let body = row.message.clone().unwrap_or_else(|| self.compose(row));
-        let mut delivery = Delivery {
+        let message = row.message.clone().unwrap_or_else(|| self.compose(row));
+        let segments = message::sms_segments(&message);
+        let delivery = |outcome, attempts, patient_opted_out, at| Delivery {
             id: row.id,
             patient_id: row.patient_id,
-            segments: message::sms_segments(&body),
-            message: body,
-            attempts: row.attempts,
-            outcome: DeliveryOutcome::Skipped(SkipReason::NoPhone),
-            patient_opted_out: false,
-            at: self.clock.now(),
+            message: message.clone(),
+            segments,
+            attempts,
+            outcome,
+            patient_opted_out,
+            at,
         };
-        let skip = SkipReason::for_message(
+        let now = self.clock.now();
+        let recipient = SkipReason::recipient(
             row.to_phone.as_ref(),
             row.patient_sms_opt_in,
             row.appointment_status,
             row.scheduled_start,
-            delivery.at,
+            now,
         );
-        let (Some(to), None) = (&row.to_phone, skip.clone()) else {
-            delivery.outcome = DeliveryOutcome::Skipped(skip.unwrap_or(SkipReason::NoPhone));
-            return delivery;
+        let to = match recipient {
+            Ok(to) => to.clone(),
+            Err(reason) => return delivery(DeliveryOutcome::Skipped(reason), row.attempts, false, now),
         };
-        let outgoing =
-            OutgoingMessage { channel: row.channel, to: to.clone(), body: delivery.message.clone() };
-        let result = self.gateway.send(&outgoing);
-        delivery.at = self.clock.now();
-        delivery.attempts = row.attempts + 1;
-        delivery.outcome = match result {
-            Ok(provider_sid) => DeliveryOutcome::Sent { provider_sid },
+        let result = self.gateway.send(&OutgoingMessage { channel: row.channel, to, body: message.clone() });
+        let (at, attempts) = (self.clock.now(), row.attempts + 1);
+        match result {
+            Ok(provider_sid) => delivery(DeliveryOutcome::Sent { provider_sid }, attempts, false, at),
             Err(SendError::NotConfigured(what)) => {
-                delivery.attempts = row.attempts;
-                DeliveryOutcome::Skipped(SkipReason::NotConfigured(what))
+                delivery(DeliveryOutcome::Skipped(SkipReason::NotConfigured(what)), row.attempts, false, at)
             }
-            Err(SendError::Permanent { code, message }) => DeliveryOutcome::Failed { code, message },
+            Err(SendError::Permanent { code, message }) => {
+                delivery(DeliveryOutcome::Failed { code, message }, attempts, false, at)
+            }
             Err(SendError::OptedOut { code, message }) => {
-                delivery.patient_opted_out = true;
-                DeliveryOutcome::Failed { code, message }
+                delivery(DeliveryOutcome::Failed { code, message }, attempts, true, at)
             }
-            Err(SendError::Retryable { code, message, .. }) if delivery.attempts >= MAX_ATTEMPTS => {
-                DeliveryOutcome::Failed {
-                    code,
-                    message: format!("gave up after {MAX_ATTEMPTS} attempts: {message}"),
-                }
+            Err(SendError::Retryable { code, message, .. }) if attempts >= MAX_ATTEMPTS => {
+                let message = format!("gave up after {MAX_ATTEMPTS} attempts: {message}");
+                delivery(DeliveryOutcome::Failed { code, message }, attempts, false, at)
             }
             Err(SendError::Retryable { code, message, retry_after }) => {
-                let wait = retry_delay(row.id, delivery.attempts, retry_after);
-                DeliveryOutcome::Retry { at: delivery.at + wait, code, message }
+                let retry = at + retry_delay(row.id, attempts, retry_after);
+                delivery(DeliveryOutcome::Retry { at: retry, code, message }, attempts, false, at)
             }
-        };
-        delivery
+        }
     }
 
     fn compose(&self, row: &DueNotification) -> String {
