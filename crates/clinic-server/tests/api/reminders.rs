@@ -281,12 +281,7 @@ fn clinic_remind_runs_the_job_for_a_system_crontab() {
 fn the_in_process_schedule_reminds_without_any_cron() {
     let fake = FakeTwilio::start();
     let app = app_with(&fake);
-    let state = clinic_server::app::AppState::new(
-        &app.config,
-        app.db.store(),
-        app.clock.clone(),
-        clinic_server::app::sms_gateway(&app.config),
-    );
+    let state = app.other_instance();
     booked(&app, &[NOW + Span::hours(3)]);
     let schedule = reminder_schedule(state.reminders.clone(), Duration::from_millis(20));
     assert_eq!(fake.wait_for(1, WAIT).len(), 1);

@@ -191,11 +191,15 @@ impl TestApp {
         outbox_worker(self.outbox.clone(), self.wakeup.clone(), poll)
     }
 
-    /// A worker as another instance on the same database would run it: its own pool,
-    /// its own gateway, woken by nobody.
+    /// The services as another instance on the same database has them: its own pool,
+    /// its own gateway, the same clock.
+    pub fn other_instance(&self) -> AppState {
+        AppState::new(&self.config, self.db.store(), self.clock.clone(), sms_gateway(&self.config))
+    }
+
+    /// A worker as another instance would run it, woken by nobody.
     pub fn start_other_instance_worker(&self, poll: Duration) -> Background {
-        let state =
-            AppState::new(&self.config, self.db.store(), self.clock.clone(), sms_gateway(&self.config));
+        let state = self.other_instance();
         outbox_worker(state.outbox.clone(), state.wakeup.clone(), poll)
     }
 
