@@ -9,6 +9,7 @@ mod confirmations;
 mod embedded;
 mod errors;
 mod health;
+mod no_double_text;
 mod profile;
 mod public;
 mod reminders;
