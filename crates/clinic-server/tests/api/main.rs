@@ -5,6 +5,7 @@
 mod admin;
 mod appointments;
 mod booking;
+mod chaos;
 mod confirmations;
 mod embedded;
 mod errors;

@@ -33,7 +33,7 @@ pub const NOW: OffsetDateTime = datetime!(2026-11-24 08:00 UTC);
 /// Wednesday 2026-11-25, 09:30 in Singapore.
 pub const SLOT: &str = "2026-11-25T01:30:00Z";
 
-const SECRET: &[u8] = b"test-secret-for-the-clinic-api-tests";
+pub const SECRET: &[u8] = b"test-secret-for-the-clinic-api-tests";
 
 pub struct TestApp {
     pub base: String,
