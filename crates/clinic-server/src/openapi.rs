@@ -13,8 +13,8 @@ use utoipa::{Modify, OpenApi};
 use crate::error::ErrorBody;
 use crate::routes::{admin, health, ops, patient, public, webhooks};
 
-pub const UNAUTHORIZED: &str = "`unauthorized`: missing, malformed, expired or foreign token";
-pub const FORBIDDEN: &str = "`forbidden`: a patient's token on a staff route";
+const UNAUTHORIZED: &str = "`unauthorized`: missing, malformed, expired or foreign token";
+const FORBIDDEN: &str = "`forbidden`: a patient's token on a staff route";
 pub const INVALID_INPUT: &str = "`invalid_input`: malformed JSON, unknown fields or invalid values; \
     `details` names the fields";
 pub const DATABASE_UNAVAILABLE: &str = "`database_unavailable`: the database does not answer; retry";
@@ -101,8 +101,9 @@ fn methods(item: &PathItem) -> [(&'static str, &Option<Operation>); 6] {
     ]
 }
 
-/// What holds for every route rather than one: the bearer schemes, HEAD beside GET, and the
-/// answers to a body that is too large or not JSON.
+/// What holds for every route rather than one: the bearer schemes, 401 wherever a token is
+/// needed and 403 on the staff routes, HEAD beside GET, and the answers to a body that is too
+/// large or not JSON.
 struct Conventions;
 
 impl Modify for Conventions {
@@ -111,11 +112,15 @@ impl Modify for Conventions {
         let bearer = || SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
         components.add_security_scheme("bearer", bearer());
         components.add_security_scheme("cron_secret", bearer());
-        for item in document.paths.paths.values_mut() {
-            item.head = item.get.as_ref().map(head_of);
-            for operation in [&mut item.post, &mut item.put, &mut item.patch].into_iter().flatten() {
+        for (path, item) in &mut document.paths.paths {
+            let staff = path.starts_with("/api/admin/");
+            for operation in
+                [&mut item.get, &mut item.post, &mut item.put, &mut item.patch].into_iter().flatten()
+            {
+                add_auth_errors(operation, staff);
                 add_body_errors(operation);
             }
+            item.head = item.get.as_ref().map(head_of);
         }
     }
 }
@@ -132,19 +137,30 @@ fn head_of(get: &Operation) -> Operation {
     head
 }
 
-/// Every JSON body is limited to 64 KiB and must be JSON.
-fn add_body_errors(operation: &mut Operation) {
-    let takes_json =
-        operation.request_body.as_ref().is_some_and(|body| body.content.contains_key("application/json"));
-    let error = |description: &str| {
-        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
-        ResponseBuilder::new().description(description).content("application/json", content).build().into()
-    };
-    let responses = &mut operation.responses.responses;
-    responses.entry("413".into()).or_insert_with(|| error("`payload_too_large`: a body over 64 KiB"));
-    if takes_json {
-        responses
-            .entry("415".into())
-            .or_insert_with(|| error("`unsupported_media_type`: a body that is not `application/json`"));
+/// A patient's token is 401 when missing or bad, and on the staff routes a patient's is 403.
+fn add_auth_errors(operation: &mut Operation, staff: bool) {
+    let needs_token = operation.tags.iter().flatten().any(|tag| tag == "patient" || tag == "staff");
+    if needs_token {
+        add_error(operation, "401", UNAUTHORIZED);
     }
+    if staff {
+        add_error(operation, "403", FORBIDDEN);
+    }
+}
+
+/// Every body is limited to 64 KiB, and a JSON one must be JSON.
+fn add_body_errors(operation: &mut Operation) {
+    let Some(body) = &operation.request_body else { return };
+    let takes_json = body.content.contains_key("application/json");
+    add_error(operation, "413", "`payload_too_large`: a body over 64 KiB");
+    if takes_json {
+        add_error(operation, "415", "`unsupported_media_type`: a body that is not `application/json`");
+    }
+}
+
+fn add_error(operation: &mut Operation, status: &str, description: &str) {
+    let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+    let response =
+        ResponseBuilder::new().description(description).content("application/json", content).build();
+    operation.responses.responses.entry(status.into()).or_insert_with(|| response.into());
 }

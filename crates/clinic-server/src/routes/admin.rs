@@ -20,7 +20,7 @@ use super::{blocking, path_id};
 use crate::app::AppState;
 use crate::auth::Staff;
 use crate::error::{ApiError, ErrorBody};
-use crate::openapi::{DATABASE_UNAVAILABLE, FORBIDDEN, INVALID_INPUT, UNAUTHORIZED};
+use crate::openapi::{DATABASE_UNAVAILABLE, INVALID_INPUT};
 
 /// Staff or admin tokens pass; no token is 401, a patient's is 403.
 pub async fn require_staff(
@@ -43,8 +43,6 @@ pub struct NewDoctor {
     responses(
         (status = 201, description = "The new doctor: active, no openings yet", body = StaffDoctorView),
         (status = 400, description = INVALID_INPUT, body = ErrorBody),
-        (status = 401, description = UNAUTHORIZED, body = ErrorBody),
-        (status = 403, description = FORBIDDEN, body = ErrorBody),
         (status = 503, description = DATABASE_UNAVAILABLE, body = ErrorBody),
     ))]
 pub async fn create_doctor(state: Data<AppState>, body: Json<NewDoctor>) -> Result<HttpResponse, ApiError> {
@@ -69,8 +67,6 @@ pub struct DoctorPatch {
     responses(
         (status = 200, description = "The changed doctor; an inactive one cannot be booked", body = StaffDoctorView),
         (status = 400, description = INVALID_INPUT, body = ErrorBody),
-        (status = 401, description = UNAUTHORIZED, body = ErrorBody),
-        (status = 403, description = FORBIDDEN, body = ErrorBody),
         (status = 404, description = "`doctor_not_found`", body = ErrorBody),
         (status = 503, description = DATABASE_UNAVAILABLE, body = ErrorBody),
     ))]
@@ -114,8 +110,6 @@ pub struct OpeningBody {
         (status = 200, description = "The doctor with the new schedule; bookings stay", body = StaffDoctorView),
         (status = 400, description = "`invalid_input`, `details` per field (`slot_minutes`, `weekly[0].start`, …)",
             body = ErrorBody),
-        (status = 401, description = UNAUTHORIZED, body = ErrorBody),
-        (status = 403, description = FORBIDDEN, body = ErrorBody),
         (status = 404, description = "`doctor_not_found`", body = ErrorBody),
         (status = 503, description = DATABASE_UNAVAILABLE, body = ErrorBody),
     ))]
@@ -155,8 +149,6 @@ pub struct DayQuery {
         (status = 200, description = "Every appointment starting that day, cancelled ones too, by start; \
             phones masked", body = DayList),
         (status = 400, description = INVALID_INPUT, body = ErrorBody),
-        (status = 401, description = UNAUTHORIZED, body = ErrorBody),
-        (status = 403, description = FORBIDDEN, body = ErrorBody),
         (status = 503, description = DATABASE_UNAVAILABLE, body = ErrorBody),
     ))]
 pub async fn day(state: Data<AppState>, query: Query<DayQuery>) -> Result<HttpResponse, ApiError> {
@@ -186,8 +178,6 @@ pub struct StatusBody {
     responses(
         (status = 200, description = "The appointment with its new status", body = AppointmentView),
         (status = 400, description = INVALID_INPUT, body = ErrorBody),
-        (status = 401, description = UNAUTHORIZED, body = ErrorBody),
-        (status = 403, description = FORBIDDEN, body = ErrorBody),
         (status = 404, description = "`appointment_not_found`", body = ErrorBody),
         (status = 409, description = "`status_change_refused`, `details.reason` `not_started` or `closed`",
             body = ErrorBody),
@@ -234,8 +224,6 @@ pub struct NotificationQuery {
     responses(
         (status = 200, description = "The outbox, newest first; phones masked", body = NotificationList),
         (status = 400, description = INVALID_INPUT, body = ErrorBody),
-        (status = 401, description = UNAUTHORIZED, body = ErrorBody),
-        (status = 403, description = FORBIDDEN, body = ErrorBody),
         (status = 503, description = DATABASE_UNAVAILABLE, body = ErrorBody),
     ))]
 pub async fn notifications(

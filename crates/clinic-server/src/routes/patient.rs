@@ -14,11 +14,10 @@ use super::{blocking, path_id};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
-use crate::openapi::{DATABASE_UNAVAILABLE, INVALID_INPUT, UNAUTHORIZED};
+use crate::openapi::{DATABASE_UNAVAILABLE, INVALID_INPUT};
 
 #[utoipa::path(get, path = "/api/me/profile", tag = "patient", security(("bearer" = [])), responses(
     (status = 200, description = "The caller's profile", body = ProfileView),
-    (status = 401, description = UNAUTHORIZED, body = ErrorBody),
     (status = 404, description = "`patient_profile_not_found`: none saved yet", body = ErrorBody),
     (status = 503, description = DATABASE_UNAVAILABLE, body = ErrorBody),
 ))]
@@ -47,7 +46,6 @@ pub struct ProfileBody {
     responses(
         (status = 200, description = "The saved profile", body = ProfileView),
         (status = 400, description = INVALID_INPUT, body = ErrorBody),
-        (status = 401, description = UNAUTHORIZED, body = ErrorBody),
         (status = 503, description = DATABASE_UNAVAILABLE, body = ErrorBody),
     ))]
 pub async fn save_profile(
@@ -80,7 +78,6 @@ pub struct BookBody {
             headers(("Idempotent-Replayed" = String, description = "`true` for a replay, else `false`"))),
         (status = 400, description = "`invalid_input`, or `patient_profile_not_found`: no profile yet",
             body = ErrorBody),
-        (status = 401, description = UNAUTHORIZED, body = ErrorBody),
         (status = 404, description = "`doctor_not_found`", body = ErrorBody),
         (status = 409, description = "`slot_taken`: another appointment holds that doctor and start",
             body = ErrorBody),
@@ -122,7 +119,6 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError
 
 #[utoipa::path(get, path = "/api/appointments", tag = "patient", security(("bearer" = [])), responses(
     (status = 200, description = "The caller's appointments, by start", body = AppointmentList),
-    (status = 401, description = UNAUTHORIZED, body = ErrorBody),
     (status = 503, description = DATABASE_UNAVAILABLE, body = ErrorBody),
 ))]
 pub async fn appointments(state: Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
@@ -135,7 +131,6 @@ pub async fn appointments(state: Data<AppState>, caller: Caller) -> Result<HttpR
     params(("id" = Uuid, Path, description = "One of the caller's appointments")),
     responses(
         (status = 200, description = "The appointment", body = AppointmentView),
-        (status = 401, description = UNAUTHORIZED, body = ErrorBody),
         (status = 404, description = "`appointment_not_found`, also for another patient's", body = ErrorBody),
         (status = 503, description = DATABASE_UNAVAILABLE, body = ErrorBody),
     ))]
@@ -153,7 +148,6 @@ pub async fn appointment(
     params(("id" = Uuid, Path, description = "One of the caller's appointments")),
     responses(
         (status = 200, description = "Cancelled (also when it already was); its slot is free", body = AppointmentView),
-        (status = 401, description = UNAUTHORIZED, body = ErrorBody),
         (status = 404, description = "`appointment_not_found`, also for another patient's", body = ErrorBody),
         (status = 409, description = "`appointment_not_cancellable`: completed or no-show", body = ErrorBody),
         (status = 503, description = DATABASE_UNAVAILABLE, body = ErrorBody),
