@@ -24,3 +24,7 @@ db:
 # Throughput and latency over real HTTP on a real PostgreSQL (see docs/benchmarks.md)
 bench:
     cargo bench -p clinic-server --bench api
+
+# Fuzz a live service against its OpenAPI document with schemathesis, as CI does
+contract:
+    .ci/contract

@@ -21,6 +21,7 @@ use time::OffsetDateTime;
 
 use crate::auth::TokenKeys;
 use crate::config::{Config, Secret};
+use crate::cors::cors;
 use crate::delivery_log::DeliveryLog;
 use crate::error;
 use crate::outbox::Wakeup;
@@ -59,6 +60,8 @@ pub struct AppState {
     pub store: PgStore,
     /// Tells the outbox worker a confirmation was just committed.
     pub wakeup: Wakeup,
+    /// `CORS_ALLOWED_ORIGINS`, for the middleware.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 impl AppState {
@@ -84,6 +87,7 @@ impl AppState {
             webhook_signing: webhook_signing(config),
             store,
             wakeup: Wakeup::default(),
+            cors_allowed_origins: config.cors_allowed_origins.clone(),
         }
     }
 }
@@ -129,6 +133,7 @@ pub fn http_server(
     tokens: TokenKeys,
     handle_signals: bool,
 ) -> std::io::Result<Server> {
+    let origins = state.cors_allowed_origins.clone();
     let state = web::Data::new(state);
     let tokens = web::Data::new(tokens);
     let server = HttpServer::new(move || {
@@ -139,6 +144,7 @@ pub fn http_server(
             .app_data(web::FormConfig::default().limit(BODY_LIMIT).error_handler(error::form_error))
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
             .app_data(web::PayloadConfig::new(BODY_LIMIT))
+            .wrap(cors(&origins))
             .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
             .configure(routes::configure)
             .default_service(web::to(error::not_found))

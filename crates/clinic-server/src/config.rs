@@ -67,6 +67,8 @@ pub struct Config {
     pub reminder_lead_hours: u32,
     /// Run the reminders job in-process this often; `None` (default): a cron does it.
     pub reminder_interval: Option<Duration>,
+    /// Browser origins allowed to call the API (CORS); empty (default): none.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 impl Config {
@@ -104,6 +106,7 @@ impl Config {
             reminder_interval: var("REMINDER_INTERVAL")
                 .map(|raw| parse_duration(&raw).map_err(|problem| invalid("REMINDER_INTERVAL", problem)))
                 .transpose()?,
+            cors_allowed_origins: var("CORS_ALLOWED_ORIGINS").map_or(Ok(Vec::new()), |raw| origins(&raw))?,
         })
     }
 }
@@ -172,6 +175,27 @@ fn check_base_url(url: &str) -> Result<String, ConfigError> {
         }
         _ => Err(invalid("PUBLIC_BASE_URL", "must be an http(s) URL such as https://clinic.example.com")),
     }
+}
+
+/// `https://app.example.com,http://localhost:3000`: schemes and hosts, no paths.
+fn origins(raw: &str) -> Result<Vec<String>, ConfigError> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            let origin = origin.trim_end_matches('/');
+            let host = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+            match host {
+                Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', ' ', '*']) => {
+                    Ok(origin.to_owned())
+                }
+                _ => Err(invalid(
+                    "CORS_ALLOWED_ORIGINS",
+                    format!("{origin:?} is not an origin like https://app.example.com"),
+                )),
+            }
+        })
+        .collect()
 }
 
 fn twilio_settings(var: &impl Fn(&str) -> Option<String>) -> Result<Option<TwilioSettings>, ConfigError> {

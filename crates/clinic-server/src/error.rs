@@ -12,7 +12,9 @@ use clinic_domain::booking::BookingError;
 use clinic_domain::ports::StoreError;
 use clinic_domain::profile::ProfileError;
 use clinic_domain::validation::FieldErrors;
+use serde::Serialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -20,6 +22,20 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     details: Option<Value>,
+}
+
+/// The body of every error answer.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"error": "that slot is already booked", "code": "slot_taken"}))]
+pub struct ErrorBody<'a> {
+    /// For people; may change.
+    error: &'a str,
+    /// For programs; stable.
+    code: &'static str,
+    /// Where useful: the fields at fault, or a reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    details: Option<&'a Value>,
 }
 
 impl ApiError {
@@ -76,11 +92,11 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut body = json!({ "error": self.message, "code": self.code });
-        if let Some(details) = &self.details {
-            body["details"] = details.clone();
-        }
-        HttpResponse::build(self.status).json(body)
+        HttpResponse::build(self.status).json(ErrorBody {
+            error: &self.message,
+            code: self.code,
+            details: self.details.as_ref(),
+        })
     }
 }
 

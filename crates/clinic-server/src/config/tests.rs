@@ -43,11 +43,23 @@ fn each_invalid_value_names_its_variable() {
         ("REMINDER_LEAD_HOURS", "-1"),
         ("PUBLIC_BASE_URL", "clinic.example.com"),
         ("REMINDER_INTERVAL", "often"),
+        ("CORS_ALLOWED_ORIGINS", "app.example.com"),
+        ("CORS_ALLOWED_ORIGINS", "https://app.example.com/path"),
+        ("CORS_ALLOWED_ORIGINS", "*"),
     ];
     for (variable, value) in cases {
         let message = error_of(&[(variable, value)]);
         assert!(message.starts_with(&format!("{variable}: ")), "{message}");
     }
+}
+
+#[test]
+fn cors_origins_are_a_comma_separated_list_and_none_by_default() {
+    assert!(config(&[]).unwrap().cors_allowed_origins.is_empty());
+    let origins = config(&[("CORS_ALLOWED_ORIGINS", "https://app.example.com/, http://localhost:3000,")])
+        .unwrap()
+        .cors_allowed_origins;
+    assert_eq!(origins, ["https://app.example.com", "http://localhost:3000"]);
 }
 
 #[test]

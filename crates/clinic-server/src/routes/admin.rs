@@ -11,14 +11,16 @@ use clinic_domain::ids::{AppointmentId, DoctorId};
 use clinic_domain::schedule::{OpeningHoursInput, ScheduleInput};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::public::clinic_date;
-use super::views::{AppointmentView, DayEntryView, NotificationView, StaffDoctorView};
+use super::views::{AppointmentView, DayList, NotificationList, StaffDoctorView};
 use super::{blocking, path_id};
 use crate::app::AppState;
 use crate::auth::Staff;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
+use crate::openapi::{DATABASE_UNAVAILABLE, INVALID_INPUT};
 
 /// Staff or admin tokens pass; no token is 401, a patient's is 403.
 pub async fn require_staff(
@@ -29,19 +31,26 @@ pub async fn require_staff(
     next.call(req).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDoctor {
     name: String,
     specialty: String,
 }
 
+#[utoipa::path(post, path = "/api/admin/doctors", tag = "staff", security(("bearer" = [])),
+    request_body = NewDoctor,
+    responses(
+        (status = 201, description = "The new doctor: active, no openings yet", body = StaffDoctorView),
+        (status = 400, description = INVALID_INPUT, body = ErrorBody),
+        (status = 503, description = DATABASE_UNAVAILABLE, body = ErrorBody),
+    ))]
 pub async fn create_doctor(state: Data<AppState>, body: Json<NewDoctor>) -> Result<HttpResponse, ApiError> {
     let doctor = blocking(move || state.admin.create_doctor(&body.name, &body.specialty)).await?;
     Ok(HttpResponse::Created().json(StaffDoctorView::from(&doctor)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DoctorPatch {
     #[serde(default)]
@@ -52,6 +61,15 @@ pub struct DoctorPatch {
     active: Option<bool>,
 }
 
+#[utoipa::path(patch, path = "/api/admin/doctors/{id}", tag = "staff", security(("bearer" = [])),
+    request_body = DoctorPatch,
+    params(("id" = Uuid, Path, description = "The doctor")),
+    responses(
+        (status = 200, description = "The changed doctor; an inactive one cannot be booked", body = StaffDoctorView),
+        (status = 400, description = INVALID_INPUT, body = ErrorBody),
+        (status = 404, description = "`doctor_not_found`", body = ErrorBody),
+        (status = 503, description = DATABASE_UNAVAILABLE, body = ErrorBody),
+    ))]
 pub async fn update_doctor(
     state: Data<AppState>,
     id: Path<String>,
@@ -64,21 +82,37 @@ pub async fn update_doctor(
     Ok(HttpResponse::Ok().json(StaffDoctorView::from(&doctor)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleBody {
+    #[schema(minimum = 5, maximum = 240)]
     slot_minutes: i64,
     weekly: Vec<OpeningBody>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpeningBody {
+    /// Monday = 1 to Sunday = 7.
+    #[schema(minimum = 1, maximum = 7)]
     weekday: i64,
+    /// Clinic-local `HH:MM`.
+    #[schema(example = "09:00")]
     start: String,
+    #[schema(example = "12:30")]
     end: String,
 }
 
+#[utoipa::path(put, path = "/api/admin/doctors/{id}/schedule", tag = "staff", security(("bearer" = [])),
+    request_body = ScheduleBody,
+    params(("id" = Uuid, Path, description = "The doctor")),
+    responses(
+        (status = 200, description = "The doctor with the new schedule; bookings stay", body = StaffDoctorView),
+        (status = 400, description = "`invalid_input`, `details` per field (`slot_minutes`, `weekly[0].start`, …)",
+            body = ErrorBody),
+        (status = 404, description = "`doctor_not_found`", body = ErrorBody),
+        (status = 503, description = DATABASE_UNAVAILABLE, body = ErrorBody),
+    ))]
 pub async fn replace_schedule(
     state: Data<AppState>,
     id: Path<String>,
@@ -97,13 +131,26 @@ pub async fn replace_schedule(
     Ok(HttpResponse::Ok().json(StaffDoctorView::from(&doctor)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DayQuery {
+    /// Clinic-local day.
+    #[param(value_type = String, format = Date, example = "2026-11-25")]
     date: String,
+    /// Only this doctor's.
     #[serde(default)]
+    #[param(value_type = Option<Uuid>)]
     doctor_id: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/admin/appointments", tag = "staff", security(("bearer" = [])),
+    params(DayQuery),
+    responses(
+        (status = 200, description = "Every appointment starting that day, cancelled ones too, by start; \
+            phones masked", body = DayList),
+        (status = 400, description = INVALID_INPUT, body = ErrorBody),
+        (status = 503, description = DATABASE_UNAVAILABLE, body = ErrorBody),
+    ))]
 pub async fn day(state: Data<AppState>, query: Query<DayQuery>) -> Result<HttpResponse, ApiError> {
     let date = clinic_date(&query.date)?;
     let doctor = match query.doctor_id.as_deref() {
@@ -114,16 +161,28 @@ pub async fn day(state: Data<AppState>, query: Query<DayQuery>) -> Result<HttpRe
         })?)),
     };
     let entries = blocking(move || state.admin.day(date, doctor)).await?;
-    let views: Vec<DayEntryView> = entries.iter().map(Into::into).collect();
-    Ok(HttpResponse::Ok().json(json!({ "appointments": views })))
+    Ok(HttpResponse::Ok().json(DayList { appointments: entries.iter().map(Into::into).collect() }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusBody {
+    /// `completed`, `no_show` or `cancelled`.
+    #[schema(example = "completed")]
     status: String,
 }
 
+#[utoipa::path(post, path = "/api/admin/appointments/{id}/status", tag = "staff", security(("bearer" = [])),
+    request_body = StatusBody,
+    params(("id" = Uuid, Path, description = "The appointment")),
+    responses(
+        (status = 200, description = "The appointment with its new status", body = AppointmentView),
+        (status = 400, description = INVALID_INPUT, body = ErrorBody),
+        (status = 404, description = "`appointment_not_found`", body = ErrorBody),
+        (status = 409, description = "`status_change_refused`, `details.reason` `not_started` or `closed`",
+            body = ErrorBody),
+        (status = 503, description = DATABASE_UNAVAILABLE, body = ErrorBody),
+    ))]
 pub async fn set_status(
     state: Data<AppState>,
     id: Path<String>,
@@ -145,16 +204,28 @@ pub async fn set_status(
     Ok(HttpResponse::Ok().json(AppointmentView::from(&appointment)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct NotificationQuery {
+    /// Only rows in this delivery state.
     #[serde(default)]
     status: Option<String>,
+    /// `confirmation` or `reminder`.
     #[serde(default, rename = "type")]
     kind: Option<String>,
+    /// Default 50.
     #[serde(default)]
+    #[param(value_type = Option<u16>, minimum = 1, maximum = 500)]
     limit: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/admin/notifications", tag = "staff", security(("bearer" = [])),
+    params(NotificationQuery),
+    responses(
+        (status = 200, description = "The outbox, newest first; phones masked", body = NotificationList),
+        (status = 400, description = INVALID_INPUT, body = ErrorBody),
+        (status = 503, description = DATABASE_UNAVAILABLE, body = ErrorBody),
+    ))]
 pub async fn notifications(
     state: Data<AppState>,
     query: Query<NotificationQuery>,
@@ -163,6 +234,6 @@ pub async fn notifications(
         NotificationFilter::parse(query.status.as_deref(), query.kind.as_deref(), query.limit.as_deref())
             .map_err(|errors| ApiError::invalid_fields(&errors))?;
     let notifications = blocking(move || state.admin.notifications(filter)).await?;
-    let views: Vec<NotificationView> = notifications.iter().map(Into::into).collect();
-    Ok(HttpResponse::Ok().json(json!({ "notifications": views })))
+    Ok(HttpResponse::Ok()
+        .json(NotificationList { notifications: notifications.iter().map(Into::into).collect() }))
 }

@@ -2,48 +2,96 @@
 
 use std::str::FromStr;
 
+use actix_web::http::Method;
 use actix_web::middleware::from_fn;
 use actix_web::{Resource, web};
 
 use crate::app::TWILIO_STATUS_PATH;
 use crate::error::{self, ApiError};
+use crate::openapi;
 
-mod admin;
-mod health;
-mod ops;
-mod patient;
-mod public;
+pub(crate) mod admin;
+pub(crate) mod health;
+pub(crate) mod ops;
+pub(crate) mod patient;
+pub(crate) mod public;
 pub mod views;
 pub mod webhooks;
 
+/// Routes under this need a staff token.
+const STAFF_SCOPE: &str = "/api/admin";
+
+/// One route: the app serves exactly the table's, and a test holds the OpenAPI document
+/// to it, so a route cannot go undocumented.
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    handler: fn(actix_web::Route) -> actix_web::Route,
+}
+
+const fn route(
+    method: Method,
+    path: &'static str,
+    handler: fn(actix_web::Route) -> actix_web::Route,
+) -> Route {
+    Route { method, path, handler }
+}
+
+/// Every route, in matching order: `/api/appointments/book` before `/api/appointments/{id}`.
+pub fn table() -> Vec<Route> {
+    vec![
+        route(Method::GET, "/healthz", |r| r.to(health::live)),
+        route(Method::GET, "/readyz", |r| r.to(health::ready)),
+        route(Method::GET, "/api/openapi.json", |r| r.to(openapi::document_json)),
+        route(Method::GET, "/api/clinic", |r| r.to(public::clinic)),
+        route(Method::GET, "/api/doctors", |r| r.to(public::doctors)),
+        route(Method::GET, "/api/doctors/{id}/slots", |r| r.to(public::slots)),
+        route(Method::GET, "/api/me/profile", |r| r.to(patient::profile)),
+        route(Method::PUT, "/api/me/profile", |r| r.to(patient::save_profile)),
+        route(Method::POST, "/api/cron/reminders", |r| r.to(ops::reminders)),
+        route(Method::POST, TWILIO_STATUS_PATH, |r| r.to(webhooks::status)),
+        route(Method::POST, "/api/webhooks/twilio/inbound", |r| r.to(webhooks::inbound)),
+        route(Method::POST, "/api/appointments/book", |r| r.to(patient::book)),
+        route(Method::GET, "/api/appointments", |r| r.to(patient::appointments)),
+        route(Method::GET, "/api/appointments/{id}", |r| r.to(patient::appointment)),
+        route(Method::POST, "/api/appointments/{id}/cancel", |r| r.to(patient::cancel)),
+        route(Method::POST, "/api/admin/doctors", |r| r.to(admin::create_doctor)),
+        route(Method::PATCH, "/api/admin/doctors/{id}", |r| r.to(admin::update_doctor)),
+        route(Method::PUT, "/api/admin/doctors/{id}/schedule", |r| r.to(admin::replace_schedule)),
+        route(Method::GET, "/api/admin/appointments", |r| r.to(admin::day)),
+        route(Method::POST, "/api/admin/appointments/{id}/status", |r| r.to(admin::set_status)),
+        route(Method::GET, "/api/admin/notifications", |r| r.to(admin::notifications)),
+    ]
+}
+
+/// The table as actix resources, one per path; the staff ones in a scope that checks the token.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/healthz").route(web::get().to(health::live)))
-        .service(resource("/readyz").route(web::get().to(health::ready)))
-        .service(resource("/api/clinic").route(web::get().to(public::clinic)))
-        .service(resource("/api/doctors").route(web::get().to(public::doctors)))
-        .service(resource("/api/doctors/{id}/slots").route(web::get().to(public::slots)))
-        .service(
-            resource("/api/me/profile")
-                .route(web::get().to(patient::profile))
-                .route(web::put().to(patient::save_profile)),
-        )
-        .service(resource("/api/cron/reminders").route(web::post().to(ops::reminders)))
-        .service(resource(TWILIO_STATUS_PATH).route(web::post().to(webhooks::status)))
-        .service(resource("/api/webhooks/twilio/inbound").route(web::post().to(webhooks::inbound)))
-        .service(resource("/api/appointments/book").route(web::post().to(patient::book)))
-        .service(resource("/api/appointments").route(web::get().to(patient::appointments)))
-        .service(resource("/api/appointments/{id}").route(web::get().to(patient::appointment)))
-        .service(resource("/api/appointments/{id}/cancel").route(web::post().to(patient::cancel)))
-        .service(
-            web::scope("/api/admin")
-                .wrap(from_fn(admin::require_staff))
-                .service(resource("/doctors").route(web::post().to(admin::create_doctor)))
-                .service(resource("/doctors/{id}").route(web::patch().to(admin::update_doctor)))
-                .service(resource("/doctors/{id}/schedule").route(web::put().to(admin::replace_schedule)))
-                .service(resource("/appointments").route(web::get().to(admin::day)))
-                .service(resource("/appointments/{id}/status").route(web::post().to(admin::set_status)))
-                .service(resource("/notifications").route(web::get().to(admin::notifications))),
-        );
+    let mut paths: Vec<(&str, Vec<Route>)> = Vec::new();
+    for route in table() {
+        match paths.iter_mut().find(|(path, _)| *path == route.path) {
+            Some((_, routes)) => routes.push(route),
+            None => paths.push((route.path, vec![route])),
+        }
+    }
+    let mut staff = web::scope(STAFF_SCOPE).wrap(from_fn(admin::require_staff));
+    for (path, routes) in paths {
+        let local = path.strip_prefix(STAFF_SCOPE);
+        let mut resource = resource(local.unwrap_or(path));
+        for Route { method, handler, .. } in routes {
+            // HEAD wherever GET: the same handler; actix sends the headers without the body.
+            if method == Method::GET {
+                resource = resource.route(handler(web::head()));
+            }
+            resource = resource.route(handler(web::method(method)));
+        }
+        match local {
+            Some(_) => staff = staff.service(resource),
+            None => {
+                cfg.service(resource);
+            }
+        }
+    }
+    cfg.service(staff);
 }
 
 /// A resource that answers other methods with a JSON 405.

@@ -11,9 +11,17 @@ use super::views::ReminderSummary;
 use crate::app::AppState;
 use crate::auth::bearer_token;
 use crate::config::Secret;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
+use crate::openapi::DATABASE_UNAVAILABLE;
 
 /// `POST /api/cron/reminders` with `Authorization: Bearer <CRON_SECRET>`.
+#[utoipa::path(post, path = "/api/cron/reminders", tag = "ops", security(("cron_secret" = [])), responses(
+    (status = 200, description = "Rows this run handled, sent, failed or left for a retry, skipped",
+        body = ReminderSummary),
+    (status = 401, description = "`unauthorized`: missing or wrong secret, or `CRON_SECRET` unset",
+        body = ErrorBody),
+    (status = 503, description = DATABASE_UNAVAILABLE, body = ErrorBody),
+))]
 pub async fn reminders(state: Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     check_cron_secret(&req, state.cron_secret.as_ref())?;
     // The run spends at most its budget; an HTTP shutdown waits for it.

@@ -1,4 +1,5 @@
-//! The JSON shapes of api.md. Instants go out as RFC 3339 in UTC (`Z`).
+//! The JSON shapes of api.md. Instants go out as RFC 3339 in UTC (`Z`). Their
+//! `ToSchema` makes them the OpenAPI document's schemas too.
 
 use clinic_domain::admin::DayEntry;
 use clinic_domain::appointment::Appointment;
@@ -12,6 +13,7 @@ use clinic_domain::schedule::{Slot, format_clock_time};
 use serde::{Serialize, Serializer};
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
+use utoipa::ToSchema;
 
 pub fn rfc3339_utc(instant: OffsetDateTime) -> String {
     instant.to_offset(UtcOffset::UTC).format(&Rfc3339).unwrap_or_else(|_| instant.to_string())
@@ -21,8 +23,9 @@ pub fn utc<S: Serializer>(instant: &OffsetDateTime, serializer: S) -> Result<S::
     serializer.serialize_str(&rfc3339_utc(*instant))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct DoctorView<'a> {
+    #[schema(value_type = Uuid)]
     pub id: DoctorId,
     pub name: &'a str,
     pub specialty: &'a str,
@@ -34,11 +37,13 @@ impl<'a> From<&'a Doctor> for DoctorView<'a> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SlotView {
     #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
     pub start: OffsetDateTime,
     #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
     pub end: OffsetDateTime,
 }
 
@@ -48,8 +53,9 @@ impl From<&Slot> for SlotView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ProfileView<'a> {
+    #[schema(value_type = Uuid)]
     pub id: PatientId,
     pub full_name: &'a str,
     pub phone: Option<&'a str>,
@@ -69,12 +75,16 @@ impl<'a> From<&'a PatientProfile> for ProfileView<'a> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct AppointmentView {
+    #[schema(value_type = Uuid)]
     pub id: AppointmentId,
+    #[schema(value_type = Uuid)]
     pub patient_id: PatientId,
+    #[schema(value_type = Uuid)]
     pub doctor_id: DoctorId,
     #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
     pub scheduled_start: OffsetDateTime,
     pub status: &'static str,
 }
@@ -105,8 +115,9 @@ impl From<&BookingReceipt> for AppointmentView {
 }
 
 /// A doctor as staff see it: with its state and its weekly schedule.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct StaffDoctorView<'a> {
+    #[schema(value_type = Uuid)]
     pub id: DoctorId,
     pub name: &'a str,
     pub specialty: &'a str,
@@ -115,7 +126,7 @@ pub struct StaffDoctorView<'a> {
     pub weekly: Vec<OpeningView>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct OpeningView {
     pub weekday: u8,
     pub start: String,
@@ -145,14 +156,18 @@ impl<'a> From<&'a Doctor> for StaffDoctorView<'a> {
 }
 
 /// A line of the day list; the phone is masked.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct DayEntryView<'a> {
+    #[schema(value_type = Uuid)]
     pub id: AppointmentId,
+    #[schema(value_type = Uuid)]
     pub doctor_id: DoctorId,
+    #[schema(value_type = Uuid)]
     pub patient_id: PatientId,
     pub patient_name: &'a str,
     pub patient_phone: Option<String>,
     #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
     pub scheduled_start: OffsetDateTime,
     pub status: &'static str,
 }
@@ -173,10 +188,13 @@ impl<'a> From<&'a DayEntry> for DayEntryView<'a> {
 }
 
 /// An outbox row as staff see it; the phone is masked.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct NotificationView<'a> {
+    #[schema(value_type = Uuid)]
     pub id: NotificationId,
+    #[schema(value_type = Uuid)]
     pub appointment_id: AppointmentId,
+    #[schema(value_type = Uuid)]
     pub patient_id: PatientId,
     pub channel: &'static str,
     #[serde(rename = "type")]
@@ -189,8 +207,10 @@ pub struct NotificationView<'a> {
     pub to_phone: Option<String>,
     pub attempts: u32,
     #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
     #[serde(serialize_with = "utc_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub sent_at: Option<OffsetDateTime>,
 }
 
@@ -222,9 +242,62 @@ pub fn utc_option<S: Serializer>(instant: &Option<OffsetDateTime>, serializer: S
     }
 }
 
+/// `GET /healthz` and `GET /readyz`.
+#[derive(Serialize, ToSchema)]
+pub struct HealthView {
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ClinicView<'a> {
+    pub name: &'a str,
+    /// IANA zone of schedules and dates.
+    #[schema(example = "Asia/Singapore")]
+    pub timezone: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DoctorList<'a> {
+    pub doctors: Vec<DoctorView<'a>>,
+}
+
+/// The free slots of one clinic-local day.
+#[derive(Serialize, ToSchema)]
+pub struct FreeSlots<'a> {
+    #[schema(value_type = Uuid)]
+    pub doctor_id: DoctorId,
+    #[schema(value_type = String, format = Date)]
+    pub date: &'a str,
+    pub timezone: &'static str,
+    pub slots: Vec<SlotView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AppointmentList {
+    pub appointments: Vec<AppointmentView>,
+}
+
+/// `POST /api/appointments/book`'s 201.
+#[derive(Serialize, ToSchema)]
+pub struct Booked {
+    pub success: bool,
+    pub appointment: AppointmentView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DayList<'a> {
+    pub appointments: Vec<DayEntryView<'a>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NotificationList<'a> {
+    pub notifications: Vec<NotificationView<'a>>,
+}
+
 /// The reminders job's answer: `processed` rows this run handled, `success` sent,
 /// `failed` failed or left for a retry, `skipped` not sendable.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ReminderSummary {
     /// Every reminder this run claimed was handled and recorded.
     pub ok: bool,

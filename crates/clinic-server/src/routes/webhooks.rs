@@ -13,7 +13,8 @@ use serde_json::json;
 
 use super::blocking;
 use crate::app::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
+use crate::openapi::{DATABASE_UNAVAILABLE, TWILIO_FORM, TWILIO_SIGNATURE};
 
 /// Form fields in the order Twilio sent them.
 type Params = Vec<(String, String)>;
@@ -25,6 +26,17 @@ pub struct WebhookSigning {
     pub public_base_url: String,
 }
 
+#[utoipa::path(post, path = "/api/webhooks/twilio/status", tag = "ops",
+    request_body(content = Object, content_type = "application/x-www-form-urlencoded",
+        description = TWILIO_FORM),
+    params(("X-Twilio-Signature" = String, Header, description = TWILIO_SIGNATURE)),
+    responses(
+        (status = 204, description = "Recorded, or not a message of ours"),
+        (status = 400, description = "`invalid_input`: no `MessageSid` or `MessageStatus`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: missing or bad signature, or webhooks not configured",
+            body = ErrorBody),
+        (status = 503, description = DATABASE_UNAVAILABLE, body = ErrorBody),
+    ))]
 pub async fn status(
     state: Data<AppState>,
     TwilioRequest(params): TwilioRequest,
@@ -43,6 +55,18 @@ pub async fn status(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(post, path = "/api/webhooks/twilio/inbound", tag = "ops",
+    request_body(content = Object, content_type = "application/x-www-form-urlencoded",
+        description = TWILIO_FORM),
+    params(("X-Twilio-Signature" = String, Header, description = TWILIO_SIGNATURE)),
+    responses(
+        (status = 200, description = "TwiML; a `<Message>` answers HELP and INFO", body = String,
+            content_type = "text/xml"),
+        (status = 400, description = "`invalid_input`: a form that is not Twilio's", body = ErrorBody),
+        (status = 403, description = "`forbidden`: missing or bad signature, or webhooks not configured",
+            body = ErrorBody),
+        (status = 503, description = DATABASE_UNAVAILABLE, body = ErrorBody),
+    ))]
 pub async fn inbound(
     state: Data<AppState>,
     TwilioRequest(params): TwilioRequest,
