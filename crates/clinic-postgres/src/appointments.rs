@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::notifications;
 use crate::schema::{appointments, idempotency_keys, patient_profiles};
-use crate::store::{PgStore, corrupt, store_error, violates};
+use crate::store::{PgStore, corrupt, readable, store_error, violates};
 
 /// The partial unique index that makes one appointment per doctor and start a database fact.
 const ONE_PER_DOCTOR_AND_START: &str = "appointments_one_per_doctor_and_start";
@@ -115,22 +115,44 @@ impl AppointmentRepository for PgStore {
         Ok(deleted as u64)
     }
 
+    /// An appointment the service cannot read is as good as not there (and logged).
     fn find(&self, id: AppointmentId) -> Result<Option<Appointment>, StoreError> {
         self.run(|conn| {
-            appointments::table.find(id.as_uuid()).select(AppointmentRow::as_select()).first(conn).optional()
+            let found =
+                appointments::table.find(id.as_uuid()).select(AppointmentRow::as_select()).first(conn);
+            match found {
+                Err(DieselError::DeserializationError(e)) => {
+                    log::warn!("appointment {id} left out: unreadable row: {e}");
+                    Err(DieselError::NotFound)
+                }
+                other => other,
+            }
+            .optional()
         })?
         .map(to_appointment)
         .transpose()
     }
 
     fn list_for_patient(&self, patient: PatientId) -> Result<Vec<Appointment>, StoreError> {
-        self.run(|conn| {
+        let query = || {
             appointments::table
                 .filter(appointments::patient_id.eq(patient.as_uuid()))
                 .order((appointments::scheduled_start, appointments::id))
-                .select(AppointmentRow::as_select())
-                .load(conn)
+                .into_boxed()
+        };
+        self.run(|conn| {
+            readable(
+                conn,
+                |conn, only| match only {
+                    None => query().select(AppointmentRow::as_select()).load(conn),
+                    Some(id) => {
+                        query().filter(appointments::id.eq(id)).select(AppointmentRow::as_select()).load(conn)
+                    }
+                },
+                |conn| query().select(appointments::id).load(conn),
+            )
         })?
+        .logged("appointment")
         .into_iter()
         .map(to_appointment)
         .collect()
@@ -159,19 +181,31 @@ impl AppointmentRepository for PgStore {
         until: OffsetDateTime,
         doctor: Option<DoctorId>,
     ) -> Result<Vec<DayEntry>, StoreError> {
-        let rows: Vec<(AppointmentRow, String, Option<String>)> = self.run(|conn| {
+        let query = || {
             let mut query = appointments::table
                 .inner_join(patient_profiles::table)
                 .filter(appointments::scheduled_start.ge(from))
                 .filter(appointments::scheduled_start.lt(until))
                 .order((appointments::scheduled_start, appointments::doctor_id, appointments::id))
-                .select((AppointmentRow::as_select(), patient_profiles::full_name, patient_profiles::phone))
                 .into_boxed();
             if let Some(doctor) = doctor {
                 query = query.filter(appointments::doctor_id.eq(doctor.as_uuid()));
             }
-            query.load(conn)
-        })?;
+            query
+        };
+        let columns = (AppointmentRow::as_select(), patient_profiles::full_name, patient_profiles::phone);
+        let rows: Vec<(AppointmentRow, String, Option<String>)> = self
+            .run(|conn| {
+                readable(
+                    conn,
+                    |conn, only| match only {
+                        None => query().select(columns).load(conn),
+                        Some(id) => query().filter(appointments::id.eq(id)).select(columns).load(conn),
+                    },
+                    |conn| query().select(appointments::id).load(conn),
+                )
+            })?
+            .logged("appointment");
         rows.into_iter()
             .map(|(row, patient_name, phone)| {
                 Ok(DayEntry {

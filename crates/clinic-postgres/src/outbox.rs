@@ -23,7 +23,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::schema::{appointments, doctors, notifications, patient_profiles};
-use crate::store::{PgPooled, PgStore, corrupt, store_error};
+use crate::store::{PgPooled, PgStore, corrupt, readable, store_error};
 
 type DueRow = (
     (Uuid, Uuid, Uuid, String, String, Option<String>, Option<String>, i32),
@@ -153,26 +153,22 @@ fn due_rows(
     }
     // The context is read apart from the lock, so that locking a message never locks
     // its appointment, doctor or patient.
-    let read: Vec<(Uuid, Result<DueNotification, String>)> = match context(conn, &ids) {
-        Ok(rows) => rows.into_iter().map(|row| (row.0.0, to_due(row))).collect(),
-        Err(DieselError::DeserializationError(_)) => ids
-            .iter()
-            .map(|id| match context(conn, std::slice::from_ref(id)) {
-                Ok(mut rows) => {
-                    (*id, rows.pop().map_or_else(|| Err("its appointment is gone".into()), to_due))
-                }
-                Err(DieselError::DeserializationError(e)) => (*id, Err(e.to_string())),
-                Err(e) => (*id, Err(e.to_string())),
-            })
-            .collect(),
-        Err(e) => return Err(store_error(e)),
-    };
-    let mut due = Vec::with_capacity(read.len());
-    for (id, row) in read {
-        match row {
+    let read = readable(
+        conn,
+        |conn, only| context(conn, only.as_ref().map_or(&ids[..], std::slice::from_ref)),
+        |_| Ok(ids.clone()),
+    )
+    .map_err(store_error)?;
+    let mut due = Vec::with_capacity(read.rows.len());
+    for row in read.rows {
+        let id = row.0.0;
+        match to_due(row) {
             Ok(row) => due.push(row),
             Err(reason) => set_aside(conn, id, &reason, now)?,
         }
+    }
+    for (id, reason) in read.unreadable {
+        set_aside(conn, id, &reason, now)?;
     }
     Ok(due)
 }

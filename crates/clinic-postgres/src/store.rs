@@ -10,6 +10,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{BigInt, Bool, Text};
 use diesel::{Connection, QueryResult, QueryableByName, RunQueryDsl, sql_query};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use uuid::Uuid;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
@@ -167,6 +168,46 @@ pub(crate) fn store_error(error: DieselError) -> StoreError {
         ) => StoreError::Unavailable(info.message().to_owned()),
         other => StoreError::Failed(other.to_string()),
     }
+}
+
+/// Rows as far as they could be read, and the ids of those that could not, with why.
+pub(crate) struct Readable<T> {
+    pub rows: Vec<T>,
+    pub unreadable: Vec<(Uuid, String)>,
+}
+
+impl<T> Readable<T> {
+    /// The rows, the unreadable ones left out with a warning.
+    pub fn logged(self, what: &str) -> Vec<T> {
+        for (id, reason) in &self.unreadable {
+            log::warn!("{what} {id} left out: unreadable row: {reason}");
+        }
+        self.rows
+    }
+}
+
+/// Loads rows with `load(conn, None)`; when one of them cannot be read (written by
+/// hand, or by an old version: a time beyond what the service represents), loads them
+/// one at a time by id (`load(conn, Some(id))`, the ids from `ids`) and sets apart
+/// those that cannot be read, so that one bad row never hides the rest.
+pub(crate) fn readable<T>(
+    conn: &mut PgConnection,
+    load: impl Fn(&mut PgConnection, Option<Uuid>) -> QueryResult<Vec<T>>,
+    ids: impl FnOnce(&mut PgConnection) -> QueryResult<Vec<Uuid>>,
+) -> QueryResult<Readable<T>> {
+    match load(conn, None) {
+        Err(DieselError::DeserializationError(_)) => {}
+        all => return all.map(|rows| Readable { rows, unreadable: Vec::new() }),
+    }
+    let mut read = Readable { rows: Vec::new(), unreadable: Vec::new() };
+    for id in ids(conn)? {
+        match load(conn, Some(id)) {
+            Ok(row) => read.rows.extend(row),
+            Err(DieselError::DeserializationError(e)) => read.unreadable.push((id, e.to_string())),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(read)
 }
 
 /// Whether the error is a unique violation of the named index.

@@ -74,3 +74,41 @@ fn a_visit_that_happened_cannot_be_cancelled() {
         assert_eq!((answer.status, answer.code()), (409, "appointment_not_cancellable"), "{outcome}");
     }
 }
+
+#[test]
+fn an_appointment_written_beyond_the_year_9999_is_left_out_never_a_500() {
+    let fake = clinic_twilio::fake::FakeTwilio::start();
+    let app = crate::support::spawn_app_with(crate::support::Settings::twilio(&fake));
+    let (tan, siti) = (app.doctor("Dr Tan"), app.patient());
+    let bad = app.booked(&siti, tan, SLOT);
+    let good = app.booked(&siti, tan, "2026-11-26T01:30:00Z");
+    // Written by hand, outside the API.
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(
+            "UPDATE appointments SET scheduled_start = '10000-01-01T00:00:00Z', scheduled_end = '10000-01-01T00:30:00Z' WHERE id = $1",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(bad),
+        &mut app.db.connection(),
+    )
+    .unwrap();
+    let list = app.get("/api/appointments", Some(&siti));
+    assert_eq!(list.status, 200, "{list:?}");
+    let ids: Vec<_> = list.body["appointments"].as_array().unwrap().iter().map(|a| a["id"].clone()).collect();
+    assert_eq!(ids, vec![json!(good)]);
+    assert_eq!(app.get(&format!("/api/appointments/{bad}"), Some(&siti)).status, 404);
+    assert_eq!(
+        app.request("POST", &format!("/api/appointments/{bad}/cancel"), Some(&siti), None).status,
+        404
+    );
+    let day = app.get("/api/admin/appointments?date=2026-11-26", Some(&app.staff()));
+    assert_eq!(day.status, 200);
+
+    // Its confirmation is set aside with the reason; the healthy one goes out.
+    let report = app.deliver();
+    assert_eq!(report.sent, 1, "{report:?}");
+    assert_eq!(fake.accepted().len(), 1);
+    let rows = app.notifications();
+    let set_aside = rows.iter().find(|r| r["appointment_id"] == json!(bad)).unwrap();
+    assert_eq!(set_aside["status"], "failed");
+    assert!(set_aside["error_message"].as_str().unwrap().starts_with("unreadable row:"), "{set_aside}");
+}
