@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::Logger;
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use clinic_domain::admin::Administration;
 use clinic_domain::booking::Booking;
@@ -22,6 +22,8 @@ use time::OffsetDateTime;
 use crate::auth::TokenKeys;
 use crate::config::{Config, Secret};
 use crate::error;
+use crate::metrics::Metrics;
+use crate::observe::observe;
 use crate::outbox::Wakeup;
 use crate::routes;
 use crate::routes::webhooks::WebhookSigning;
@@ -58,6 +60,10 @@ pub struct AppState {
     pub store: PgStore,
     /// Tells the outbox worker a confirmation was just committed.
     pub wakeup: Wakeup,
+    pub metrics: Arc<Metrics>,
+    /// `None`: `/metrics` is open.
+    pub metrics_token: Option<Secret>,
+    pub clock: Arc<dyn Clock>,
 }
 
 impl AppState {
@@ -74,13 +80,16 @@ impl AppState {
             booking: Arc::new(booking),
             admin: Administration::new(clinic, shared.clone(), shared.clone(), shared.clone(), clock.clone()),
             events: MessageEvents::new(config.clinic.clone(), shared.clone(), shared.clone(), clock.clone()),
-            profiles: Profiles::new(shared, clock),
+            profiles: Profiles::new(shared, clock.clone()),
             outbox,
             reminders: Arc::new(reminders),
             cron_secret: config.cron_secret.clone(),
             webhook_signing: webhook_signing(config),
             store,
             wakeup: Wakeup::default(),
+            metrics: Arc::new(Metrics::default()),
+            metrics_token: config.metrics_token.clone(),
+            clock,
         }
     }
 }
@@ -136,7 +145,7 @@ pub fn http_server(
             .app_data(web::FormConfig::default().limit(BODY_LIMIT).error_handler(error::form_error))
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
             .app_data(web::PayloadConfig::new(BODY_LIMIT))
-            .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+            .wrap(from_fn(observe))
             .configure(routes::configure)
             .default_service(web::to(error::not_found))
     });

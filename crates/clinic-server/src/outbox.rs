@@ -34,8 +34,11 @@ impl Background {
             let (stop, wakeup) = (stop.clone(), wakeup.clone());
             std::thread::spawn(move || {
                 log::info!("{name} started");
+                let mut run: u64 = 0;
                 while !stop.load(Ordering::SeqCst) {
-                    job(&stop);
+                    run += 1;
+                    // Every line a run logs says which job and which run it came from.
+                    tracing::info_span!("job", name, run).in_scope(|| job(&stop));
                     wakeup.wait(every);
                 }
                 log::info!("{name} stopped");

@@ -5,6 +5,7 @@
 mod appointments;
 mod doctors;
 mod fixtures;
+mod metrics;
 mod migrations;
 mod outbox;
 mod patients;

@@ -10,6 +10,7 @@ use crate::error::{self, ApiError};
 
 mod admin;
 mod health;
+mod metrics;
 mod ops;
 mod patient;
 mod public;
@@ -19,6 +20,7 @@ pub mod webhooks;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/healthz").route(web::get().to(health::live)))
         .service(resource("/readyz").route(web::get().to(health::ready)))
+        .service(resource("/metrics").route(web::get().to(metrics::scrape)))
         .service(resource("/api/clinic").route(web::get().to(public::clinic)))
         .service(resource("/api/doctors").route(web::get().to(public::doctors)))
         .service(resource("/api/doctors/{id}/slots").route(web::get().to(public::slots)))
@@ -51,13 +53,15 @@ fn resource(path: &str) -> Resource {
     web::resource(path).default_service(web::to(error::method_not_allowed))
 }
 
-/// Runs blocking work (the database, Twilio) on the blocking pool, never on an async worker.
+/// Runs blocking work (the database, Twilio) on the blocking pool, never on an async
+/// worker, inside the request's span so that its log lines carry the request id.
 async fn blocking<T, E>(work: impl FnOnce() -> Result<T, E> + Send + 'static) -> Result<T, ApiError>
 where
     T: Send + 'static,
     E: Into<ApiError> + Send + 'static,
 {
-    web::block(work).await?.map_err(Into::into)
+    let span = tracing::Span::current();
+    web::block(move || span.in_scope(work)).await?.map_err(Into::into)
 }
 
 /// An id from the path; a malformed one is as unknown as a missing one.

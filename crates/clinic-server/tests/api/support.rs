@@ -164,6 +164,7 @@ pub struct Answer {
     pub body: Value,
     pub replayed: Option<String>,
     pub content_type: Option<String>,
+    pub request_id: Option<String>,
 }
 
 impl Answer {
@@ -247,6 +248,7 @@ impl TestApp {
         let header =
             |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let (replayed, content_type) = (header("Idempotent-Replayed"), header("Content-Type"));
+        let request_id = header("X-Request-Id");
         let status = response.status().as_u16();
         let text = response.body_mut().read_to_string().unwrap();
         let body = if text.is_empty() {
@@ -254,7 +256,7 @@ impl TestApp {
         } else {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
-        Answer { status, body, replayed, content_type }
+        Answer { status, body, replayed, content_type, request_id }
     }
 
     pub fn get(&self, path: &str, user: Option<&User>) -> Answer {
