@@ -9,6 +9,7 @@ mod confirmations;
 mod embedded;
 mod errors;
 mod health;
+mod logs;
 mod metrics;
 mod profile;
 mod public;
