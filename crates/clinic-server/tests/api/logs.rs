@@ -12,11 +12,11 @@ use clinic_domain::schedule::{OpeningHoursInput, ScheduleInput, WeeklySchedule};
 use clinic_postgres::testing::TestDatabase;
 use clinic_server::auth::TokenKeys;
 use clinic_twilio::fake::{ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, Reply};
-use serde_json::{Value, json};
+use serde_json::json;
 use time::{OffsetDateTime, UtcOffset};
 use uuid::Uuid;
 
-use crate::support::{CRON_SECRET, SMS_FROM, clinic_command, twilio_vars};
+use crate::support::{Answer, CRON_SECRET, SMS_FROM, clinic_command, send, twilio_vars};
 use crate::webhooks::{BASE, form_encode, sign};
 
 const JWT_SECRET: &str = "jwt-secret-of-the-log-scan-that-must-not-be-logged";
@@ -68,7 +68,6 @@ impl Clinic {
         }
     }
 
-    /// A request, with `bearer` and a JSON body when given; (status, X-Request-Id, body).
     fn call(
         &self,
         method: &str,
@@ -76,21 +75,8 @@ impl Clinic {
         bearer: Option<&str>,
         headers: &[(&str, &str)],
         body: Option<&str>,
-    ) -> (u16, String, String) {
-        let mut request = ureq::http::Request::builder().method(method).uri(format!("{}{path}", self.base));
-        if let Some(bearer) = bearer {
-            request = request.header("Authorization", format!("Bearer {bearer}"));
-        }
-        if body.is_some() && !headers.iter().any(|(name, _)| *name == "Content-Type") {
-            request = request.header("Content-Type", "application/json");
-        }
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let mut response =
-            self.agent.run(request.body(body.unwrap_or_default().to_owned()).unwrap()).unwrap();
-        let id = response.headers().get("X-Request-Id").unwrap().to_str().unwrap().to_owned();
-        (response.status().as_u16(), id, response.body_mut().read_to_string().unwrap())
+    ) -> Answer {
+        send(&self.agent, method, &format!("{}{path}", self.base), bearer, headers, body)
     }
 
     /// The first free slot of `doctor` two days from now, booked by `patient`, with this
@@ -98,13 +84,12 @@ impl Clinic {
     fn book_in_two_days(&self, doctor: Uuid, patient: &str, request_id: &str) {
         let singapore = UtcOffset::from_hms(8, 0, 0).unwrap();
         let date = (OffsetDateTime::now_utc() + time::Duration::days(2)).to_offset(singapore).date();
-        let slots = self.call("GET", &format!("/api/doctors/{doctor}/slots?date={date}"), None, &[], None).2;
-        let start = serde_json::from_str::<Value>(&slots).unwrap()["slots"][0]["start"].clone();
+        let slots = self.call("GET", &format!("/api/doctors/{doctor}/slots?date={date}"), None, &[], None);
+        let start = slots.body["slots"][0]["start"].clone();
         let booking = json!({"doctor_id": doctor, "scheduled_start": start}).to_string();
         let id = [("X-Request-Id", request_id)];
-        let (status, echoed, body) =
-            self.call("POST", "/api/appointments/book", Some(patient), &id, Some(&booking));
-        assert_eq!((status, echoed.as_str()), (201, request_id), "{body}");
+        let booked = self.call("POST", "/api/appointments/book", Some(patient), &id, Some(&booking));
+        assert_eq!((booked.status, booked.request_id.as_deref()), (201, Some(request_id)), "{booked:?}");
     }
 
     /// A form POST signed as Twilio signs it.
@@ -112,7 +97,7 @@ impl Clinic {
         let signature = sign(AUTH_TOKEN, &format!("{BASE}{path}"), params);
         let headers =
             [("Content-Type", "application/x-www-form-urlencoded"), ("X-Twilio-Signature", &signature)];
-        self.call("POST", path, None, &headers, Some(&form_encode(params))).0
+        self.call("POST", path, None, &headers, Some(&form_encode(params))).status
     }
 
     /// Ctrl-C, then every line it printed.
@@ -153,7 +138,7 @@ fn a_full_run_logs_no_phone_token_or_secret_and_each_request_its_id() {
     let patient = TokenKeys::new(JWT_SECRET.as_bytes()).issue(Uuid::new_v4(), false, WAIT).unwrap();
 
     let profile = json!({"full_name": "Siti Rahman", "phone": PHONE}).to_string();
-    assert_eq!(clinic.call("PUT", "/api/me/profile", Some(&patient), &[], Some(&profile)).0, 200);
+    assert_eq!(clinic.call("PUT", "/api/me/profile", Some(&patient), &[], Some(&profile)).status, 200);
     clinic.book_in_two_days(doctor, &patient, "log-scan-booking");
     let sent = fake.wait_until(|sent| sent.first().is_some_and(|s| s.sid.is_some()), WAIT);
     assert_eq!(sent[0].form["To"], PHONE);
@@ -170,14 +155,12 @@ fn a_full_run_logs_no_phone_token_or_secret_and_each_request_its_id() {
     assert_eq!(clinic.signed_by_twilio("/api/webhooks/twilio/status", &callback), 204);
 
     let cron_id = [("X-Request-Id", "log-scan-cron")];
-    let (status, _, summary) = clinic.call("POST", "/api/cron/reminders", Some(CRON_SECRET), &cron_id, None);
-    assert_eq!(status, 200, "{summary}");
-    assert_eq!(serde_json::from_str::<Value>(&summary).unwrap()["failed"], 1, "{summary}");
+    let summary = clinic.call("POST", "/api/cron/reminders", Some(CRON_SECRET), &cron_id, None);
+    assert_eq!((summary.status, &summary.body["failed"]), (200, &json!(1)), "{summary:?}");
     let stop = [("From", PHONE), ("To", SMS_FROM), ("Body", "STOP"), ("OptOutType", "STOP")];
     assert_eq!(clinic.signed_by_twilio("/api/webhooks/twilio/inbound", &stop), 200);
-    let (status, _, metrics) = clinic.call("GET", "/metrics", Some(METRICS_TOKEN), &[], None);
-    assert_eq!(status, 200);
-    assert!(metrics.contains("clinic_bookings_created_total 1\n"), "{metrics}");
+    let metrics = clinic.call("GET", "/metrics", Some(METRICS_TOKEN), &[], None);
+    assert!(metrics.body.as_str().unwrap().contains("clinic_bookings_created_total 1\n"), "{metrics:?}");
     let log = clinic.stop();
 
     let text = log.join("\n");
