@@ -3,6 +3,7 @@
 //! Rows are claimed with their context (is the appointment still on? has the patient
 //! opted out?) so that the decision to send is made at sending time, not at booking.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -23,6 +24,12 @@ use crate::ports::{Clock, NotificationRepository, StoreError};
 /// A message gives up after this many tries.
 pub const MAX_ATTEMPTS: u32 = 5;
 
+/// How far the provider's clock may be behind ours when it stamps a message's creation.
+pub const CLOCK_SKEW: time::Duration = time::Duration::minutes(2);
+
+/// Twilio's bounds on how long it may hold a message before dropping it.
+const VALIDITY: (Duration, Duration) = (Duration::from_secs(1), Duration::from_secs(36_000));
+
 /// A pending message that is due, with what deciding and composing it needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueNotification {
@@ -34,7 +41,12 @@ pub struct DueNotification {
     pub to_phone: Option<PhoneNumber>,
     /// `None` until composed (reminders are composed when first sent).
     pub message: Option<String>,
+    /// Attempts recorded before this one.
     pub attempts: u32,
+    /// When the earliest earlier attempt whose outcome was never recorded started (the
+    /// process died, the database went away, the provider did not answer): the provider
+    /// may hold that message, so it is asked before anything is sent.
+    pub unresolved_since: Option<OffsetDateTime>,
     pub appointment_status: AppointmentStatus,
     pub scheduled_start: OffsetDateTime,
     pub doctor_name: String,
@@ -47,17 +59,41 @@ pub enum DeliveryOutcome {
     Sent {
         provider_sid: String,
     },
+    /// An earlier attempt had reached the provider after all: that message is this one.
+    Adopted {
+        provider_sid: String,
+    },
     Failed {
         code: Option<String>,
         message: String,
     },
-    /// Back to pending until `at`.
+    /// Not sent; back to pending until `at`.
     Retry {
         at: OffsetDateTime,
         code: Option<String>,
         message: String,
     },
+    /// The provider may hold the message; pending until `at`, when it is asked first.
+    Unknown {
+        at: OffsetDateTime,
+        message: String,
+    },
     Skipped(SkipReason),
+}
+
+impl DeliveryOutcome {
+    /// Whether every earlier attempt's fate is now known, so none needs asking about.
+    pub fn settles_attempts(&self) -> bool {
+        !matches!(self, Self::Unknown { .. })
+    }
+
+    /// The provider's id of the message, when it has one.
+    pub fn provider_sid(&self) -> Option<&str> {
+        match self {
+            Self::Sent { provider_sid } | Self::Adopted { provider_sid } => Some(provider_sid),
+            _ => None,
+        }
+    }
 }
 
 /// One message's outcome, as the batch records it.
@@ -65,6 +101,7 @@ pub enum DeliveryOutcome {
 pub struct Delivery {
     pub id: NotificationId,
     pub patient_id: PatientId,
+    pub kind: NotificationKind,
     pub message: String,
     pub segments: u32,
     /// Attempts including this one (unchanged for a skip).
@@ -107,12 +144,24 @@ impl Run {
     }
 }
 
-/// Claimed rows, locked against other workers until finished or dropped; dropping
-/// without finishing releases them untouched.
+/// Claimed rows, held against other workers until finished or dropped. Claiming has
+/// already committed each row's attempt, so a send is never the first the database
+/// hears of it; dropping the batch unfinished releases the rows, and their attempts
+/// stay on record to be asked about.
 pub trait ClaimedBatch: Send {
     fn notifications(&self) -> &[DueNotification];
-    /// Records the outcomes (rows without one stay pending) and releases the batch.
-    fn finish(&mut self, deliveries: &[Delivery]) -> Result<(), StoreError>;
+    /// Records the outcomes, releases the rows it was given none for (their attempt
+    /// never started), and lets the rows go. May be called again after an error: it
+    /// then records only what no other worker has recorded since.
+    fn finish(&mut self, deliveries: &[Delivery]) -> Result<Recorded, StoreError>;
+}
+
+/// What recording a batch noticed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recorded {
+    /// Messages whose provider id another message has too (a provider's mistake):
+    /// recorded as sent all the same.
+    pub shared_sids: Vec<(NotificationId, String)>,
 }
 
 /// What one delivery run did: the cron summary's numbers.
@@ -120,12 +169,18 @@ pub trait ClaimedBatch: Send {
 pub struct DeliveryReport {
     /// Rows this run handled (claimed and given an outcome).
     pub processed: u32,
+    /// Accepted by the provider, adopted ones included.
     pub sent: u32,
+    /// Of those sent, found at the provider from an earlier attempt rather than sent now.
+    pub adopted: u32,
     /// Failed for good, or left for a retry.
     pub failed: u32,
     pub skipped: u32,
     /// Rows claimed but not reached before the deadline or a stop: still pending.
     pub left: u32,
+    /// Rows whose outcome could not be recorded: the next attempt asks the provider
+    /// before sending, so none is sent twice.
+    pub unrecorded: u32,
 }
 
 impl DeliveryReport {
@@ -133,7 +188,13 @@ impl DeliveryReport {
         self.processed += 1;
         match delivery.outcome {
             DeliveryOutcome::Sent { .. } => self.sent += 1,
-            DeliveryOutcome::Failed { .. } | DeliveryOutcome::Retry { .. } => self.failed += 1,
+            DeliveryOutcome::Adopted { .. } => {
+                self.sent += 1;
+                self.adopted += 1;
+            }
+            DeliveryOutcome::Failed { .. }
+            | DeliveryOutcome::Retry { .. }
+            | DeliveryOutcome::Unknown { .. } => self.failed += 1,
             DeliveryOutcome::Skipped(_) => self.skipped += 1,
         }
     }
@@ -141,9 +202,11 @@ impl DeliveryReport {
     pub fn merge(&mut self, other: Self) {
         self.processed += other.processed;
         self.sent += other.sent;
+        self.adopted += other.adopted;
         self.failed += other.failed;
         self.skipped += other.skipped;
         self.left += other.left;
+        self.unrecorded += other.unrecorded;
     }
 }
 
@@ -153,11 +216,15 @@ pub struct DeliverySettings {
     pub batch_size: u32,
     /// Messages in flight at once.
     pub concurrency: usize,
+    /// Recording a batch's outcomes is tried this many times...
+    pub record_tries: u32,
+    /// ...waiting this long after the first failure, twice as long after each next.
+    pub record_backoff: Duration,
 }
 
 impl Default for DeliverySettings {
     fn default() -> Self {
-        Self { batch_size: 50, concurrency: 4 }
+        Self { batch_size: 50, concurrency: 4, record_tries: 6, record_backoff: Duration::from_millis(200) }
     }
 }
 
@@ -169,12 +236,37 @@ pub struct Until<'a> {
     pub stop: &'a AtomicBool,
 }
 
+/// What the outbox tells whoever runs it, as it happens: the server logs and counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxEvent<'a> {
+    /// One message's outcome, as it is about to be recorded.
+    Delivered { id: NotificationId, kind: NotificationKind, outcome: &'a DeliveryOutcome },
+    /// Recording a batch failed; tried again after `retry_in`, or given up (`None`).
+    RecordFailed { error: &'a StoreError, retry_in: Option<Duration> },
+    /// The provider gave this message an id another message has too.
+    SharedSid { id: NotificationId, sid: &'a str },
+    /// Delivering this message panicked; it is asked about before any new send.
+    Panicked { id: NotificationId, cause: &'a str },
+}
+
+pub trait OutboxObserver: Send + Sync {
+    fn observe(&self, event: OutboxEvent<'_>);
+}
+
+/// Tells nobody.
+pub struct Unobserved;
+
+impl OutboxObserver for Unobserved {
+    fn observe(&self, _: OutboxEvent<'_>) {}
+}
+
 pub struct Outbox {
     clinic: Clinic,
     notifications: Arc<dyn NotificationRepository>,
     gateway: Arc<dyn SmsGateway>,
     clock: Arc<dyn Clock>,
     settings: DeliverySettings,
+    observer: Arc<dyn OutboxObserver>,
 }
 
 impl Outbox {
@@ -185,7 +277,12 @@ impl Outbox {
         clock: Arc<dyn Clock>,
         settings: DeliverySettings,
     ) -> Self {
-        Self { clinic, notifications, gateway, clock, settings }
+        Self { clinic, notifications, gateway, clock, settings, observer: Arc::new(Unobserved) }
+    }
+
+    /// The same outbox, telling `observer` what happens.
+    pub fn observed_by(self, observer: Arc<dyn OutboxObserver>) -> Self {
+        Self { observer, ..self }
     }
 
     /// The outbox worker's run: delivers due batches until none is left, or a stop.
@@ -205,20 +302,45 @@ impl Outbox {
             let batch = self.deliver_batch(run, until)?;
             report.merge(batch);
             let claimed = batch.processed + batch.left;
-            if claimed < self.settings.batch_size || batch.left > 0 {
+            // A batch that could not be recorded comes back, to be asked about, once
+            // its rows are free: not in this run.
+            if claimed < self.settings.batch_size || batch.left > 0 || batch.unrecorded > 0 {
                 return Ok(report);
             }
         }
     }
 
-    /// Claims one batch and delivers it with bounded concurrency.
+    /// Claims one batch, delivers it with bounded concurrency, and records it.
     fn deliver_batch(&self, run: Run, until: &Until<'_>) -> Result<DeliveryReport, StoreError> {
         if self.must_stop(until) {
             return Ok(DeliveryReport::default());
         }
         let now = self.clock.now();
         let mut batch = self.notifications.claim_due(run.scope(now), now, self.settings.batch_size)?;
-        let due = batch.notifications();
+        let deliveries = self.deliver_all(batch.notifications(), until);
+        let mut report = DeliveryReport {
+            left: (batch.notifications().len() - deliveries.len()) as u32,
+            ..DeliveryReport::default()
+        };
+        deliveries.iter().for_each(|d| report.add(d));
+        for d in &deliveries {
+            self.observer.observe(OutboxEvent::Delivered { id: d.id, kind: d.kind, outcome: &d.outcome });
+        }
+        match self.record(&mut *batch, &deliveries) {
+            Ok(recorded) => {
+                for (id, sid) in &recorded.shared_sids {
+                    self.observer.observe(OutboxEvent::SharedSid { id: *id, sid });
+                }
+                self.apply_early_reports(&deliveries)?;
+            }
+            Err(StoreError::Unavailable(e)) => return Err(StoreError::Unavailable(e)),
+            Err(StoreError::Failed(_)) => report.unrecorded = deliveries.len() as u32,
+        }
+        Ok(report)
+    }
+
+    /// Sends the batch's messages, `concurrency` at a time, until done or told to stop.
+    fn deliver_all(&self, due: &[DueNotification], until: &Until<'_>) -> Vec<Delivery> {
         let next = Mutex::new(due.iter());
         let deliveries = Mutex::new(Vec::with_capacity(due.len()));
         // The senders log inside the caller's span: its request id, or its worker run.
@@ -231,30 +353,36 @@ impl Outbox {
                         let Some(row) = next.lock().unwrap_or_else(PoisonError::into_inner).next() else {
                             break;
                         };
-                        let delivery = self.deliver_one(row);
+                        let delivery = self.deliver_guarded(row);
                         deliveries.lock().unwrap_or_else(PoisonError::into_inner).push(delivery);
                     }
                 });
             }
         });
-        let deliveries = deliveries.into_inner().unwrap_or_else(PoisonError::into_inner);
-        let mut report =
-            DeliveryReport { left: (due.len() - deliveries.len()) as u32, ..DeliveryReport::default() };
-        deliveries.iter().for_each(|d| report.add(d));
-        batch.finish(&deliveries)?;
-        self.apply_early_reports(&deliveries)?;
-        Ok(report)
+        deliveries.into_inner().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records the batch, retrying the record (never the sends) while the database
+    /// fails; the last error when it never succeeds.
+    fn record(&self, batch: &mut dyn ClaimedBatch, deliveries: &[Delivery]) -> Result<Recorded, StoreError> {
+        let (mut tries, mut wait) = (1, self.settings.record_backoff);
+        loop {
+            let error = match batch.finish(deliveries) {
+                Ok(recorded) => return Ok(recorded),
+                Err(error) => error,
+            };
+            let retry_in = (tries < self.settings.record_tries).then_some(wait);
+            self.observer.observe(OutboxEvent::RecordFailed { error: &error, retry_in });
+            let Some(pause) = retry_in else { return Err(error) };
+            std::thread::sleep(pause);
+            (tries, wait) = (tries + 1, wait.saturating_mul(2));
+        }
     }
 
     /// Status callbacks can beat the batch's commit; those kept meanwhile apply now.
     fn apply_early_reports(&self, deliveries: &[Delivery]) -> Result<(), StoreError> {
-        let sids: Vec<String> = deliveries
-            .iter()
-            .filter_map(|d| match &d.outcome {
-                DeliveryOutcome::Sent { provider_sid } => Some(provider_sid.clone()),
-                _ => None,
-            })
-            .collect();
+        let sids: Vec<String> =
+            deliveries.iter().filter_map(|d| d.outcome.provider_sid()).map(str::to_owned).collect();
         if sids.is_empty() {
             return Ok(());
         }
@@ -272,13 +400,43 @@ impl Outbox {
             || until.deadline.is_some_and(|deadline| self.clock.now() >= deadline)
     }
 
-    /// Decides, composes and sends one message.
+    /// One message, with a panic turned into an outcome: the send may have happened, so
+    /// the message is asked about before it is sent again.
+    fn deliver_guarded(&self, row: &DueNotification) -> Delivery {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| self.deliver_one(row))) {
+            Ok(delivery) => delivery,
+            Err(panic) => {
+                let cause = panic_message(&*panic);
+                self.observer.observe(OutboxEvent::Panicked { id: row.id, cause: &cause });
+                let message = row.message.clone().unwrap_or_default();
+                let at = self.clock.now();
+                Delivery {
+                    id: row.id,
+                    patient_id: row.patient_id,
+                    kind: row.kind,
+                    segments: message::sms_segments(&message),
+                    message,
+                    attempts: row.attempts + 1,
+                    outcome: DeliveryOutcome::Unknown {
+                        at: at + retry_delay(row.id, row.attempts + 1, None),
+                        message: format!("delivery panicked: {cause}"),
+                    },
+                    patient_opted_out: false,
+                    at,
+                }
+            }
+        }
+    }
+
+    /// Decides, composes and sends one message; or adopts the one an earlier attempt
+    /// left with the provider.
     fn deliver_one(&self, row: &DueNotification) -> Delivery {
         let message = row.message.clone().unwrap_or_else(|| self.compose(row));
         let segments = message::sms_segments(&message);
         let delivery = |outcome, attempts, patient_opted_out, at| Delivery {
             id: row.id,
             patient_id: row.patient_id,
+            kind: row.kind,
             message: message.clone(),
             segments,
             attempts,
@@ -298,28 +456,71 @@ impl Outbox {
             Ok(to) => to.clone(),
             Err(reason) => return delivery(DeliveryOutcome::Skipped(reason), row.attempts, false, now),
         };
-        let result = self.gateway.send(&OutgoingMessage { channel: row.channel, to, body: message.clone() });
-        let (at, attempts) = (self.clock.now(), row.attempts + 1);
+        let outgoing = OutgoingMessage {
+            channel: row.channel,
+            to,
+            body: message.clone(),
+            valid_for: self.validity(row, now),
+        };
+        let attempts = row.attempts + 1;
+        let result = match row.unresolved_since {
+            Some(since) => match self.gateway.find_sent(&outgoing, since - CLOCK_SKEW) {
+                Ok(Some(provider_sid)) => {
+                    return delivery(DeliveryOutcome::Adopted { provider_sid }, attempts, false, now);
+                }
+                Ok(None) => self.gateway.send(&outgoing),
+                Err(e) => Err(SendError::Unknown {
+                    message: format!("could not ask the provider about an earlier attempt: {e}"),
+                }),
+            },
+            None => self.gateway.send(&outgoing),
+        };
+        let at = self.clock.now();
+        let (outcome, opted_out) = self.outcome(row, attempts, at, result);
+        let attempts = if matches!(outcome, DeliveryOutcome::Skipped(_)) { row.attempts } else { attempts };
+        delivery(outcome, attempts, opted_out, at)
+    }
+
+    /// What a send's result means for the message, and whether the patient opted out.
+    fn outcome(
+        &self,
+        row: &DueNotification,
+        attempts: u32,
+        at: OffsetDateTime,
+        result: Result<String, SendError>,
+    ) -> (DeliveryOutcome, bool) {
+        let gave_up = |message: String| format!("gave up after {MAX_ATTEMPTS} attempts: {message}");
         match result {
-            Ok(provider_sid) => delivery(DeliveryOutcome::Sent { provider_sid }, attempts, false, at),
+            Ok(provider_sid) => (DeliveryOutcome::Sent { provider_sid }, false),
             Err(SendError::NotConfigured(what)) => {
-                delivery(DeliveryOutcome::Skipped(SkipReason::NotConfigured(what)), row.attempts, false, at)
+                (DeliveryOutcome::Skipped(SkipReason::NotConfigured(what)), false)
             }
-            Err(SendError::Permanent { code, message }) => {
-                delivery(DeliveryOutcome::Failed { code, message }, attempts, false, at)
-            }
-            Err(SendError::OptedOut { code, message }) => {
-                delivery(DeliveryOutcome::Failed { code, message }, attempts, true, at)
-            }
+            Err(SendError::Permanent { code, message }) => (DeliveryOutcome::Failed { code, message }, false),
+            Err(SendError::OptedOut { code, message }) => (DeliveryOutcome::Failed { code, message }, true),
             Err(SendError::Retryable { code, message, .. }) if attempts >= MAX_ATTEMPTS => {
-                let message = format!("gave up after {MAX_ATTEMPTS} attempts: {message}");
-                delivery(DeliveryOutcome::Failed { code, message }, attempts, false, at)
+                (DeliveryOutcome::Failed { code, message: gave_up(message) }, false)
+            }
+            Err(SendError::Unknown { message }) if attempts >= MAX_ATTEMPTS => {
+                (DeliveryOutcome::Failed { code: None, message: gave_up(message) }, false)
             }
             Err(SendError::Retryable { code, message, retry_after }) => {
-                let retry = at + retry_delay(row.id, attempts, retry_after);
-                delivery(DeliveryOutcome::Retry { at: retry, code, message }, attempts, false, at)
+                let at = at + retry_delay(row.id, attempts, retry_after);
+                (DeliveryOutcome::Retry { at, code, message }, false)
+            }
+            Err(SendError::Unknown { message }) => {
+                (DeliveryOutcome::Unknown { at: at + retry_delay(row.id, attempts, None), message }, false)
             }
         }
+    }
+
+    /// Reminders expire with their visit; other messages stay valid as long as the
+    /// provider keeps them.
+    fn validity(&self, row: &DueNotification, now: OffsetDateTime) -> Option<Duration> {
+        if row.kind != NotificationKind::Reminder {
+            return None;
+        }
+        let until_visit = Duration::try_from(row.scheduled_start - now).unwrap_or(VALIDITY.0);
+        Some(until_visit.clamp(VALIDITY.0, VALIDITY.1))
     }
 
     fn compose(&self, row: &DueNotification) -> String {
@@ -332,6 +533,15 @@ impl Outbox {
             }
         }
     }
+}
+
+/// What a panic said, when it said it as text.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
 }
 
 /// Exponential backoff from 30 s, doubling per attempt, at most 15 min, with up to half
@@ -350,3 +560,6 @@ pub fn retry_delay(id: NotificationId, attempts: u32, retry_after: Option<Durati
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod attempt_tests;

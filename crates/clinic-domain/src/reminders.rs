@@ -67,7 +67,7 @@ mod tests {
     use super::*;
     use crate::clinic::{Clinic, ClinicZone};
     use crate::gateway::MockSmsGateway;
-    use crate::outbox::{ClaimedBatch, Delivery, DeliverySettings, DueNotification, Scope};
+    use crate::outbox::{ClaimedBatch, Delivery, DeliverySettings, DueNotification, Recorded, Scope};
     use crate::ports::{ManualClock, MockNotificationRepository};
 
     const NOW: OffsetDateTime = datetime!(2026-11-24 08:00 UTC);
@@ -79,8 +79,8 @@ mod tests {
             &[]
         }
 
-        fn finish(&mut self, _: &[Delivery]) -> Result<(), StoreError> {
-            Ok(())
+        fn finish(&mut self, _: &[Delivery]) -> Result<Recorded, StoreError> {
+            Ok(Recorded::default())
         }
     }
 

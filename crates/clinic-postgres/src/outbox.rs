@@ -1,11 +1,15 @@
-//! The outbox claim: due rows are locked (`FOR UPDATE SKIP LOCKED`) in a transaction
-//! the batch holds while it sends, so no other worker or instance sends them too; the
-//! outcomes are written in one statement and committed. A crash, or dropping the batch
-//! unfinished, rolls back: the rows are pending again for the next worker.
+//! The outbox claim: due rows are locked (`FOR NO KEY UPDATE SKIP LOCKED`) in a
+//! transaction the batch holds while it sends, so no other worker or instance sends
+//! them too; each row's attempt is committed (in `send_attempts`, from another
+//! connection) before any send; the outcomes are written in one statement and
+//! committed. A crash, or a lost connection, rolls back: the rows are pending again,
+//! and their attempts tell the next worker to ask Twilio before sending.
+
+use std::collections::{HashMap, HashSet};
 
 use clinic_domain::ids::{AppointmentId, NotificationId, PatientId};
 use clinic_domain::notification::{NotificationKind, NotificationStatus};
-use clinic_domain::outbox::{ClaimedBatch, Delivery, DeliveryOutcome, DueNotification, Scope};
+use clinic_domain::outbox::{ClaimedBatch, Delivery, DeliveryOutcome, DueNotification, Recorded, Scope};
 use clinic_domain::phone::PhoneNumber;
 use clinic_domain::ports::StoreError;
 use clinic_domain::reminders::ReminderWindow;
@@ -13,6 +17,7 @@ use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::pg::Pg;
 use diesel::pg::data_types::PgInterval;
 use diesel::prelude::*;
+use diesel::result::Error as DieselError;
 use diesel::sql_types::{Array, Bool, Int4, Interval, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -51,6 +56,8 @@ impl PgStore {
         Ok(created as u64)
     }
 
+    /// Locks the due rows in a transaction the batch holds, then commits their attempts
+    /// from another connection, so that they are on record before anything is sent.
     pub(crate) fn claim(
         &self,
         scope: Scope,
@@ -59,14 +66,62 @@ impl PgStore {
     ) -> Result<Box<dyn ClaimedBatch>, StoreError> {
         let mut conn = self.connection()?;
         AnsiTransactionManager::begin_transaction(&mut *conn).map_err(store_error)?;
-        let mut batch = PgClaimedBatch { conn: Some(conn), rows: Vec::new() };
-        let conn =
-            batch.conn.as_mut().ok_or_else(|| StoreError::Failed("claim without a connection".into()))?;
-        batch.rows = due_rows(conn, scope, now, limit)?;
+        let mut batch =
+            PgClaimedBatch { conn: None, rows: Vec::new(), batch_id: Uuid::new_v4(), store: self.clone() };
+        let conn = batch.conn.insert(conn);
+        let mut rows = due_rows(conn, scope, now, limit)?;
+        if !rows.is_empty() {
+            let unresolved = self.start_attempts(&rows, batch.batch_id, now)?;
+            for row in &mut rows {
+                row.unresolved_since = unresolved.get(&row.id.as_uuid()).copied();
+            }
+        }
+        batch.rows = rows;
         Ok(Box::new(batch))
+    }
+
+    /// Commits one attempt per row; when the earliest attempt of each row started that
+    /// no outcome was recorded for.
+    fn start_attempts(
+        &self,
+        rows: &[DueNotification],
+        batch: Uuid,
+        now: OffsetDateTime,
+    ) -> Result<HashMap<Uuid, OffsetDateTime>, StoreError> {
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id.as_uuid()).collect();
+        let attempts: Vec<i32> =
+            rows.iter().map(|r| i32::try_from(r.attempts + 1).unwrap_or(i32::MAX)).collect();
+        let earlier: Vec<Unresolved> = self.run(|conn| {
+            diesel::sql_query(START_ATTEMPTS)
+                .bind::<Array<SqlUuid>, _>(&ids)
+                .bind::<Array<Int4>, _>(&attempts)
+                .bind::<SqlUuid, _>(batch)
+                .bind::<Timestamptz, _>(now)
+                .load(conn)
+        })?;
+        Ok(earlier.into_iter().map(|u| (u.notification_id, u.since)).collect())
     }
 }
 
+/// Inserts this batch's attempts, and reads (from the snapshot before the insert)
+/// those that earlier runs left without an outcome.
+const START_ATTEMPTS: &str = "WITH started AS ( \
+      INSERT INTO send_attempts (notification_id, attempt, batch_id, started_at) \
+      SELECT a.id, a.attempt, $3, $4 FROM unnest($1::uuid[], $2::int4[]) AS a(id, attempt)) \
+    SELECT notification_id, min(started_at) AS since FROM send_attempts \
+    WHERE notification_id = ANY($1) GROUP BY notification_id";
+
+#[derive(QueryableByName)]
+struct Unresolved {
+    #[diesel(sql_type = SqlUuid)]
+    notification_id: Uuid,
+    #[diesel(sql_type = Timestamptz)]
+    since: OffsetDateTime,
+}
+
+/// Locks up to `limit` due rows and reads them with their context. A row that cannot
+/// be read (written by hand, or by an old version) is set aside as failed with the
+/// reason, so that it never holds up the others.
 fn due_rows(
     conn: &mut PgConnection,
     scope: Scope,
@@ -80,6 +135,8 @@ fn due_rows(
         ),
         Scope::Reminders => Box::new(notifications::kind.eq(reminder)),
     };
+    // Not `FOR UPDATE`: a message's attempts are committed from another connection
+    // meanwhile, and their reference to the row must not wait for this lock.
     let ids: Vec<Uuid> = notifications::table
         .filter(notifications::status.eq(NotificationStatus::Pending.as_str()))
         .filter(notifications::next_attempt_at.le(now))
@@ -87,7 +144,7 @@ fn due_rows(
         .order(notifications::next_attempt_at)
         .limit(i64::from(limit))
         .select(notifications::id)
-        .for_update()
+        .for_no_key_update()
         .skip_locked()
         .load(conn)
         .map_err(store_error)?;
@@ -96,10 +153,35 @@ fn due_rows(
     }
     // The context is read apart from the lock, so that locking a message never locks
     // its appointment, doctor or patient.
-    let rows: Vec<DueRow> = notifications::table
+    let read: Vec<(Uuid, Result<DueNotification, String>)> = match context(conn, &ids) {
+        Ok(rows) => rows.into_iter().map(|row| (row.0.0, to_due(row))).collect(),
+        Err(DieselError::DeserializationError(_)) => ids
+            .iter()
+            .map(|id| match context(conn, std::slice::from_ref(id)) {
+                Ok(mut rows) => {
+                    (*id, rows.pop().map_or_else(|| Err("its appointment is gone".into()), to_due))
+                }
+                Err(DieselError::DeserializationError(e)) => (*id, Err(e.to_string())),
+                Err(e) => (*id, Err(e.to_string())),
+            })
+            .collect(),
+        Err(e) => return Err(store_error(e)),
+    };
+    let mut due = Vec::with_capacity(read.len());
+    for (id, row) in read {
+        match row {
+            Ok(row) => due.push(row),
+            Err(reason) => set_aside(conn, id, &reason, now)?,
+        }
+    }
+    Ok(due)
+}
+
+fn context(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<DueRow>> {
+    notifications::table
         .inner_join(appointments::table.inner_join(doctors::table))
         .inner_join(patient_profiles::table)
-        .filter(notifications::id.eq_any(&ids))
+        .filter(notifications::id.eq_any(ids))
         .order(notifications::next_attempt_at)
         .select((
             (
@@ -117,27 +199,43 @@ fn due_rows(
             patient_profiles::sms_opt_in,
         ))
         .load(conn)
-        .map_err(store_error)?;
-    rows.into_iter().map(to_due).collect()
 }
 
-fn to_due(row: DueRow) -> Result<DueNotification, StoreError> {
+/// Fails a row the service cannot read, keeping why for staff to see.
+fn set_aside(conn: &mut PgConnection, id: Uuid, reason: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+    log::warn!("outbox: message {id} set aside as failed: unreadable row: {reason}");
+    diesel::update(notifications::table.find(id))
+        .set((
+            notifications::status.eq(NotificationStatus::Failed.as_str()),
+            notifications::error_message.eq(format!("unreadable row: {reason}")),
+            notifications::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map_err(store_error)?;
+    Ok(())
+}
+
+fn to_due(row: DueRow) -> Result<DueNotification, String> {
     let (
         (id, appointment_id, patient_id, kind, channel, to_phone, message, attempts),
         (status, start),
         doctor,
         opt_in,
     ) = row;
+    let unreadable = |what: &str, value: &dyn std::fmt::Debug| corrupt(what, value).to_string();
     Ok(DueNotification {
         id: NotificationId::from_uuid(id),
         appointment_id: AppointmentId::from_uuid(appointment_id),
         patient_id: PatientId::from_uuid(patient_id),
-        kind: kind.parse().map_err(|()| corrupt("notification type", &kind))?,
-        channel: channel.parse().map_err(|()| corrupt("channel", &channel))?,
-        to_phone: to_phone.map(|p| PhoneNumber::parse(&p).map_err(|_| corrupt("phone", p))).transpose()?,
+        kind: kind.parse().map_err(|()| unreadable("notification type", &kind))?,
+        channel: channel.parse().map_err(|()| unreadable("channel", &channel))?,
+        to_phone: to_phone
+            .map(|p| PhoneNumber::parse(&p).map_err(|_| unreadable("phone", &p)))
+            .transpose()?,
         message,
-        attempts: u32::try_from(attempts).map_err(|_| corrupt("attempts", attempts))?,
-        appointment_status: status.parse().map_err(|()| corrupt("appointment status", &status))?,
+        attempts: u32::try_from(attempts).map_err(|_| unreadable("attempts", &attempts))?,
+        unresolved_since: None,
+        appointment_status: status.parse().map_err(|()| unreadable("appointment status", &status))?,
         scheduled_start: start,
         doctor_name: doctor,
         patient_sms_opt_in: opt_in,
@@ -145,9 +243,13 @@ fn to_due(row: DueRow) -> Result<DueNotification, StoreError> {
 }
 
 struct PgClaimedBatch {
-    /// Holds the transaction; `None` once finished.
+    /// Holds the rows' locks in its transaction; `None` once finished, or lost.
     conn: Option<PgPooled>,
     rows: Vec<DueNotification>,
+    /// Names this batch's attempts.
+    batch_id: Uuid,
+    /// For recording on a fresh connection when the batch's own was lost.
+    store: PgStore,
 }
 
 impl ClaimedBatch for PgClaimedBatch {
@@ -155,16 +257,23 @@ impl ClaimedBatch for PgClaimedBatch {
         &self.rows
     }
 
-    fn finish(&mut self, deliveries: &[Delivery]) -> Result<(), StoreError> {
+    fn finish(&mut self, deliveries: &[Delivery]) -> Result<Recorded, StoreError> {
         let Some(mut conn) = self.conn.take() else {
-            return Ok(());
+            // The batch's transaction is gone, and its locks with it: record what no
+            // other worker has recorded since, in a transaction of its own.
+            return self.store.transaction(|conn| record(conn, self.batch_id, &self.rows, deliveries));
         };
-        let written = record(&mut conn, deliveries);
-        if written.is_err() {
-            let _ = AnsiTransactionManager::rollback_transaction(&mut *conn);
-            return written;
+        let recorded = record(&mut conn, self.batch_id, &self.rows, deliveries).map_err(store_error);
+        match recorded {
+            Ok(recorded) => {
+                AnsiTransactionManager::commit_transaction(&mut *conn).map_err(store_error)?;
+                Ok(recorded)
+            }
+            Err(e) => {
+                let _ = AnsiTransactionManager::rollback_transaction(&mut *conn);
+                Err(e)
+            }
         }
-        AnsiTransactionManager::commit_transaction(&mut *conn).map_err(store_error)
     }
 }
 
@@ -192,12 +301,14 @@ struct Columns {
     error_message: Vec<Option<String>>,
     sent_at: Vec<Option<OffsetDateTime>>,
     updated_at: Vec<OffsetDateTime>,
+    attempts_before: Vec<i32>,
+    settles: Vec<bool>,
 }
 
 impl Columns {
-    fn push(&mut self, d: &Delivery) {
+    fn push(&mut self, d: &Delivery, attempts_before: u32) {
         let (status, next, sid, code, message, sent_at) = match &d.outcome {
-            DeliveryOutcome::Sent { provider_sid } => {
+            DeliveryOutcome::Sent { provider_sid } | DeliveryOutcome::Adopted { provider_sid } => {
                 (NotificationStatus::Sent, None, Some(provider_sid.clone()), None, None, Some(d.at))
             }
             DeliveryOutcome::Failed { code, message } => {
@@ -205,6 +316,9 @@ impl Columns {
             }
             DeliveryOutcome::Retry { at, code, message } => {
                 (NotificationStatus::Pending, Some(*at), None, code.clone(), Some(message.clone()), None)
+            }
+            DeliveryOutcome::Unknown { at, message } => {
+                (NotificationStatus::Pending, Some(*at), None, None, Some(message.clone()), None)
             }
             DeliveryOutcome::Skipped(reason) => {
                 (NotificationStatus::Skipped, None, None, None, Some(reason.describe().to_owned()), None)
@@ -221,26 +335,63 @@ impl Columns {
         self.error_message.push(message);
         self.sent_at.push(sent_at);
         self.updated_at.push(d.at);
+        self.attempts_before.push(i32::try_from(attempts_before).unwrap_or(i32::MAX));
+        self.settles.push(d.outcome.settles_attempts());
     }
 }
 
-const RECORD: &str = "UPDATE notifications AS n SET \
-    status = d.status, message = d.message, segments = d.segments, attempts = d.attempts, \
-    next_attempt_at = COALESCE(d.next_attempt_at, n.next_attempt_at), provider_sid = d.provider_sid, \
-    error_code = d.error_code, error_message = d.error_message, sent_at = d.sent_at, updated_at = d.updated_at \
-    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int4[], $5::int4[], $6::timestamptz[], $7::text[], \
-                $8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[]) \
-      AS d(id, status, message, segments, attempts, next_attempt_at, provider_sid, error_code, error_message, \
-           sent_at, updated_at) \
-    WHERE n.id = d.id";
+/// Records the outcomes of rows still as this batch claimed them; clears the attempts
+/// an outcome settles, and this batch's attempts of the rows it never reached; and
+/// names the recorded SIDs that another message has too.
+const RECORD: &str = "WITH d AS ( \
+      SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int4[], $5::int4[], $6::timestamptz[], \
+                           $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[], \
+                           $12::int4[], $13::bool[]) \
+        AS d(id, status, message, segments, attempts, next_attempt_at, provider_sid, error_code, \
+             error_message, sent_at, updated_at, attempts_before, settles)), \
+    recorded AS ( \
+      UPDATE notifications AS n SET \
+        status = d.status, message = d.message, segments = d.segments, attempts = d.attempts, \
+        next_attempt_at = COALESCE(d.next_attempt_at, n.next_attempt_at), provider_sid = d.provider_sid, \
+        error_code = d.error_code, error_message = d.error_message, sent_at = d.sent_at, \
+        updated_at = d.updated_at \
+      FROM d WHERE n.id = d.id AND n.status = $16 AND n.attempts = d.attempts_before \
+      RETURNING n.id, n.provider_sid), \
+    settled AS ( \
+      DELETE FROM send_attempts s USING recorded r JOIN d ON d.id = r.id \
+      WHERE s.notification_id = r.id AND d.settles), \
+    released AS ( \
+      DELETE FROM send_attempts s WHERE s.batch_id = $14 AND s.notification_id = ANY($15::uuid[])) \
+    SELECT r.id, r.provider_sid AS sid FROM recorded r WHERE r.provider_sid IS NOT NULL AND ( \
+      EXISTS (SELECT 1 FROM notifications o WHERE o.provider_sid = r.provider_sid AND o.id <> r.id) \
+      OR EXISTS (SELECT 1 FROM recorded r2 WHERE r2.provider_sid = r.provider_sid AND r2.id <> r.id))";
 
-fn record(conn: &mut PgConnection, deliveries: &[Delivery]) -> Result<(), StoreError> {
-    if deliveries.is_empty() {
-        return Ok(());
+#[derive(QueryableByName)]
+struct SharedSid {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = Text)]
+    sid: String,
+}
+
+fn record(
+    conn: &mut PgConnection,
+    batch: Uuid,
+    rows: &[DueNotification],
+    deliveries: &[Delivery],
+) -> Result<Recorded, DieselError> {
+    if rows.is_empty() {
+        return Ok(Recorded::default());
     }
+    let attempts_before: HashMap<NotificationId, u32> = rows.iter().map(|r| (r.id, r.attempts)).collect();
     let mut c = Columns::default();
-    deliveries.iter().for_each(|d| c.push(d));
-    diesel::sql_query(RECORD)
+    for d in deliveries {
+        c.push(d, attempts_before.get(&d.id).copied().unwrap_or_default());
+    }
+    let reached: HashSet<NotificationId> = deliveries.iter().map(|d| d.id).collect();
+    let unreached: Vec<Uuid> =
+        rows.iter().filter(|r| !reached.contains(&r.id)).map(|r| r.id.as_uuid()).collect();
+    let shared: Vec<SharedSid> = diesel::sql_query(RECORD)
         .bind::<Array<SqlUuid>, _>(c.id)
         .bind::<Array<Text>, _>(c.status)
         .bind::<Array<Text>, _>(c.message)
@@ -252,15 +403,20 @@ fn record(conn: &mut PgConnection, deliveries: &[Delivery]) -> Result<(), StoreE
         .bind::<Array<Nullable<Text>>, _>(c.error_message)
         .bind::<Array<Nullable<Timestamptz>>, _>(c.sent_at)
         .bind::<Array<Timestamptz>, _>(c.updated_at)
-        .execute(conn)
-        .map_err(store_error)?;
+        .bind::<Array<Int4>, _>(c.attempts_before)
+        .bind::<Array<Bool>, _>(c.settles)
+        .bind::<SqlUuid, _>(batch)
+        .bind::<Array<SqlUuid>, _>(unreached)
+        .bind::<Text, _>(NotificationStatus::Pending.as_str())
+        .load(conn)?;
     let opted_out: Vec<Uuid> =
         deliveries.iter().filter(|d| d.patient_opted_out).map(|d| d.patient_id.as_uuid()).collect();
     if let Some(at) = deliveries.iter().filter(|d| d.patient_opted_out).map(|d| d.at).max() {
         diesel::update(patient_profiles::table.filter(patient_profiles::id.eq_any(opted_out)))
             .set((patient_profiles::sms_opt_in.eq(false), patient_profiles::updated_at.eq(at)))
-            .execute(conn)
-            .map_err(store_error)?;
+            .execute(conn)?;
     }
-    Ok(())
+    Ok(Recorded {
+        shared_sids: shared.into_iter().map(|s| (NotificationId::from_uuid(s.id), s.sid)).collect(),
+    })
 }

@@ -91,6 +91,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    send_attempts (notification_id, batch_id) {
+        notification_id -> Uuid,
+        batch_id -> Uuid,
+        attempt -> Int4,
+        started_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(send_attempts -> notifications (notification_id));
 diesel::joinable!(doctor_weekly_hours -> doctors (doctor_id));
 diesel::joinable!(appointments -> doctors (doctor_id));
 diesel::joinable!(appointments -> patient_profiles (patient_id));
@@ -105,4 +115,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     idempotency_keys,
     early_status_reports,
+    send_attempts,
 );

@@ -21,6 +21,7 @@ use time::OffsetDateTime;
 
 use crate::auth::TokenKeys;
 use crate::config::{Config, Secret};
+use crate::delivery_log::DeliveryLog;
 use crate::error;
 use crate::metrics::Metrics;
 use crate::observe::observe;
@@ -71,7 +72,9 @@ impl AppState {
         let clinic = config.clinic.clone();
         let shared = Arc::new(store.clone());
         let delivery = DeliverySettings::default();
-        let outbox = Arc::new(Outbox::new(clinic.clone(), shared.clone(), gateway, clock.clone(), delivery));
+        let outbox = Outbox::new(clinic.clone(), shared.clone(), gateway, clock.clone(), delivery)
+            .observed_by(Arc::new(DeliveryLog));
+        let outbox = Arc::new(outbox);
         let lead = time::Duration::hours(config.reminder_lead_hours.into());
         let reminders = Reminders::new(shared.clone(), outbox.clone(), clock.clone(), lead, DEFAULT_BUDGET);
         let booking =

@@ -2,13 +2,14 @@
 //! confirmation goes out at once and polling meanwhile for retries and for rows other
 //! instances committed; and, when `REMINDER_INTERVAL` is set, the reminders job.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use clinic_domain::booking::Booking;
-use clinic_domain::outbox::{DeliveryReport, Outbox, Until};
+use clinic_domain::outbox::{DeliveryReport, Outbox, Until, panic_message};
 use clinic_domain::reminders::Reminders;
 
 /// How often the outbox worker looks for due rows when nobody rings.
@@ -38,7 +39,12 @@ impl Background {
                 while !stop.load(Ordering::SeqCst) {
                     run += 1;
                     // Every line a run logs says which job and which run it came from.
-                    tracing::info_span!("job", name, run).in_scope(|| job(&stop));
+                    let _run = tracing::info_span!("job", name, run).entered();
+                    // A panicking run must not end the thread: its batch was dropped
+                    // (its rows released), and the next run goes on.
+                    if let Err(panic) = std::panic::catch_unwind(AssertUnwindSafe(|| job(&stop))) {
+                        log::error!("{name}: a run panicked and was abandoned: {}", panic_message(&*panic));
+                    }
                     wakeup.wait(every);
                 }
                 log::info!("{name} stopped");
@@ -100,12 +106,15 @@ pub fn housekeeping(booking: Arc<Booking>, every: Duration) -> Background {
 }
 
 fn log_report(what: &str, report: DeliveryReport) {
-    if report.processed > 0 {
+    if report.processed > 0 || report.left > 0 {
         log::info!(
-            "{what}: {} sent, {} failed or to retry, {} skipped",
+            "{what}: {} sent ({} adopted from an earlier attempt), {} failed or to retry, {} skipped, {} left for later, {} unrecorded",
             report.sent,
+            report.adopted,
             report.failed,
-            report.skipped
+            report.skipped,
+            report.left,
+            report.unrecorded
         );
     }
 }

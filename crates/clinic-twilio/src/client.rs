@@ -1,4 +1,5 @@
-//! `POST {api}/2010-04-01/Accounts/{sid}/Messages.json`, form-encoded, HTTP Basic.
+//! `POST {api}/2010-04-01/Accounts/{sid}/Messages.json`, form-encoded, HTTP Basic; and
+//! `GET` on the same URL to list the messages sent to a number, newest first.
 
 use std::fmt;
 use std::sync::Arc;
@@ -7,9 +8,11 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use clinic_domain::gateway::{OutgoingMessage, SendError, SmsGateway};
+use clinic_domain::gateway::{LookupError, OutgoingMessage, SendError, SmsGateway};
 use clinic_domain::patient::Channel;
 use serde::Deserialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc2822;
 
 use crate::errors::{BAD_CREDENTIALS, classify};
 use crate::rate_limit::RateLimiter;
@@ -68,6 +71,25 @@ struct Created {
     sid: String,
 }
 
+/// Messages asked for per page of a lookup, and pages read at most.
+const LOOKUP_PAGE: &str = "20";
+const LOOKUP_PAGES: usize = 5;
+
+/// One page of `GET .../Messages.json`, newest first.
+#[derive(Deserialize)]
+struct MessagePage {
+    messages: Vec<ListedMessage>,
+    next_page_uri: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ListedMessage {
+    sid: String,
+    body: Option<String>,
+    /// RFC 2822, to the second: `Wed, 25 Nov 2026 01:30:00 +0000`.
+    date_created: Option<String>,
+}
+
 impl TwilioGateway {
     pub fn new(config: TwilioConfig, limiter: Arc<RateLimiter>) -> Self {
         let agent = ureq::Agent::config_builder()
@@ -121,6 +143,11 @@ impl TwilioGateway {
             SendError::Retryable { .. } => {
                 log::warn!("Twilio send to {to} will be retried: {error}")
             }
+            SendError::Unknown { .. } => {
+                log::warn!(
+                    "Twilio send to {to} may have been accepted; it is asked about before any retry: {error}"
+                )
+            }
             _ => log::warn!("Twilio send to {to} failed: {error}"),
         }
     }
@@ -133,6 +160,10 @@ impl SmsGateway for TwilioGateway {
             vec![("To", to.as_str()), (sender_field, sender.as_str()), ("Body", message.body.as_str())];
         if let Some(callback) = &self.config.status_callback {
             form.push(("StatusCallback", callback));
+        }
+        let validity = message.valid_for.map(|valid| valid.as_secs().to_string());
+        if let Some(seconds) = &validity {
+            form.push(("ValidityPeriod", seconds));
         }
         self.limiter.wait_turn();
         let result = self
@@ -154,22 +185,106 @@ impl SmsGateway for TwilioGateway {
             Ok((status, _, body)) if (200..300).contains(&status) => {
                 serde_json::from_str::<Created>(&body)
                     .map(|created| created.sid)
-                    // Twilio took it; sending again could text the patient twice.
-                    .map_err(|e| SendError::Permanent {
-                        code: None,
+                    // Twilio took it: asked about, never simply sent again.
+                    .map_err(|e| SendError::Unknown {
                         message: format!("unreadable answer to an accepted message: {e}"),
                     })
             }
             Ok((status, retry_after, body)) => Err(classify(status, &body, retry_after)),
-            Err(e) => Err(SendError::Retryable {
+            Err(e) if never_sent(&e) => Err(SendError::Retryable {
                 code: None,
                 message: format!("Twilio unreachable: {e}"),
                 retry_after: None,
             }),
+            Err(e) => Err(SendError::Unknown { message: format!("no answer from Twilio: {e}") }),
         };
         if let Err(error) = &outcome {
             self.report(message, error);
         }
         outcome
+    }
+
+    fn find_sent(
+        &self,
+        message: &OutgoingMessage,
+        since: OffsetDateTime,
+    ) -> Result<Option<String>, LookupError> {
+        let found = self.lookup(message, since);
+        match &found {
+            Ok(Some(sid)) => log::info!(
+                "Twilio already had the message to {} ({sid}): adopted, not sent again",
+                message.to.masked()
+            ),
+            Ok(None) => log::info!("Twilio has no earlier message to {}: sending it", message.to.masked()),
+            Err(e) => {
+                log::warn!("could not ask Twilio about an earlier message to {}: {e}", message.to.masked())
+            }
+        }
+        found
+    }
+}
+
+impl TwilioGateway {
+    /// Reads the messages to `message`'s recipient, newest first, until one matches or
+    /// they are older than `since`.
+    fn lookup(
+        &self,
+        message: &OutgoingMessage,
+        since: OffsetDateTime,
+    ) -> Result<Option<String>, LookupError> {
+        let (to, _) = self.addressing(message).map_err(|e| LookupError(e.to_string()))?;
+        let mut page = self
+            .list_page(self.agent.get(&self.messages_url).query("To", &to).query("PageSize", LOOKUP_PAGE))?;
+        for _ in 1..=LOOKUP_PAGES {
+            for listed in &page.messages {
+                let created = listed
+                    .date_created
+                    .as_deref()
+                    .and_then(|date| OffsetDateTime::parse(date, &Rfc2822).ok())
+                    .ok_or_else(|| {
+                        LookupError(format!("message {} has no readable date_created", listed.sid))
+                    })?;
+                if created < since {
+                    return Ok(None);
+                }
+                // A trial account prefixes the body it stores with a notice of its own.
+                if listed.body.as_deref().is_some_and(|body| body.ends_with(&message.body)) {
+                    return Ok(Some(listed.sid.clone()));
+                }
+            }
+            let Some(next) = &page.next_page_uri else { return Ok(None) };
+            page = self.list_page(self.agent.get(&format!("{}{next}", self.config.api_base)))?;
+        }
+        Err(LookupError(format!(
+            "more than {LOOKUP_PAGES} pages of messages to {} since the attempt",
+            message.to.masked()
+        )))
+    }
+
+    fn list_page(
+        &self,
+        request: ureq::RequestBuilder<ureq::typestate::WithoutBody>,
+    ) -> Result<MessagePage, LookupError> {
+        let mut response = request
+            .header("Authorization", &self.authorization)
+            .call()
+            .map_err(|e| LookupError(format!("Twilio unreachable: {e}")))?;
+        let status = response.status().as_u16();
+        let body = response.body_mut().read_to_string().map_err(|e| LookupError(e.to_string()))?;
+        if status != 200 {
+            return Err(LookupError(classify(status, &body, None).to_string()));
+        }
+        serde_json::from_str(&body).map_err(|e| LookupError(format!("unreadable message list: {e}")))
+    }
+}
+
+/// Whether a failed call certainly never reached Twilio: it failed while connecting.
+fn never_sent(error: &ureq::Error) -> bool {
+    use ureq::Timeout;
+    match error {
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => true,
+        ureq::Error::Timeout(Timeout::Resolve | Timeout::Connect) => true,
+        ureq::Error::Io(e) => e.kind() == std::io::ErrorKind::ConnectionRefused,
+        _ => false,
     }
 }

@@ -49,7 +49,9 @@ pub fn classify(status: u16, body: &str, retry_after: Option<Duration>) -> SendE
         Some(UNSUBSCRIBED) => SendError::OptedOut { code: code_text, message },
         Some(c) if RETRYABLE.contains(&c) => SendError::Retryable { code: code_text, message, retry_after },
         Some(c) if PERMANENT.contains(&c) => SendError::Permanent { code: code_text, message },
-        _ if status == 429 || status >= 500 => SendError::Retryable { code: code_text, message, retry_after },
+        _ if status == 429 => SendError::Retryable { code: code_text, message, retry_after },
+        // Twilio may have created the message before failing to answer.
+        _ if status >= 500 => SendError::Unknown { message },
         // Any other 4xx is a request Twilio will refuse again.
         _ => SendError::Permanent { code: code_text, message },
     }
@@ -77,15 +79,16 @@ mod tests {
     }
 
     #[test]
-    fn rate_limits_outages_and_queue_errors_are_retryable() {
+    fn a_server_error_may_have_created_the_message() {
+        for (status, text) in [(500, String::new()), (503, "oops".to_owned())] {
+            assert!(matches!(classify(status, &text, None), SendError::Unknown { .. }), "{status}");
+        }
+    }
+
+    #[test]
+    fn rate_limits_and_queue_errors_are_retryable() {
         let after = Some(Duration::from_secs(3));
-        for (status, text) in [
-            (429, body(20429)),
-            (400, body(30001)),
-            (400, body(30500)),
-            (500, String::new()),
-            (503, "oops".into()),
-        ] {
+        for (status, text) in [(429, body(20429)), (400, body(30001)), (400, body(30500))] {
             assert!(
                 matches!(classify(status, &text, after), SendError::Retryable { retry_after, .. } if retry_after == after),
                 "{status} {text}"

@@ -1,6 +1,8 @@
 //! A fake Twilio Messages API over real HTTP on 127.0.0.1, for tests: it checks the
 //! Basic credentials and the path, records every request's form fields, and answers
-//! as scripted (201, Twilio error JSON, 429 with `Retry-After`, 500, or a hang).
+//! as scripted (201, Twilio error JSON, 429 with `Retry-After`, 500, a hang, or a
+//! message accepted and then a fault before the answer). It lists the messages it
+//! accepted, newest first, as Twilio's `GET .../Messages.json?To=` does.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a broken fake should fail the test loudly
 
@@ -14,6 +16,8 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc2822;
 
 pub const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
 pub const AUTH_TOKEN: &str = "fake-auth-token";
@@ -31,6 +35,16 @@ pub enum Reply {
     ServerError,
     /// Answers nothing for this long (or until the fake stops), then 201.
     Hang(Duration),
+    /// 201 with this sid, whether or not another message has it.
+    CreatedAs(String),
+    /// Accepts the message, then holds the answer until [`FakeTwilio::release`] (or
+    /// this long, or the fake stops), then 201: the moment to cut the database or kill
+    /// the service.
+    AcceptThenHold(Duration),
+    /// Accepts the message, then closes the connection without answering.
+    AcceptThenDrop,
+    /// Accepts the message, then answers 500.
+    AcceptThenFail,
 }
 
 impl Reply {
@@ -50,11 +64,26 @@ pub struct Received {
     pub sid: Option<String>,
 }
 
+/// A message the fake accepted, as its list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    pub sid: String,
+    pub to: String,
+    pub body: String,
+    pub created: OffsetDateTime,
+}
+
 #[derive(Default)]
 struct State {
     script: VecDeque<Reply>,
     default: Option<Reply>,
     received: Vec<Received>,
+    /// Every message accepted, oldest first.
+    accepted: Vec<Accepted>,
+    /// `GET` requests: the lookups.
+    lookups: Vec<String>,
+    /// Held answers go out once this passes their number.
+    released: usize,
     stopped: bool,
 }
 
@@ -128,6 +157,38 @@ impl FakeTwilio {
         self.shared.lock().received.clone()
     }
 
+    /// The messages the fake accepted, oldest first: what reached the patients.
+    pub fn accepted(&self) -> Vec<Accepted> {
+        self.shared.lock().accepted.clone()
+    }
+
+    /// The query strings of the lookups (`GET`s) made so far.
+    pub fn lookups(&self) -> Vec<String> {
+        self.shared.lock().lookups.clone()
+    }
+
+    /// Lets every answer held so far go out.
+    pub fn release(&self) {
+        let mut state = self.shared.lock();
+        state.released = state.accepted.len();
+        drop(state);
+        self.shared.changed.notify_all();
+    }
+
+    /// Waits until at least `count` messages were accepted, or `timeout`; what was.
+    pub fn wait_for_accepted(&self, count: usize, timeout: Duration) -> Vec<Accepted> {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.shared.lock();
+        while state.accepted.len() < count {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            state = self.shared.changed.wait_timeout(state, left).unwrap_or_else(|e| e.into_inner()).0;
+        }
+        state.accepted.clone()
+    }
+
     /// Waits until at least `count` requests arrived, or `timeout`; what arrived.
     pub fn wait_for(&self, count: usize, timeout: Duration) -> Vec<Received> {
         self.wait_until(|received| received.len() >= count, timeout)
@@ -163,47 +224,25 @@ impl Drop for FakeTwilio {
 
 fn serve(stream: TcpStream, shared: &Shared) {
     let Some(request) = read_request(&stream) else { return };
-    let expected_path = format!("/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json");
+    let messages_path = format!("/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json");
     let authorized = request.authorization.as_deref() == Some(FakeTwilio::expected_authorization().as_str());
-    let well_formed = request.method == "POST" && request.path == expected_path;
-    let to = request.form.get("To").cloned().unwrap_or_default();
-    // Recorded on arrival, so a test can see a request the fake is still holding.
-    let index = {
-        let mut state = shared.lock();
-        state.received.push(request);
-        state.received.len() - 1
-    };
-    shared.changed.notify_all();
-    let (status, headers, body) = if !well_formed {
+    let (path, query) = request.path.split_once('?').unwrap_or((&request.path, ""));
+    let (status, headers, body) = if path != messages_path {
         (404, Vec::new(), twilio_error(404, 20404, "The requested resource was not found"))
     } else if !authorized {
         (401, Vec::new(), twilio_error(401, 20003, "Authenticate"))
+    } else if request.method == "GET" {
+        let query = query.to_owned();
+        shared.lock().lookups.push(query.clone());
+        shared.changed.notify_all();
+        (200, Vec::new(), list(shared, &messages_path, &query))
+    } else if request.method == "POST" {
+        match create(request, shared) {
+            Some(answer) => answer,
+            None => return, // dropped without an answer
+        }
     } else {
-        let reply = {
-            let mut state = shared.lock();
-            state.script.pop_front().or_else(|| state.default.clone()).unwrap_or(Reply::Created)
-        };
-        if let Reply::Hang(duration) = &reply {
-            hang(shared, *duration);
-        }
-        match reply {
-            Reply::Created | Reply::Hang(_) => {
-                let sid = format!("SM{:032x}", shared.sids.fetch_add(1, Ordering::SeqCst) + 1);
-                let body = format!(r#"{{"sid": "{sid}", "status": "queued", "to": "{to}"}}"#);
-                shared.lock().received[index].sid = Some(sid);
-                shared.changed.notify_all();
-                (201, Vec::new(), body)
-            }
-            Reply::Error { status, code, message } => {
-                (status, Vec::new(), twilio_error(status, code, &message))
-            }
-            Reply::TooManyRequests { retry_after_secs } => (
-                429,
-                vec![format!("Retry-After: {retry_after_secs}")],
-                twilio_error(429, 20429, "Too Many Requests"),
-            ),
-            Reply::ServerError => (500, Vec::new(), "Internal Server Error".to_owned()),
-        }
+        (405, Vec::new(), twilio_error(405, 20004, "Method not allowed"))
     };
     let mut stream = stream;
     let mut response = format!(
@@ -219,11 +258,107 @@ fn serve(stream: TcpStream, shared: &Shared) {
     let _ = stream.write_all(response.as_bytes());
 }
 
-/// Holds the answer back for `duration`, or until the fake stops.
-fn hang(shared: &Shared, duration: Duration) {
+type Answer = (u16, Vec<String>, String);
+
+/// A `POST`: recorded on arrival (so a test can see a request the fake is still
+/// holding), then answered as scripted; `None` to drop the connection unanswered.
+fn create(request: Received, shared: &Shared) -> Option<Answer> {
+    let to = request.form.get("To").cloned().unwrap_or_default();
+    let body = request.form.get("Body").cloned().unwrap_or_default();
+    let index = {
+        let mut state = shared.lock();
+        state.received.push(request);
+        state.received.len() - 1
+    };
+    shared.changed.notify_all();
+    let reply = {
+        let mut state = shared.lock();
+        state.script.pop_front().or_else(|| state.default.clone()).unwrap_or(Reply::Created)
+    };
+    let accept = |sid: Option<String>| {
+        let sid = sid.unwrap_or_else(|| format!("SM{:032x}", shared.sids.fetch_add(1, Ordering::SeqCst) + 1));
+        let mut state = shared.lock();
+        state.received[index].sid = Some(sid.clone());
+        let created = OffsetDateTime::now_utc();
+        state.accepted.push(Accepted { sid: sid.clone(), to: to.clone(), body: body.clone(), created });
+        let number = state.accepted.len();
+        drop(state);
+        shared.changed.notify_all();
+        (sid, number)
+    };
+    let created =
+        |sid: &str| (201, Vec::new(), format!(r#"{{"sid": "{sid}", "status": "queued", "to": "{to}"}}"#));
+    Some(match reply {
+        Reply::Created => created(&accept(None).0),
+        Reply::CreatedAs(sid) => created(&accept(Some(sid)).0),
+        Reply::Hang(duration) => {
+            hang(shared, duration, |_| false);
+            created(&accept(None).0)
+        }
+        Reply::AcceptThenHold(duration) => {
+            let (sid, number) = accept(None);
+            hang(shared, duration, |state| state.released >= number);
+            created(&sid)
+        }
+        Reply::AcceptThenDrop => {
+            accept(None);
+            return None;
+        }
+        Reply::AcceptThenFail => {
+            accept(None);
+            (500, Vec::new(), "Internal Server Error".to_owned())
+        }
+        Reply::Error { status, code, message } => (status, Vec::new(), twilio_error(status, code, &message)),
+        Reply::TooManyRequests { retry_after_secs } => (
+            429,
+            vec![format!("Retry-After: {retry_after_secs}")],
+            twilio_error(429, 20429, "Too Many Requests"),
+        ),
+        Reply::ServerError => (500, Vec::new(), "Internal Server Error".to_owned()),
+    })
+}
+
+/// A page of the accepted messages to `To`, newest first, as Twilio lists them.
+fn list(shared: &Shared, path: &str, query: &str) -> String {
+    let params: BTreeMap<String, String> = query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (form_decode(k), form_decode(v)))
+        .collect();
+    let to = params.get("To").cloned().unwrap_or_default();
+    let size: usize = params.get("PageSize").and_then(|s| s.parse().ok()).unwrap_or(50).max(1);
+    let page: usize = params.get("Page").and_then(|s| s.parse().ok()).unwrap_or(0);
+    let state = shared.lock();
+    let matching: Vec<&Accepted> =
+        state.accepted.iter().rev().filter(|m| to.is_empty() || m.to == to).collect();
+    let messages: Vec<serde_json::Value> = matching
+        .iter()
+        .skip(page * size)
+        .take(size)
+        .map(|m| {
+            serde_json::json!({
+                "sid": m.sid,
+                "to": m.to,
+                "body": m.body,
+                "status": "queued",
+                // Twilio stamps seconds, and leaves date_sent empty while queued.
+                "date_created": m.created.format(&Rfc2822).unwrap(),
+                "date_sent": null,
+            })
+        })
+        .collect();
+    let next = (matching.len() > (page + 1) * size).then(|| {
+        format!("{path}?To={}&PageSize={size}&Page={}", to.replace('+', "%2B").replace(':', "%3A"), page + 1)
+    });
+    serde_json::json!({ "messages": messages, "next_page_uri": next, "page": page, "page_size": size })
+        .to_string()
+}
+
+/// Holds the answer back for `duration`, until `released` holds, or until the fake stops.
+fn hang(shared: &Shared, duration: Duration, released: impl Fn(&State) -> bool) {
     let deadline = Instant::now() + duration;
     let mut state = shared.lock();
-    while !state.stopped {
+    while !state.stopped && !released(&state) {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             break;

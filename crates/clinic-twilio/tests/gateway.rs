@@ -5,6 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use time::OffsetDateTime;
+
 use clinic_domain::gateway::{OutgoingMessage, SendError, SmsGateway};
 use clinic_domain::patient::Channel;
 use clinic_domain::phone::PhoneNumber;
@@ -33,6 +35,7 @@ fn sms(body: &str) -> OutgoingMessage {
         channel: Channel::Sms,
         to: PhoneNumber::parse("+6591234567").unwrap(),
         body: body.into(),
+        valid_for: None,
     }
 }
 
@@ -108,26 +111,34 @@ fn twilio_errors_are_read_from_their_json() {
 }
 
 #[test]
-fn rate_limits_outages_and_timeouts_are_retryable() {
+fn a_rate_limit_is_retryable_with_its_retry_after() {
     let fake = FakeTwilio::start();
-    fake.script([
-        Reply::TooManyRequests { retry_after_secs: 7 },
-        Reply::ServerError,
-        Reply::Hang(Duration::from_secs(30)),
-    ]);
-    let gateway = gateway(config(&fake));
+    fake.script([Reply::TooManyRequests { retry_after_secs: 7 }]);
     assert_eq!(
-        gateway.send(&sms("a")),
+        gateway(config(&fake)).send(&sms("a")),
         Err(SendError::Retryable {
             code: Some("20429".into()),
             message: "Too Many Requests".into(),
             retry_after: Some(Duration::from_secs(7))
         })
     );
-    assert!(matches!(gateway.send(&sms("b")), Err(SendError::Retryable { code: None, .. })));
-    assert!(
-        matches!(gateway.send(&sms("c")), Err(SendError::Retryable { message, .. }) if message.contains("unreachable"))
-    );
+}
+
+#[test]
+fn a_send_that_may_have_been_accepted_is_unknown_not_retryable() {
+    let fake = FakeTwilio::start();
+    fake.script([
+        Reply::ServerError,
+        Reply::AcceptThenFail,
+        Reply::AcceptThenDrop,
+        Reply::AcceptThenHold(Duration::from_secs(30)),
+    ]);
+    let gateway = gateway(config(&fake));
+    for body in ["5xx", "5xx after accepting", "dropped", "timed out"] {
+        assert!(matches!(gateway.send(&sms(body)), Err(SendError::Unknown { .. })), "{body}");
+    }
+    let accepted: Vec<_> = fake.accepted().into_iter().map(|m| m.body).collect();
+    assert_eq!(accepted, ["5xx after accepting", "dropped", "timed out"]);
 }
 
 #[test]
@@ -156,4 +167,75 @@ fn without_twilio_messages_go_to_the_log_and_count_as_not_configured() {
 fn the_config_never_prints_the_token() {
     let fake = FakeTwilio::start();
     assert!(!format!("{:?}", config(&fake)).contains(AUTH_TOKEN));
+}
+
+fn since(seconds_ago: i64) -> OffsetDateTime {
+    OffsetDateTime::now_utc() - time::Duration::seconds(seconds_ago)
+}
+
+#[test]
+fn a_message_twilio_accepted_is_found_by_recipient_and_body() {
+    let fake = FakeTwilio::start();
+    let gateway = gateway(config(&fake));
+    let sid = gateway.send(&sms("Dr Tan, Wed 25 Nov 2026, 09:30")).unwrap();
+    gateway.send(&sms("another message")).unwrap();
+    let other = OutgoingMessage {
+        to: PhoneNumber::parse("+6598765432").unwrap(),
+        ..sms("Dr Tan, Wed 25 Nov 2026, 09:30")
+    };
+    assert_eq!(gateway.find_sent(&sms("Dr Tan, Wed 25 Nov 2026, 09:30"), since(60)), Ok(Some(sid)));
+    assert_eq!(gateway.find_sent(&sms("never sent"), since(60)), Ok(None));
+    assert_eq!(gateway.find_sent(&other, since(60)), Ok(None), "another recipient");
+    let lookups = fake.lookups();
+    assert_eq!(lookups.len(), 3);
+    assert!(lookups[0].contains("To=%2B6591234567") && lookups[0].contains("PageSize=20"), "{lookups:?}");
+}
+
+#[test]
+fn a_message_created_before_the_attempt_is_not_taken_for_it() {
+    let fake = FakeTwilio::start();
+    let gateway = gateway(config(&fake));
+    gateway.send(&sms("same text")).unwrap();
+    let after = OffsetDateTime::now_utc() + time::Duration::seconds(5);
+    assert_eq!(gateway.find_sent(&sms("same text"), after), Ok(None));
+}
+
+#[test]
+fn the_lookup_reads_further_pages_newest_first() {
+    let fake = FakeTwilio::start();
+    let gateway = gateway(config(&fake));
+    let wanted = gateway.send(&sms("the one")).unwrap();
+    for i in 0..45 {
+        gateway.send(&sms(&format!("later {i}"))).unwrap();
+    }
+    assert_eq!(gateway.find_sent(&sms("the one"), since(60)), Ok(Some(wanted)));
+    assert_eq!(fake.lookups().len(), 3, "three pages of twenty");
+}
+
+#[test]
+fn a_lookup_twilio_refuses_is_an_error_not_an_answer() {
+    let fake = FakeTwilio::start();
+    let config = TwilioConfig { auth_token: "wrong".into(), ..config(&fake) };
+    assert!(gateway(config).find_sent(&sms("a"), since(60)).is_err());
+    let unreachable = {
+        let fake = FakeTwilio::start();
+        self::config(&fake)
+    };
+    assert!(self::gateway(unreachable).find_sent(&sms("a"), since(60)).is_err());
+}
+
+#[test]
+fn a_reminder_carries_its_validity_period() {
+    let fake = FakeTwilio::start();
+    let message = OutgoingMessage { valid_for: Some(Duration::from_secs(5400)), ..sms("reminder") };
+    gateway(config(&fake)).send(&message).unwrap();
+    gateway(config(&fake)).send(&sms("confirmation")).unwrap();
+    let received = fake.received();
+    assert_eq!(received[0].form.get("ValidityPeriod").map(String::as_str), Some("5400"));
+    assert!(!received[1].form.contains_key("ValidityPeriod"));
+}
+
+#[test]
+fn without_twilio_nothing_is_ever_found() {
+    assert_eq!(LogGateway.find_sent(&sms("hello"), since(60)), Ok(None));
 }

@@ -4,15 +4,15 @@ use time::macros::datetime;
 
 use super::*;
 use crate::clinic::ClinicZone;
-use crate::gateway::MockSmsGateway;
+use crate::gateway::{LookupError, MockSmsGateway};
 use crate::ports::{ManualClock, MockNotificationRepository};
 
-const NOW: OffsetDateTime = datetime!(2026-11-24 08:00 UTC);
+pub(super) const NOW: OffsetDateTime = datetime!(2026-11-24 08:00 UTC);
 
 /// A claimed batch that remembers what it was finished with.
-struct TestBatch {
-    rows: Vec<DueNotification>,
-    finished: Arc<Mutex<Option<Vec<Delivery>>>>,
+pub(super) struct TestBatch {
+    pub(super) rows: Vec<DueNotification>,
+    pub(super) finished: Arc<Mutex<Option<Vec<Delivery>>>>,
 }
 
 impl ClaimedBatch for TestBatch {
@@ -20,13 +20,13 @@ impl ClaimedBatch for TestBatch {
         &self.rows
     }
 
-    fn finish(&mut self, deliveries: &[Delivery]) -> Result<(), StoreError> {
+    fn finish(&mut self, deliveries: &[Delivery]) -> Result<Recorded, StoreError> {
         *self.finished.lock().unwrap() = Some(deliveries.to_vec());
-        Ok(())
+        Ok(Recorded::default())
     }
 }
 
-fn due(kind: NotificationKind) -> DueNotification {
+pub(super) fn due(kind: NotificationKind) -> DueNotification {
     DueNotification {
         id: NotificationId::generate(),
         appointment_id: AppointmentId::generate(),
@@ -36,6 +36,7 @@ fn due(kind: NotificationKind) -> DueNotification {
         to_phone: Some(PhoneNumber::parse("+6591234567").unwrap()),
         message: Some("Gabriel Family Clinic: appointment confirmed.".into()),
         attempts: 0,
+        unresolved_since: None,
         appointment_status: AppointmentStatus::Booked,
         scheduled_start: datetime!(2026-11-25 01:30 UTC),
         doctor_name: "Dr Tan".into(),
@@ -43,16 +44,16 @@ fn due(kind: NotificationKind) -> DueNotification {
     }
 }
 
-struct Run {
-    report: DeliveryReport,
-    deliveries: Vec<Delivery>,
+pub(super) struct Run {
+    pub(super) report: DeliveryReport,
+    pub(super) deliveries: Vec<Delivery>,
 }
 
-fn run(rows: Vec<DueNotification>, gateway: MockSmsGateway) -> Run {
+pub(super) fn run(rows: Vec<DueNotification>, gateway: MockSmsGateway) -> Run {
     run_until(rows, gateway, None, false)
 }
 
-fn run_until(
+pub(super) fn run_until(
     rows: Vec<DueNotification>,
     gateway: MockSmsGateway,
     deadline: Option<OffsetDateTime>,
@@ -74,11 +75,11 @@ fn run_until(
 }
 
 /// No status callback arrived before any batch committed.
-fn no_early_reports(repository: &mut MockNotificationRepository) {
+pub(super) fn no_early_reports(repository: &mut MockNotificationRepository) {
     repository.expect_take_early_reports().returning(|_, _| Ok(Vec::new()));
 }
 
-fn outbox(mut repository: MockNotificationRepository, gateway: MockSmsGateway) -> Outbox {
+pub(super) fn outbox(mut repository: MockNotificationRepository, gateway: MockSmsGateway) -> Outbox {
     no_early_reports(&mut repository);
     let clinic =
         Clinic { name: "Gabriel Family Clinic".into(), zone: ClinicZone::parse("Asia/Singapore").unwrap() };
@@ -91,7 +92,7 @@ fn outbox(mut repository: MockNotificationRepository, gateway: MockSmsGateway) -
     )
 }
 
-fn gateway_answering(result: Result<String, SendError>) -> MockSmsGateway {
+pub(super) fn gateway_answering(result: Result<String, SendError>) -> MockSmsGateway {
     let mut gateway = MockSmsGateway::new();
     gateway.expect_send().times(1).returning(move |_| result.clone());
     gateway
@@ -225,6 +226,9 @@ fn rows_not_reached_by_the_deadline_are_left_pending() {
             self.0.advance(time::Duration::seconds(30));
             Ok("SM".into())
         }
+        fn find_sent(&self, _: &OutgoingMessage, _: OffsetDateTime) -> Result<Option<String>, LookupError> {
+            unreachable!("no earlier attempt to ask about")
+        }
     }
     let clock = Arc::new(ManualClock::new(NOW));
     let finished = Arc::new(Mutex::new(None));
@@ -236,7 +240,7 @@ fn rows_not_reached_by_the_deadline_are_left_pending() {
     repository.expect_claim_due().times(1).returning(move |_, _, _| Ok(Box::new(batch.take().unwrap())));
     no_early_reports(&mut repository);
     let clinic = Clinic { name: "C".into(), zone: ClinicZone::parse("Asia/Singapore").unwrap() };
-    let settings = DeliverySettings { batch_size: 50, concurrency: 1 };
+    let settings = DeliverySettings { concurrency: 1, ..DeliverySettings::default() };
     let outbox =
         Outbox::new(clinic, Arc::new(repository), Arc::new(SlowGateway(clock.clone())), clock, settings);
     let stop = AtomicBool::new(false);
@@ -261,20 +265,36 @@ fn a_stop_claims_nothing() {
 
 #[test]
 fn sends_run_in_parallel_but_never_more_than_the_concurrency() {
+    /// Holds each send until three are in flight at once (or a generous bound passes,
+    /// so that sends run one at a time fail the assertion rather than hang).
     struct Counting {
-        in_flight: AtomicUsize,
+        in_flight: Mutex<usize>,
+        changed: std::sync::Condvar,
         most: AtomicUsize,
     }
     impl SmsGateway for Counting {
         fn send(&self, _: &OutgoingMessage) -> Result<String, SendError> {
-            let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-            self.most.fetch_max(now, Ordering::SeqCst);
-            std::thread::yield_now();
-            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+            let mut in_flight = self.in_flight.lock().unwrap();
+            *in_flight += 1;
+            self.most.fetch_max(*in_flight, Ordering::SeqCst);
+            self.changed.notify_all();
+            let bound = Duration::from_secs(5);
+            let (mut in_flight, _) = self
+                .changed
+                .wait_timeout_while(in_flight, bound, |n| self.most.load(Ordering::SeqCst) < 3 && *n < 3)
+                .unwrap();
+            *in_flight -= 1;
             Ok("SM".into())
         }
+        fn find_sent(&self, _: &OutgoingMessage, _: OffsetDateTime) -> Result<Option<String>, LookupError> {
+            unreachable!("no earlier attempt to ask about")
+        }
     }
-    let gateway = Arc::new(Counting { in_flight: AtomicUsize::new(0), most: AtomicUsize::new(0) });
+    let gateway = Arc::new(Counting {
+        in_flight: Mutex::new(0),
+        changed: std::sync::Condvar::new(),
+        most: AtomicUsize::new(0),
+    });
     let finished = Arc::new(Mutex::new(None));
     let rows: Vec<_> = (0..40).map(|_| due(NotificationKind::Reminder)).collect();
     let mut repository = MockNotificationRepository::new();
@@ -282,13 +302,13 @@ fn sends_run_in_parallel_but_never_more_than_the_concurrency() {
     repository.expect_claim_due().returning(move |_, _, _| Ok(Box::new(batch.take().unwrap())));
     no_early_reports(&mut repository);
     let clinic = Clinic { name: "C".into(), zone: ClinicZone::parse("Asia/Singapore").unwrap() };
-    let settings = DeliverySettings { batch_size: 50, concurrency: 3 };
+    let settings = DeliverySettings { concurrency: 3, ..DeliverySettings::default() };
     let outbox =
         Outbox::new(clinic, Arc::new(repository), gateway.clone(), Arc::new(ManualClock::new(NOW)), settings);
     let stop = AtomicBool::new(false);
     let report = outbox.deliver_due(&Until { deadline: None, stop: &stop }).unwrap();
     assert_eq!(report.sent, 40);
-    assert!(gateway.most.load(Ordering::SeqCst) <= 3);
+    assert_eq!(gateway.most.load(Ordering::SeqCst), 3, "three sends at once, never more");
     assert_eq!(finished.lock().unwrap().as_ref().unwrap().len(), 40);
 }
 

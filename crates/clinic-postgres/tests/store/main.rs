@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod appointments;
+mod attempts;
 mod doctors;
 mod fixtures;
 mod metrics;

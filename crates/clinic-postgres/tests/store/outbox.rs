@@ -9,11 +9,11 @@ use time::Duration;
 use crate::fixtures::{NOW, SLOT, booking_of, doctor, outbox, patient};
 
 /// The worker's scope, with no reminders held back.
-const EVERYTHING: Scope =
+pub const EVERYTHING: Scope =
     Scope::Everything { reminders_created_before: time::macros::datetime!(9999-12-31 0:00 UTC) };
 
 /// Books `n` appointments whose confirmations are pending.
-fn pending_confirmations(store: &PgStore, n: i64) {
+pub fn pending_confirmations(store: &PgStore, n: i64) {
     let tan = doctor(store, "Dr Tan");
     for i in 0..n {
         let siti = patient(store, Some("+6591234567"));
@@ -21,10 +21,11 @@ fn pending_confirmations(store: &PgStore, n: i64) {
     }
 }
 
-fn delivery(due: &DueNotification, outcome: DeliveryOutcome) -> Delivery {
+pub fn delivery(due: &DueNotification, outcome: DeliveryOutcome) -> Delivery {
     Delivery {
         id: due.id,
         patient_id: due.patient_id,
+        kind: due.kind,
         message: "text".into(),
         segments: 1,
         attempts: due.attempts + 1,

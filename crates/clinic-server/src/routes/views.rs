@@ -226,21 +226,31 @@ pub fn utc_option<S: Serializer>(instant: &Option<OffsetDateTime>, serializer: S
 /// `failed` failed or left for a retry, `skipped` not sendable.
 #[derive(Debug, Serialize)]
 pub struct ReminderSummary {
+    /// Every reminder this run claimed was handled and recorded.
     pub ok: bool,
     pub processed: u32,
     pub success: u32,
     pub failed: u32,
     pub skipped: u32,
+    /// Claimed but not reached within the run's budget: pending, for the worker.
+    pub left: u32,
+    /// Of `success`, found at Twilio from an earlier attempt rather than sent now.
+    pub adopted: u32,
+    /// Handled, but the outcome could not be recorded: asked about before any resend.
+    pub unrecorded: u32,
 }
 
 impl From<DeliveryReport> for ReminderSummary {
     fn from(report: DeliveryReport) -> Self {
         Self {
-            ok: true,
+            ok: report.left == 0 && report.unrecorded == 0,
             processed: report.processed,
             success: report.sent,
             failed: report.failed,
             skipped: report.skipped,
+            left: report.left,
+            adopted: report.adopted,
+            unrecorded: report.unrecorded,
         }
     }
 }

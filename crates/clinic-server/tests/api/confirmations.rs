@@ -181,14 +181,16 @@ fn a_confirmation_held_by_a_worker_that_crashes_is_sent_by_the_next() {
     crashing.wait().unwrap();
 
     let worker = app.start_worker(Duration::from_millis(20));
-    let both = fake.wait_for(2, WAIT);
+    let accepted = fake.wait_for_accepted(1, WAIT);
     worker.stop();
-    assert_eq!(both.len(), 2, "the next worker sent it");
+    assert_eq!(accepted.len(), 1, "the next worker sent it");
+    let both = fake.received();
     assert_eq!(both[1].form, first[0].form);
+    assert_eq!(fake.lookups().len(), 1, "after asking Twilio, which never took the first");
     let row = only_row(&app);
     assert_eq!(
         (row["status"].as_str(), row["provider_sid"].as_str()),
-        (Some("sent"), both[1].sid.as_deref())
+        (Some("sent"), Some(accepted[0].sid.as_str()))
     );
 }
 
@@ -231,13 +233,17 @@ fn an_invalid_number_fails_for_good_without_a_retry() {
 }
 
 #[test]
-fn a_timeout_is_retried_and_five_failures_give_up() {
+fn a_real_timeout_is_asked_about_then_retried_and_five_give_up() {
     let fake = FakeTwilio::start();
-    fake.always(Reply::ServerError);
+    // Longer than TWILIO_TIMEOUT (1 s), and Twilio never takes the message.
+    fake.always(Reply::Hang(Duration::from_secs(60)));
     let app = app_with(&fake);
     app.booked(&app.patient(), app.doctor("Dr Tan"), SLOT);
-    for _ in 0..5 {
+    for attempt in 1..=5 {
+        let started = std::time::Instant::now();
         assert_eq!(app.deliver().failed, 1);
+        assert!(started.elapsed() >= Duration::from_secs(1), "attempt {attempt} waited for the timeout");
+        assert_eq!(fake.lookups().len(), attempt - 1, "every retry asks Twilio first");
         app.clock.advance(time::Duration::hours(1));
     }
     let row = only_row(&app);
@@ -308,18 +314,25 @@ fn a_confirmation_of_a_cancelled_appointment_is_skipped() {
 #[test]
 fn stopping_a_worker_mid_send_records_the_send_and_loses_nothing() {
     let fake = FakeTwilio::start();
-    fake.script([Reply::Hang(Duration::from_secs(60))]);
-    let app = app_with(&fake);
+    fake.script([Reply::AcceptThenHold(Duration::from_secs(60))]);
+    let app = spawn_app_with(Settings::twilio_waiting(&fake, 30));
     app.booked(&app.patient(), app.doctor("Dr Tan"), SLOT);
     let worker = app.start_worker(Duration::from_secs(3600));
-    assert_eq!(fake.wait_for(1, WAIT).len(), 1);
-    worker.stop();
+    assert_eq!(fake.wait_for_accepted(1, WAIT).len(), 1, "mid-send");
+    std::thread::scope(|s| {
+        let stopping = s.spawn(|| worker.stop());
+        // The stop waits for the send in flight; Twilio answers meanwhile.
+        fake.release();
+        stopping.join().unwrap();
+    });
     let row = only_row(&app);
+    let sid = fake.accepted()[0].sid.clone();
     assert_eq!(
-        (row["status"].as_str(), row["attempts"].as_u64()),
-        (Some("pending"), Some(1)),
-        "a timeout is retried"
+        (row["status"].as_str(), row["attempts"].as_u64(), row["provider_sid"].as_str()),
+        (Some("sent"), Some(1), Some(sid.as_str())),
+        "the send was recorded"
     );
     app.clock.advance(time::Duration::hours(1));
-    assert_eq!(app.deliver().sent, 1);
+    assert_eq!(app.deliver().processed, 0);
+    assert_eq!(fake.received().len(), 1, "and never repeated");
 }

@@ -11,6 +11,7 @@ mod errors;
 mod health;
 mod logs;
 mod metrics;
+mod no_double_text;
 mod profile;
 mod public;
 mod reminders;

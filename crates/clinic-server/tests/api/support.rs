@@ -80,6 +80,14 @@ impl Settings {
         settings.vars.extend(twilio_vars(fake));
         settings
     }
+
+    /// Twilio configured against the fake, waiting `seconds` for each answer.
+    pub fn twilio_waiting(fake: &FakeTwilio, seconds: u32) -> Self {
+        let mut settings = Self::twilio(fake);
+        settings.vars.retain(|(name, _)| *name != "TWILIO_TIMEOUT");
+        settings.vars.push(("TWILIO_TIMEOUT", seconds.to_string()));
+        settings
+    }
 }
 
 pub fn twilio_vars(fake: &FakeTwilio) -> Vec<(&'static str, String)> {
