@@ -343,9 +343,12 @@ impl Outbox {
     fn deliver_all(&self, due: &[DueNotification], until: &Until<'_>) -> Vec<Delivery> {
         let next = Mutex::new(due.iter());
         let deliveries = Mutex::new(Vec::with_capacity(due.len()));
+        // The senders log inside the caller's span: its request id, or its worker run.
+        let span = tracing::Span::current();
         std::thread::scope(|s| {
             for _ in 0..self.settings.concurrency.clamp(1, due.len().max(1)) {
                 s.spawn(|| {
+                    let _span = span.enter();
                     while !self.must_stop(until) {
                         let Some(row) = next.lock().unwrap_or_else(PoisonError::into_inner).next() else {
                             break;

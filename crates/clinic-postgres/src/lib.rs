@@ -4,6 +4,7 @@
 mod appointments;
 pub mod cluster;
 mod doctors;
+mod metrics;
 mod notifications;
 mod outbox;
 mod patients;
@@ -12,4 +13,5 @@ mod store;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
+pub use metrics::{OutboxBacklog, PoolState};
 pub use store::{MIGRATIONS, PgStore, create_database, migrate};

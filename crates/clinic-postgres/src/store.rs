@@ -23,7 +23,7 @@ pub(crate) type PgPooled = PooledConnection<ConnectionManager<PgConnection>>;
 /// The clinic's PostgreSQL database: fills every repository port.
 #[derive(Clone)]
 pub struct PgStore {
-    pool: PgPool,
+    pub(crate) pool: PgPool,
 }
 
 impl PgStore {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::Logger;
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use clinic_domain::admin::Administration;
 use clinic_domain::booking::Booking;
@@ -24,6 +24,8 @@ use crate::config::{Config, Secret};
 use crate::cors::cors;
 use crate::delivery_log::DeliveryLog;
 use crate::error;
+use crate::metrics::Metrics;
+use crate::observe::observe;
 use crate::outbox::Wakeup;
 use crate::routes;
 use crate::routes::webhooks::WebhookSigning;
@@ -62,6 +64,10 @@ pub struct AppState {
     pub wakeup: Wakeup,
     /// `CORS_ALLOWED_ORIGINS`, for the middleware.
     pub cors_allowed_origins: Vec<String>,
+    pub metrics: Arc<Metrics>,
+    /// `None`: `/metrics` is open.
+    pub metrics_token: Option<Secret>,
+    pub clock: Arc<dyn Clock>,
 }
 
 impl AppState {
@@ -80,7 +86,7 @@ impl AppState {
             booking: Arc::new(booking),
             admin: Administration::new(clinic, shared.clone(), shared.clone(), shared.clone(), clock.clone()),
             events: MessageEvents::new(config.clinic.clone(), shared.clone(), shared.clone(), clock.clone()),
-            profiles: Profiles::new(shared, clock),
+            profiles: Profiles::new(shared, clock.clone()),
             outbox,
             reminders: Arc::new(reminders),
             cron_secret: config.cron_secret.clone(),
@@ -88,6 +94,9 @@ impl AppState {
             store,
             wakeup: Wakeup::default(),
             cors_allowed_origins: config.cors_allowed_origins.clone(),
+            metrics: Arc::new(Metrics::default()),
+            metrics_token: config.metrics_token.clone(),
+            clock,
         }
     }
 }
@@ -145,7 +154,7 @@ pub fn http_server(
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
             .app_data(web::PayloadConfig::new(BODY_LIMIT))
             .wrap(cors(&origins))
-            .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+            .wrap(from_fn(observe))
             .configure(routes::configure)
             .default_service(web::to(error::not_found))
     });

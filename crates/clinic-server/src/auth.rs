@@ -12,8 +12,10 @@ use clinic_domain::patient::PatientLogin;
 use clinic_domain::phone::PhoneNumber;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
+use crate::config::Secret;
 use crate::error::ApiError;
 
 /// What Supabase calls an authenticated user's audience.
@@ -144,6 +146,21 @@ pub fn bearer_token(req: &HttpRequest) -> Result<&str, ApiError> {
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| ApiError::unauthorized("Authorization must be: Bearer <token>"))
+}
+
+/// The bearer must equal `secret` (an ops secret such as `CRON_SECRET`), compared in
+/// constant time; 401 with `refusal` otherwise.
+pub fn require_bearer_secret(
+    req: &HttpRequest,
+    secret: &Secret,
+    refusal: &'static str,
+) -> Result<(), ApiError> {
+    let given = bearer_token(req)?;
+    if bool::from(given.as_bytes().ct_eq(secret.expose().as_bytes())) {
+        Ok(())
+    } else {
+        Err(ApiError::unauthorized(refusal))
+    }
 }
 
 impl FromRequest for Caller {

@@ -59,6 +59,8 @@ pub struct Config {
     /// `None`: dev mode, with a generated secret kept in the data directory.
     pub jwt_secret: Option<Secret>,
     pub cron_secret: Option<Secret>,
+    /// `None`: `/metrics` is open to anyone who can reach it.
+    pub metrics_token: Option<Secret>,
     /// `None`: messages go to the log and their rows are marked skipped.
     pub twilio: Option<TwilioSettings>,
     pub sms_max_per_second: u32,
@@ -95,6 +97,7 @@ impl Config {
                 .map_err(|_| invalid("BIND_ADDR", "must be an address and port, e.g. 127.0.0.1:8080"))?,
             jwt_secret: var("AUTH_JWT_SECRET").map(Secret::new),
             cron_secret: var("CRON_SECRET").map(Secret::new),
+            metrics_token: var("METRICS_TOKEN").map(Secret::new),
             twilio: twilio_settings(&var)?,
             sms_max_per_second: number(&var, "SMS_MAX_PER_SECOND", 1..=10_000, 10)?,
             public_base_url: var("PUBLIC_BASE_URL").map(|url| check_base_url(&url)).transpose()?,

@@ -4,11 +4,12 @@ use clap::Parser;
 use clinic_server::cli::{Cli, Command};
 use clinic_server::commands;
 use clinic_server::config::Config;
+use clinic_server::telemetry;
 
 fn main() -> ExitCode {
     // `.env` is optional; the environment wins over it.
     let _ = dotenvy::dotenv();
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    telemetry::init();
     let cli = Cli::parse();
     let config = match Config::from_env() {
         Ok(config) => config,

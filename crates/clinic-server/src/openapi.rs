@@ -11,7 +11,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, PathItem, Ref, Respon
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorBody;
-use crate::routes::{admin, health, ops, patient, public, webhooks};
+use crate::routes::{admin, health, metrics, ops, patient, public, webhooks};
 
 const UNAUTHORIZED: &str = "`unauthorized`: missing, malformed, expired or foreign token";
 const FORBIDDEN: &str = "`forbidden`: a patient's token on a staff route";
@@ -34,6 +34,7 @@ pub const TWILIO_SIGNATURE: &str =
     paths(
         health::live,
         health::ready,
+        metrics::scrape,
         document_json,
         public::clinic,
         public::doctors,

@@ -35,7 +35,11 @@ impl Background {
             let (stop, wakeup) = (stop.clone(), wakeup.clone());
             std::thread::spawn(move || {
                 log::info!("{name} started");
+                let mut run: u64 = 0;
                 while !stop.load(Ordering::SeqCst) {
+                    run += 1;
+                    // Every line a run logs says which job and which run it came from.
+                    let _run = tracing::info_span!("job", name, run).entered();
                     // A panicking run must not end the thread: its batch was dropped
                     // (its rows released), and the next run goes on.
                     if let Err(panic) = std::panic::catch_unwind(AssertUnwindSafe(|| job(&stop))) {

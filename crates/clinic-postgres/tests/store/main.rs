@@ -6,6 +6,7 @@ mod appointments;
 mod attempts;
 mod doctors;
 mod fixtures;
+mod metrics;
 mod migrations;
 mod outbox;
 mod patients;

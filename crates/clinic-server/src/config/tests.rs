@@ -18,6 +18,7 @@ fn nothing_configured_is_the_embedded_dev_setup() {
     assert_eq!(config.data_dir, PathBuf::from(".clinic"));
     assert_eq!(config.bind_addr, "127.0.0.1:8080".parse().unwrap());
     assert_eq!(config.jwt_secret, None);
+    assert_eq!(config.metrics_token, None);
     assert_eq!(config.twilio, None);
     assert_eq!(config.sms_max_per_second, 10);
     assert_eq!(config.clinic.name, "Gabriel Family Clinic");
@@ -25,6 +26,13 @@ fn nothing_configured_is_the_embedded_dev_setup() {
     assert_eq!(config.reminder_lead_hours, 24);
     assert_eq!(config.reminder_interval, None);
     assert!(config.pool_size >= 4);
+}
+
+#[test]
+fn the_metrics_token_is_kept_as_a_secret() {
+    let config = config(&[("METRICS_TOKEN", " scrape-me ")]).unwrap();
+    assert_eq!(config.metrics_token, Some(Secret::new("scrape-me")));
+    assert!(!format!("{config:?}").contains("scrape-me"));
 }
 
 #[test]

@@ -22,13 +22,16 @@ use crate::auth::Staff;
 use crate::error::{ApiError, ErrorBody};
 use crate::openapi::{DATABASE_UNAVAILABLE, INVALID_INPUT};
 
-/// Staff or admin tokens pass; no token is 401, a patient's is 403.
+/// Staff or admin tokens pass; no token is 401, a patient's is 403. The refusal is an
+/// answer, not an error, so the middleware around it sees it as any other.
 pub async fn require_staff(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
+    next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    Staff::extract(req.request()).await?;
-    next.call(req).await
+    if let Err(refused) = Staff::extract(req.request()).await {
+        return Ok(req.error_response(refused).map_into_right_body());
+    }
+    next.call(req).await.map(ServiceResponse::map_into_left_body)
 }
 
 #[derive(Deserialize, ToSchema)]

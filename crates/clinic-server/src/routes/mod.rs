@@ -12,6 +12,7 @@ use crate::openapi;
 
 pub(crate) mod admin;
 pub(crate) mod health;
+pub(crate) mod metrics;
 pub(crate) mod ops;
 pub(crate) mod patient;
 pub(crate) mod public;
@@ -42,6 +43,7 @@ pub fn table() -> Vec<Route> {
     vec![
         route(Method::GET, "/healthz", |r| r.to(health::live)),
         route(Method::GET, "/readyz", |r| r.to(health::ready)),
+        route(Method::GET, "/metrics", |r| r.to(metrics::scrape)),
         route(Method::GET, "/api/openapi.json", |r| r.to(openapi::document_json)),
         route(Method::GET, "/api/clinic", |r| r.to(public::clinic)),
         route(Method::GET, "/api/doctors", |r| r.to(public::doctors)),
@@ -99,13 +101,15 @@ fn resource(path: &str) -> Resource {
     web::resource(path).default_service(web::to(error::method_not_allowed))
 }
 
-/// Runs blocking work (the database, Twilio) on the blocking pool, never on an async worker.
+/// Runs blocking work (the database, Twilio) on the blocking pool, never on an async
+/// worker, inside the request's span so that its log lines carry the request id.
 async fn blocking<T, E>(work: impl FnOnce() -> Result<T, E> + Send + 'static) -> Result<T, ApiError>
 where
     T: Send + 'static,
     E: Into<ApiError> + Send + 'static,
 {
-    web::block(work).await?.map_err(Into::into)
+    let span = tracing::Span::current();
+    web::block(move || span.in_scope(work)).await?.map_err(Into::into)
 }
 
 /// An id from the path; a malformed one is as unknown as a missing one.

@@ -4,12 +4,11 @@ use std::sync::atomic::AtomicBool;
 
 use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse};
-use subtle::ConstantTimeEq;
 
 use super::blocking;
 use super::views::ReminderSummary;
 use crate::app::AppState;
-use crate::auth::bearer_token;
+use crate::auth::require_bearer_secret;
 use crate::config::Secret;
 use crate::error::{ApiError, ErrorBody};
 use crate::openapi::DATABASE_UNAVAILABLE;
@@ -34,10 +33,5 @@ pub async fn reminders(state: Data<AppState>, req: HttpRequest) -> Result<HttpRe
 fn check_cron_secret(req: &HttpRequest, secret: Option<&Secret>) -> Result<(), ApiError> {
     let secret =
         secret.ok_or_else(|| ApiError::unauthorized("the cron endpoints are off: CRON_SECRET is not set"))?;
-    let given = bearer_token(req)?;
-    if bool::from(given.as_bytes().ct_eq(secret.expose().as_bytes())) {
-        Ok(())
-    } else {
-        Err(ApiError::unauthorized("wrong cron secret"))
-    }
+    require_bearer_secret(req, secret, "wrong cron secret")
 }

@@ -96,10 +96,11 @@ pub async fn book(
         doctor_id: DoctorId::from_uuid(body.doctor_id),
         scheduled_start: body.scheduled_start,
     };
-    let wakeup = state.wakeup.clone();
+    let (wakeup, metrics) = (state.wakeup.clone(), state.metrics.clone());
     let receipt = blocking(move || state.booking.book(&caller.login, request, key)).await?;
     if receipt.created {
         wakeup.wake();
+        metrics.record_booking();
     }
     Ok(HttpResponse::Created()
         .insert_header(("Idempotent-Replayed", if receipt.created { "false" } else { "true" }))

@@ -172,6 +172,7 @@ pub struct Answer {
     pub body: Value,
     pub replayed: Option<String>,
     pub content_type: Option<String>,
+    pub request_id: Option<String>,
 }
 
 impl Answer {
@@ -237,32 +238,7 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> Answer {
-        let mut request = ureq::http::Request::builder().method(method).uri(self.url(path));
-        if let Some(user) = user {
-            request = request.header("Authorization", format!("Bearer {}", user.token));
-        }
-        if body.is_some() && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
-            request = request.header("Content-Type", "application/json");
-        }
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let response = match body {
-            Some(body) => self.agent.run(request.body(body.to_owned()).unwrap()),
-            None => self.agent.run(request.body(()).unwrap()),
-        };
-        let mut response = response.unwrap();
-        let header =
-            |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let (replayed, content_type) = (header("Idempotent-Replayed"), header("Content-Type"));
-        let status = response.status().as_u16();
-        let text = response.body_mut().read_to_string().unwrap();
-        let body = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        Answer { status, body, replayed, content_type }
+        send(&self.agent, method, &self.url(path), user.map(|u| u.token.as_str()), headers, body)
     }
 
     pub fn get(&self, path: &str, user: Option<&User>) -> Answer {
@@ -375,6 +351,43 @@ impl TestApp {
         assert_eq!(answer.status, 201, "{answer:?}");
         answer.body["appointment"]["id"].as_str().unwrap().parse().unwrap()
     }
+}
+
+/// A request with `bearer`, extra headers and a raw body (JSON unless a Content-Type is given).
+pub fn send(
+    agent: &ureq::Agent,
+    method: &str,
+    url: &str,
+    bearer: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Answer {
+    let mut request = ureq::http::Request::builder().method(method).uri(url);
+    if let Some(bearer) = bearer {
+        request = request.header("Authorization", format!("Bearer {bearer}"));
+    }
+    if body.is_some() && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+        request = request.header("Content-Type", "application/json");
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = match body {
+        Some(body) => agent.run(request.body(body.to_owned()).unwrap()),
+        None => agent.run(request.body(()).unwrap()),
+    };
+    let mut response = response.unwrap();
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (replayed, content_type) = (header("Idempotent-Replayed"), header("Content-Type"));
+    let request_id = header("X-Request-Id");
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    Answer { status, body, replayed, content_type, request_id }
 }
 
 pub fn rfc3339(instant: OffsetDateTime) -> String {

@@ -8,7 +8,7 @@ use sha1::Sha1;
 
 use crate::support::{Answer, SLOT, Settings, TestApp, User, spawn_app_with};
 
-const BASE: &str = "https://clinic.example.com";
+pub const BASE: &str = "https://clinic.example.com";
 const STATUS: &str = "/api/webhooks/twilio/status";
 const INBOUND: &str = "/api/webhooks/twilio/inbound";
 
@@ -19,7 +19,7 @@ fn app_with(fake: &FakeTwilio) -> TestApp {
 }
 
 /// Twilio's algorithm, written again here: HMAC-SHA1 over the URL and the sorted fields.
-fn sign(token: &str, url: &str, params: &[(&str, &str)]) -> String {
+pub fn sign(token: &str, url: &str, params: &[(&str, &str)]) -> String {
     let mut sorted = params.to_vec();
     sorted.sort();
     let data: String =
@@ -29,7 +29,7 @@ fn sign(token: &str, url: &str, params: &[(&str, &str)]) -> String {
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
-fn form_encode(params: &[(&str, &str)]) -> String {
+pub fn form_encode(params: &[(&str, &str)]) -> String {
     let encode = |s: &str| -> String {
         s.bytes()
             .map(|b| match b {
