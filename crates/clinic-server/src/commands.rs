@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::app::{AppState, SystemClock, http_server, sms_gateway};
 use crate::auth::TokenKeys;
 use crate::cli::{Command, TokenArgs};
-use crate::config::Config;
+use crate::config::{Config, Secret};
 use crate::outbox::{POLL, housekeeping, outbox_worker, reminder_schedule};
 use crate::routes::views::ReminderSummary;
 use crate::routes::views::rfc3339_utc;
@@ -31,7 +31,11 @@ const DEMO_STAFF: Uuid = Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_00
 
 pub fn run(command: Command, config: Config) -> CommandResult {
     match command {
-        Command::Serve => with_database(&config, |store| serve(&config, store)),
+        Command::Serve => {
+            // Before the database: a production config without a secret changes nothing.
+            let secret = jwt_secret(&config)?;
+            with_database(&config, |store| serve(&config, store, secret))
+        }
         Command::Migrate => with_database(&config, |_| Ok(())),
         Command::Token(args) => token(&config, &args),
         Command::SeedDemo => with_database(&config, |store| {
@@ -68,8 +72,7 @@ fn with_database(config: &Config, work: impl FnOnce(PgStore) -> CommandResult) -
     result
 }
 
-fn serve(config: &Config, store: PgStore) -> CommandResult {
-    let (secret, dev_mode) = jwt_secret(config)?;
+fn serve(config: &Config, store: PgStore, (secret, dev_mode): (Secret, bool)) -> CommandResult {
     let tokens = TokenKeys::new(secret.expose().as_bytes());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     if dev_mode && seed_demo(&store, clock.now())? {

@@ -24,7 +24,16 @@ fn nothing_configured_is_the_embedded_dev_setup() {
     assert_eq!(config.clinic.zone.name(), "Asia/Singapore");
     assert_eq!(config.reminder_lead_hours, 24);
     assert_eq!(config.reminder_interval, None);
+    assert!(!config.dev, "dev conveniences come from the embedded database, not CLINIC_DEV");
     assert!(config.pool_size >= 4);
+}
+
+#[test]
+fn clinic_dev_is_a_flag() {
+    for (value, dev) in [("1", true), ("true", true), ("YES", true), ("0", false), ("no", false), ("", false)]
+    {
+        assert_eq!(config(&[("CLINIC_DEV", value)]).unwrap().dev, dev, "{value:?}");
+    }
 }
 
 #[test]
@@ -43,6 +52,7 @@ fn each_invalid_value_names_its_variable() {
         ("REMINDER_LEAD_HOURS", "-1"),
         ("PUBLIC_BASE_URL", "clinic.example.com"),
         ("REMINDER_INTERVAL", "often"),
+        ("CLINIC_DEV", "maybe"),
     ];
     for (variable, value) in cases {
         let message = error_of(&[(variable, value)]);

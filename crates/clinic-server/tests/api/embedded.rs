@@ -2,76 +2,13 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::process::{Clinic, WAIT, agent, book, get_json};
 use crate::support::clinic_command;
-
-const WAIT: Duration = Duration::from_secs(60);
-
-/// `clinic` serving with no configuration but a data directory and a free port.
-struct Clinic {
-    child: Child,
-    lines: Receiver<String>,
-}
-
-impl Clinic {
-    fn start(data_dir: &Path) -> Self {
-        let mut child = clinic_command()
-            .env("CLINIC_DATA_DIR", data_dir)
-            .env("BIND_ADDR", "127.0.0.1:0")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Self { child, lines }
-    }
-
-    /// The banner up to the booking line: (base URL, patient token, booking body).
-    fn banner(&self) -> (String, String, Value) {
-        let (mut base, mut token) = (None, None);
-        loop {
-            let line = self.lines.recv_timeout(WAIT).expect("the banner");
-            if let Some(rest) = line.strip_prefix("clinic is serving ") {
-                base = rest.split_whitespace().next().map(str::to_owned);
-            } else if let Some(rest) = line.trim().strip_prefix("export PATIENT=") {
-                token = Some(rest.to_owned());
-            } else if line.trim_start().starts_with("curl ") {
-                let body = line.split("-d '").nth(1).and_then(|b| b.strip_suffix('\'')).expect("a -d body");
-                return (base.unwrap(), token.unwrap(), serde_json::from_str(body).unwrap());
-            }
-        }
-    }
-
-    /// Ctrl-C, as a terminal sends it; the exit status.
-    fn interrupt(mut self) -> std::process::ExitStatus {
-        Command::new("kill").args(["-INT", &self.child.id().to_string()]).status().unwrap();
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "clinic did not stop on Ctrl-C");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).build().into()
-}
 
 fn postmaster_pid(data_dir: &Path) -> PathBuf {
     data_dir.join("postgres/data/postmaster.pid")
@@ -96,14 +33,8 @@ fn with_nothing_configured_clinic_serves_books_stops_and_keeps_its_data() {
 
     let first = Clinic::start(&data_dir);
     let (base, token, booking) = first.banner();
-    let mut answer = agent
-        .post(format!("{base}/api/appointments/book"))
-        .header("Authorization", format!("Bearer {token}"))
-        .header("Content-Type", "application/json")
-        .send(booking.to_string())
-        .unwrap();
-    assert_eq!(answer.status().as_u16(), 201, "the printed curl line books");
-    let booked: Value = serde_json::from_str(&answer.body_mut().read_to_string().unwrap()).unwrap();
+    let (status, booked) = book(&base, &token, &booking);
+    assert_eq!(status, 201, "the printed curl line books");
     assert!(postmaster_pid(&data_dir).exists());
     assert!(first.interrupt().success());
     assert!(!postmaster_pid(&data_dir).exists(), "Ctrl-C stops PostgreSQL too");
@@ -118,10 +49,7 @@ fn with_nothing_configured_clinic_serves_books_stops_and_keeps_its_data() {
         .unwrap();
     let listed: Value = serde_json::from_str(&mine.body_mut().read_to_string().unwrap()).unwrap();
     assert_eq!(listed["appointments"][0]["id"], booked["appointment"]["id"]);
-    let doctors: Value = serde_json::from_str(
-        &agent.get(format!("{base}/api/doctors")).call().unwrap().body_mut().read_to_string().unwrap(),
-    )
-    .unwrap();
+    let (_, doctors) = get_json(&format!("{base}/api/doctors"));
     assert_eq!(doctors["doctors"].as_array().unwrap().len(), 2, "seeded once, not twice");
 
     // Killed outright, it still takes its PostgreSQL down with it.
