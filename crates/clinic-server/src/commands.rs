@@ -66,7 +66,7 @@ fn with_database(config: &Config, work: impl FnOnce(PgStore) -> CommandResult) -
         Err(e) => Err(format!("cannot prepare the database: {e}").into()),
     };
     if result.is_ok() {
-        log::info!("database: {}", database.describe(config));
+        log::info!("database: {}", database.describe());
     }
     database.stop();
     result

@@ -33,9 +33,9 @@ impl Database {
     }
 
     /// Where the data lives, for the start-up banner.
-    pub fn describe(&self, config: &Config) -> String {
+    pub fn describe(&self) -> String {
         match &self.cluster {
-            Some(_) => format!("embedded PostgreSQL in {}", config.data_dir.join("postgres").display()),
+            Some(cluster) => format!("embedded PostgreSQL in {}", cluster.dir().display()),
             None => "DATABASE_URL".into(),
         }
     }

@@ -66,7 +66,7 @@ fn a_production_config_serves_without_seeding_or_printing_tokens() {
     // The dev banner prints "clinic is serving"; a production instance logs this instead.
     let serving = clinic.line_with("serving on ");
     let base = serving.split("serving on ").nth(1).unwrap().trim();
-    assert_eq!(get_json(&format!("{base}/api/doctors")).1["doctors"], serde_json::json!([]));
+    assert_eq!(get_json(&format!("{base}/api/doctors"), None).1["doctors"], serde_json::json!([]));
     assert!(!data_dir.exists(), "no dev secret");
     assert!(clinic.interrupt().success());
 }

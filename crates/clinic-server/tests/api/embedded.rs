@@ -5,9 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
-use crate::process::{Clinic, WAIT, agent, book, get_json};
+use crate::process::{Clinic, WAIT, book, get_json};
 use crate::support::clinic_command;
 
 fn postmaster_pid(data_dir: &Path) -> PathBuf {
@@ -29,8 +27,6 @@ fn wait_until_stopped(data_dir: &Path) -> bool {
 #[test]
 fn with_nothing_configured_clinic_serves_books_stops_and_keeps_its_data() {
     let data_dir = std::env::temp_dir().join(format!("clinic-embedded-{}", uuid::Uuid::new_v4().simple()));
-    let agent = agent();
-
     let first = Clinic::start(&data_dir);
     let (base, token, booking) = first.banner();
     let (status, booked) = book(&base, &token, &booking);
@@ -42,14 +38,9 @@ fn with_nothing_configured_clinic_serves_books_stops_and_keeps_its_data() {
     // The next run reuses the data and the dev secret: the first token still works.
     let second = Clinic::start(&data_dir);
     let (base, _, _) = second.banner();
-    let mut mine = agent
-        .get(format!("{base}/api/appointments"))
-        .header("Authorization", format!("Bearer {token}"))
-        .call()
-        .unwrap();
-    let listed: Value = serde_json::from_str(&mine.body_mut().read_to_string().unwrap()).unwrap();
+    let (_, listed) = get_json(&format!("{base}/api/appointments"), Some(&token));
     assert_eq!(listed["appointments"][0]["id"], booked["appointment"]["id"]);
-    let (_, doctors) = get_json(&format!("{base}/api/doctors"));
+    let (_, doctors) = get_json(&format!("{base}/api/doctors"), None);
     assert_eq!(doctors["doctors"].as_array().unwrap().len(), 2, "seeded once, not twice");
 
     // Killed outright, it still takes its PostgreSQL down with it.
@@ -102,4 +93,52 @@ fn a_second_clinic_uses_the_database_clinic_db_started_and_leaves_it_running() {
     assert!(db.wait().unwrap().success());
     assert!(wait_until_stopped(&data_dir));
     let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+/// A clone in root's home (mode 0700, as in containers) and `cargo run`: PostgreSQL runs as
+/// the `postgres` user, who cannot reach the clone, so the cluster lives where it can.
+#[test]
+fn a_clone_in_a_private_home_directory_just_runs() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = std::env::temp_dir().join(format!("clinic-home-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir(&home).unwrap();
+    std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let clone = home.join("clinic");
+    std::fs::create_dir(&clone).unwrap();
+    let mode = |dir: &Path| std::fs::metadata(dir).unwrap().permissions().mode() & 0o7777;
+    let clone_mode = mode(&clone);
+
+    // No CLINIC_DATA_DIR: `.clinic` in the working directory, as the README's command has it.
+    let clinic = Clinic::spawn(clinic_command().current_dir(&clone));
+    // As root the cluster moves, and one line says where. Not as root, PostgreSQL runs as us
+    // and can reach anything we can, so nothing moves (CI runs as root and checks the move).
+    let cluster = if clinic_postgres::cluster::running_as_root() {
+        let line = clinic.line_with("the postgres user cannot reach");
+        assert!(line.contains(&clone.join(".clinic/postgres").to_string_lossy().into_owned()), "{line}");
+        PathBuf::from(line.rsplit(' ').next().unwrap())
+    } else {
+        clone.join(".clinic/postgres")
+    };
+    let (base, token, booking) = clinic.banner();
+    assert_eq!(book(&base, &token, &booking).0, 201);
+    assert!(cluster.join("data/PG_VERSION").exists(), "the cluster is in {}", cluster.display());
+    assert_eq!(mode(&home), 0o700, "the private directory stays private");
+    assert_eq!(mode(&clone), clone_mode);
+    assert!(clone.join(".clinic/dev-jwt-secret").exists(), "the data directory is still ours");
+    assert!(clinic.interrupt().success());
+
+    if cluster.starts_with(&clone) {
+        assert!(!clinic_postgres::cluster::running_as_root());
+    } else {
+        assert!(!clone.join(".clinic/postgres").exists(), "nothing half-made in the clone");
+        // The next run finds the same cluster, and the booking in it.
+        let again = Clinic::spawn(clinic_command().current_dir(&clone));
+        assert!(again.line_with("the postgres user cannot reach").ends_with(&*cluster.to_string_lossy()));
+        let (base, _, _) = again.banner();
+        let (_, mine) = get_json(&format!("{base}/api/appointments"), Some(&token));
+        assert_eq!(mine["appointments"].as_array().map(Vec::len), Some(1));
+        assert!(again.interrupt().success());
+        let _ = std::fs::remove_dir_all(&cluster);
+    }
+    let _ = std::fs::remove_dir_all(&home);
 }

@@ -89,13 +89,17 @@ impl Clinic {
     }
 }
 
-pub fn agent() -> ureq::Agent {
+fn agent() -> ureq::Agent {
     ureq::Agent::config_builder().http_status_as_error(false).build().into()
 }
 
-/// GET `url` as JSON: (status, body).
-pub fn get_json(url: &str) -> (u16, Value) {
-    let mut answer = agent().get(url).call().unwrap();
+/// GET `url` as JSON, with a bearer token when given: (status, body).
+pub fn get_json(url: &str, token: Option<&str>) -> (u16, Value) {
+    let mut request = agent().get(url);
+    if let Some(token) = token {
+        request = request.header("Authorization", format!("Bearer {token}"));
+    }
+    let mut answer = request.call().unwrap();
     let body = serde_json::from_str(&answer.body_mut().read_to_string().unwrap()).unwrap_or(Value::Null);
     (answer.status().as_u16(), body)
 }
