@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::Logger;
+use actix_web::middleware::{Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 use clinic_domain::admin::Administration;
 use clinic_domain::booking::Booking;
@@ -22,6 +22,7 @@ use time::OffsetDateTime;
 use crate::auth::TokenKeys;
 use crate::config::{Config, Secret};
 use crate::error;
+use crate::limits;
 use crate::outbox::Wakeup;
 use crate::routes;
 use crate::routes::webhooks::WebhookSigning;
@@ -136,10 +137,13 @@ pub fn http_server(
             .app_data(web::FormConfig::default().limit(BODY_LIMIT).error_handler(error::form_error))
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
             .app_data(web::PayloadConfig::new(BODY_LIMIT))
+            .wrap(from_fn(limits::request_limits))
             .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
             .configure(routes::configure)
             .default_service(web::to(error::not_found))
     });
+    // Idle and half-sent connections are closed, so a thousand of them hold no more than memory.
+    let server = server.client_request_timeout(limits::IDLE_TIMEOUT).keep_alive(limits::IDLE_TIMEOUT);
     let server = if handle_signals { server } else { server.disable_signals() };
     Ok(server.listen(listener)?.run())
 }

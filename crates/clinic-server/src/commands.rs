@@ -79,6 +79,10 @@ fn serve(config: &Config, store: PgStore, (secret, dev_mode): (Secret, bool)) ->
         log::info!("seeded the demo clinic");
     }
     let state = AppState::new(config, store, clock, sms_gateway(config));
+    match crate::limits::raise_open_files_limit() {
+        Ok(files) => log::debug!("up to {files} open files"),
+        Err(e) => log::warn!("cannot raise the open files limit: {e}"),
+    }
     let listener = TcpListener::bind(config.bind_addr)
         .map_err(|e| format!("BIND_ADDR: cannot listen on {}: {e}", config.bind_addr))?;
     let worker = outbox_worker(state.outbox.clone(), state.wakeup.clone(), POLL);

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod limits;
 pub mod outbox;
 pub mod routes;
 pub mod runtime;

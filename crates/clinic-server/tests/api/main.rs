@@ -10,6 +10,7 @@ mod dev_mode;
 mod embedded;
 mod errors;
 mod health;
+mod limits;
 mod process;
 mod profile;
 mod public;
