@@ -1,7 +1,8 @@
 //! Dev conveniences (a generated secret, the demo clinic, printed tokens) only on the
 //! embedded database or with `CLINIC_DEV=1`: the real binary against a real database.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use clinic_domain::ports::DoctorRepository;
 use clinic_postgres::testing::TestDatabase;
@@ -13,18 +14,19 @@ fn temp_data_dir() -> PathBuf {
     std::env::temp_dir().join(format!("clinic-dev-{}", uuid::Uuid::new_v4().simple()))
 }
 
+/// `clinic` on `db` (logging at info), with its own data directory.
+fn on_database(db: &TestDatabase, data_dir: &Path) -> Command {
+    let mut command = clinic_command();
+    command.env("DATABASE_URL", db.url()).env("CLINIC_DATA_DIR", data_dir).env("RUST_LOG", "info");
+    command
+}
+
 #[test]
 fn a_database_url_without_a_secret_refuses_to_start_with_one_line_and_changes_nothing() {
     let db = TestDatabase::new();
     let data_dir = temp_data_dir();
     for command in [&["serve"][..], &["token", "--sub", "00000000-0000-4000-8000-000000000001"]] {
-        let refused = clinic_command()
-            .args(command)
-            .env("DATABASE_URL", db.url())
-            .env("CLINIC_DATA_DIR", &data_dir)
-            .env("RUST_LOG", "info")
-            .output()
-            .unwrap();
+        let refused = on_database(&db, &data_dir).args(command).output().unwrap();
         assert!(!refused.status.success(), "{command:?}");
         let stderr = String::from_utf8_lossy(&refused.stderr);
         assert_eq!(stderr.lines().count(), 1, "{command:?}: {stderr}");
@@ -39,12 +41,7 @@ fn a_database_url_without_a_secret_refuses_to_start_with_one_line_and_changes_no
 fn clinic_dev_turns_the_conveniences_on_for_a_database_url() {
     let db = TestDatabase::new();
     let data_dir = temp_data_dir();
-    let clinic = Clinic::spawn(
-        clinic_command()
-            .env("DATABASE_URL", db.url())
-            .env("CLINIC_DATA_DIR", &data_dir)
-            .env("CLINIC_DEV", "1"),
-    );
+    let clinic = Clinic::spawn(on_database(&db, &data_dir).env("CLINIC_DEV", "1"));
     let (base, token, booking) = clinic.banner();
     assert_eq!(book(&base, &token, &booking).0, 201, "seeded, and the printed token works");
     assert!(data_dir.join("dev-jwt-secret").exists());
@@ -57,11 +54,7 @@ fn a_production_config_serves_without_seeding_or_printing_tokens() {
     let db = TestDatabase::new();
     let data_dir = temp_data_dir();
     let clinic = Clinic::spawn(
-        clinic_command()
-            .env("DATABASE_URL", db.url())
-            .env("CLINIC_DATA_DIR", &data_dir)
-            .env("AUTH_JWT_SECRET", "a-production-secret-of-some-length")
-            .env("RUST_LOG", "info"),
+        on_database(&db, &data_dir).env("AUTH_JWT_SECRET", "a-production-secret-of-some-length"),
     );
     // The dev banner prints "clinic is serving"; a production instance logs this instead.
     let serving = clinic.line_with("serving on ");
