@@ -2,7 +2,9 @@
 //! embedded default (no `DATABASE_URL`) and the tests' database server.
 //!
 //! It listens on a Unix socket only, in a directory of its own. As root it runs as the
-//! `postgres` system user, because PostgreSQL refuses to run as root. It never outlives
+//! `postgres` system user, because PostgreSQL refuses to run as root; when that user cannot
+//! reach the directory asked for (a clone in root's private home), the cluster lives under
+//! `/var/lib/clinic` instead, and a log line says where. It never outlives
 //! this process: a shell watchdog reads a pipe whose write end only we hold, and stops
 //! the server when that pipe closes, however we exit (even on SIGKILL).
 
@@ -23,6 +25,9 @@ const MAX_SOCKET_PATH: usize = 100;
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 const POLL: Duration = Duration::from_millis(25);
+/// Where clusters go that the postgres user could not reach where they were asked for:
+/// persistent (a temp dir may be cleaned under a running cluster) and reachable by design.
+const REACHABLE_ROOT: &str = "/var/lib/clinic";
 
 /// `sh -c WATCHDOG name <log> <postgres> <args>...`: runs postgres in the background and
 /// sends it SIGINT (fast shutdown) when stdin reaches EOF. The reader runs beside the
@@ -97,9 +102,13 @@ impl LocalCluster {
     pub fn start(options: &ClusterOptions) -> Result<Self, ClusterError> {
         let bin_dir = find_binaries()?;
         let run_as = if running_as_root() { Some(postgres_user()?) } else { None };
-        fs::create_dir_all(&options.dir).map_err(io_error("create", &options.dir))?;
+        let dir = match run_as {
+            Some(user) => reachable_dir(&options.dir, user)?,
+            None => options.dir.clone(),
+        };
+        fs::create_dir_all(&dir).map_err(io_error("create", &dir))?;
         // Canonical, so that every process names the same cluster (and socket directory) alike.
-        let dir = fs::canonicalize(&options.dir).map_err(io_error("resolve", &options.dir))?;
+        let dir = fs::canonicalize(&dir).map_err(io_error("resolve", &dir))?;
         let (data_dir, socket_dir) = (dir.join("data"), socket_dir(&dir));
         let mut cluster = Self { dir, data_dir, socket_dir, bin_dir, run_as, server: None };
         if cluster.is_ready() {
@@ -128,6 +137,11 @@ impl LocalCluster {
     pub fn database_url(&self, database: &str) -> String {
         let host = quote(&self.socket_dir.to_string_lossy());
         format!("host={host} port={} user='postgres' dbname={}", quote(PORT), quote(database))
+    }
+
+    /// The cluster's directory: the one asked for, or where the postgres user can reach it.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// Fast shutdown, waiting for the server to exit; no-op when not owned or already stopped.
@@ -300,6 +314,51 @@ fn newest_first(root: &Path, prefix: &str) -> Vec<PathBuf> {
     found.into_iter().map(|(_, dir)| dir).collect()
 }
 
+/// `dir` when the postgres user (`user`, as we are root) can reach it; otherwise a directory
+/// under [`REACHABLE_ROOT`] named from a stable hash of `dir`, so the next run finds the same
+/// data. The user's own directories keep their permissions: we never open them up.
+fn reachable_dir(dir: &Path, user: (u32, u32)) -> Result<PathBuf, ClusterError> {
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(io_error("create", parent))?;
+    // Absolute: a relative path would be looked up from our working directory, skipping its ancestors.
+    let parent = fs::canonicalize(parent).map_err(io_error("resolve", parent))?;
+    if can_enter(&parent, user) {
+        return Ok(dir.to_owned());
+    }
+    let wanted = parent.join(dir.file_name().unwrap_or(OsStr::new("postgres")));
+    let root = Path::new(REACHABLE_ROOT);
+    fs::create_dir_all(root).map_err(io_error("create", root))?;
+    fs::set_permissions(root, fs::Permissions::from_mode(0o755)).map_err(io_error("open up", root))?;
+    let moved = root.join(format!("{:016x}", stable_hash(&wanted)));
+    log::warn!(
+        "the postgres user cannot reach {} (PostgreSQL refuses root), so the embedded cluster lives in {}",
+        wanted.display(),
+        moved.display()
+    );
+    Ok(moved)
+}
+
+/// Whether `user` may enter `dir`: a child that changes into it as that user starts.
+fn can_enter(dir: &Path, (uid, gid): (u32, u32)) -> bool {
+    let probe = Command::new("sh")
+        .args(["-c", ":"])
+        .current_dir(dir)
+        .uid(uid)
+        .gid(gid)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    !matches!(probe, Err(e) if e.kind() == io::ErrorKind::PermissionDenied)
+}
+
+/// FNV-1a of a path: unlike DefaultHasher, the same in every build and Rust version.
+fn stable_hash(path: &Path) -> u64 {
+    path.as_os_str().as_bytes().iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// `<dir>/run`, or when the socket path would be too long, a short directory under the
 /// temp dir named from a stable hash of `dir`, so that another process finds it too.
 fn socket_dir(dir: &Path) -> PathBuf {
@@ -307,16 +366,12 @@ fn socket_dir(dir: &Path) -> PathBuf {
     if run.join(SOCKET).as_os_str().len() <= MAX_SOCKET_PATH {
         return run;
     }
-    // FNV-1a: unlike DefaultHasher, the same in every build and Rust version.
-    let hash = dir.as_os_str().as_bytes().iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, &byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    });
-    std::env::temp_dir().join(format!("clinic-pg-{hash:016x}"))
+    std::env::temp_dir().join(format!("clinic-pg-{:016x}", stable_hash(dir)))
 }
 
 /// Whether the effective uid (the second field of `Uid:` in `/proc/self/status`) is 0;
 /// without `/proc`, assume not.
-fn running_as_root() -> bool {
+pub fn running_as_root() -> bool {
     let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
     let uids = status.lines().find_map(|line| line.strip_prefix("Uid:")).unwrap_or_default();
     uids.split_whitespace().nth(1) == Some("0")

@@ -14,6 +14,11 @@ use uuid::Uuid;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
+/// How long a call waits for a pooled connection before the database counts as
+/// unavailable: well under a Kubernetes probe's 1 s default, so `/readyz` and data routes
+/// answer 503 in time when PostgreSQL is down. A pool that busy is overloaded anyway.
+const CHECKOUT_TIMEOUT: Duration = Duration::from_millis(750);
+
 /// Held while migrating, so that instances starting together migrate one at a time.
 const MIGRATION_LOCK: i64 = 0x636c_696e_6963; // "clinic"
 
@@ -29,9 +34,9 @@ pub struct PgStore {
 impl PgStore {
     /// A pool of up to `size` connections, opened as they are needed: a database that
     /// is down at start-up, or goes down later, makes calls fail `Unavailable` after
-    /// five seconds instead of failing here.
+    /// 0.75 s (`CHECKOUT_TIMEOUT`) instead of failing here.
     pub fn connect(url: &str, size: u32) -> Self {
-        Self::connect_with_timeout(url, size, Duration::from_secs(5))
+        Self::connect_with_timeout(url, size, CHECKOUT_TIMEOUT)
     }
 
     /// As [`PgStore::connect`], waiting at most `timeout` for a connection.
@@ -49,8 +54,7 @@ impl PgStore {
     ) -> Self {
         let session = Session { also: Some(Box::new(customizer)) };
         Self {
-            pool: pool_builder(size, Duration::from_secs(5), session)
-                .build_unchecked(ConnectionManager::new(url)),
+            pool: pool_builder(size, CHECKOUT_TIMEOUT, session).build_unchecked(ConnectionManager::new(url)),
         }
     }
 

@@ -24,6 +24,7 @@ use crate::config::{Config, Secret};
 use crate::cors::cors;
 use crate::delivery_log::DeliveryLog;
 use crate::error;
+use crate::limits;
 use crate::metrics::Metrics;
 use crate::observe::observe;
 use crate::outbox::Wakeup;
@@ -154,10 +155,13 @@ pub fn http_server(
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
             .app_data(web::PayloadConfig::new(BODY_LIMIT))
             .wrap(cors(&origins))
+            .wrap(from_fn(limits::request_limits))
             .wrap(from_fn(observe))
             .configure(routes::configure)
             .default_service(web::to(error::not_found))
     });
+    // Idle and half-sent connections are closed, so a thousand of them hold no more than memory.
+    let server = server.client_request_timeout(limits::IDLE_TIMEOUT).keep_alive(limits::IDLE_TIMEOUT);
     let server = if handle_signals { server } else { server.disable_signals() };
     Ok(server.listen(listener)?.run())
 }

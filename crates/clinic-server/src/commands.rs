@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::app::{AppState, SystemClock, http_server, sms_gateway};
 use crate::auth::TokenKeys;
 use crate::cli::{Command, TokenArgs};
-use crate::config::Config;
+use crate::config::{Config, Secret};
 use crate::outbox::{POLL, housekeeping, outbox_worker, reminder_schedule};
 use crate::routes::views::ReminderSummary;
 use crate::routes::views::rfc3339_utc;
@@ -31,7 +31,11 @@ const DEMO_STAFF: Uuid = Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_00
 
 pub fn run(command: Command, config: Config) -> CommandResult {
     match command {
-        Command::Serve => with_database(&config, |store| serve(&config, store)),
+        Command::Serve => {
+            // Before the database: a production config without a secret changes nothing.
+            let secret = jwt_secret(&config)?;
+            with_database(&config, |store| serve(&config, store, secret))
+        }
         Command::Migrate => with_database(&config, |_| Ok(())),
         Command::Token(args) => token(&config, &args),
         Command::SeedDemo => with_database(&config, |store| {
@@ -62,20 +66,23 @@ fn with_database(config: &Config, work: impl FnOnce(PgStore) -> CommandResult) -
         Err(e) => Err(format!("cannot prepare the database: {e}").into()),
     };
     if result.is_ok() {
-        log::info!("database: {}", database.describe(config));
+        log::info!("database: {}", database.describe());
     }
     database.stop();
     result
 }
 
-fn serve(config: &Config, store: PgStore) -> CommandResult {
-    let (secret, dev_mode) = jwt_secret(config)?;
+fn serve(config: &Config, store: PgStore, (secret, dev_mode): (Secret, bool)) -> CommandResult {
     let tokens = TokenKeys::new(secret.expose().as_bytes());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     if dev_mode && seed_demo(&store, clock.now())? {
         log::info!("seeded the demo clinic");
     }
     let state = AppState::new(config, store, clock, sms_gateway(config));
+    match crate::limits::raise_open_files_limit() {
+        Ok(files) => log::debug!("up to {files} open files"),
+        Err(e) => log::warn!("cannot raise the open files limit: {e}"),
+    }
     let listener = TcpListener::bind(config.bind_addr)
         .map_err(|e| format!("BIND_ADDR: cannot listen on {}: {e}", config.bind_addr))?;
     let worker = outbox_worker(state.outbox.clone(), state.wakeup.clone(), POLL);

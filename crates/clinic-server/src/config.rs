@@ -56,8 +56,11 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub pool_size: u32,
     pub bind_addr: SocketAddr,
-    /// `None`: dev mode, with a generated secret kept in the data directory.
+    /// `None`: dev mode on the embedded database or with `dev`, with a generated secret
+    /// kept in the data directory; with `DATABASE_URL` otherwise, `serve` refuses to start.
     pub jwt_secret: Option<Secret>,
+    /// `CLINIC_DEV=1`: dev conveniences on a `DATABASE_URL` database too.
+    pub dev: bool,
     pub cron_secret: Option<Secret>,
     /// `None`: `/metrics` is open to anyone who can reach it.
     pub metrics_token: Option<Secret>,
@@ -96,6 +99,7 @@ impl Config {
                 .parse()
                 .map_err(|_| invalid("BIND_ADDR", "must be an address and port, e.g. 127.0.0.1:8080"))?,
             jwt_secret: var("AUTH_JWT_SECRET").map(Secret::new),
+            dev: flag(&var, "CLINIC_DEV")?,
             cron_secret: var("CRON_SECRET").map(Secret::new),
             metrics_token: var("METRICS_TOKEN").map(Secret::new),
             twilio: twilio_settings(&var)?,
@@ -154,6 +158,15 @@ fn number(
     raw.parse().ok().filter(|n| range.contains(n)).ok_or_else(|| {
         invalid(name, format!("must be a whole number from {} to {}", range.start(), range.end()))
     })
+}
+
+/// `1`/`true`/`yes` or `0`/`false`/`no`; unset is false.
+fn flag(var: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<bool, ConfigError> {
+    match var(name).map(|raw| raw.to_ascii_lowercase()).as_deref() {
+        None | Some("0" | "false" | "no") => Ok(false),
+        Some("1" | "true" | "yes") => Ok(true),
+        Some(_) => Err(invalid(name, "must be 1 or 0")),
+    }
 }
 
 fn check_database_url(url: &str) -> Result<(), ConfigError> {

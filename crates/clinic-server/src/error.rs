@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use actix_web::error::{BlockingError, JsonPayloadError, QueryPayloadError, UrlencodedError};
+use actix_web::error::{BlockingError, JsonPayloadError, PayloadError, QueryPayloadError, UrlencodedError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use clinic_domain::admin::AdminError;
@@ -71,6 +71,15 @@ impl ApiError {
 
     pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    /// 431: one header is larger than any the API reads.
+    pub fn header_too_large(name: &str) -> Self {
+        Self::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "header_too_large",
+            format!("the {name} header is too large"),
+        )
     }
 
     /// A bug: the cause goes to the log, the client learns nothing of it.
@@ -187,6 +196,7 @@ pub fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error 
             "unsupported_media_type",
             "send the body as application/json",
         ),
+        JsonPayloadError::Payload(e) if timed_out(&e) => too_slow(),
         JsonPayloadError::Deserialize(e) => ApiError::invalid_input(format!("invalid JSON body: {e}"))
             .with_details(json!({ "body": e.to_string() })),
         other => ApiError::invalid_input(format!("invalid JSON body: {other}")),
@@ -197,6 +207,7 @@ pub fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error 
 pub fn form_error(error: UrlencodedError, _: &HttpRequest) -> actix_web::Error {
     match error {
         UrlencodedError::Overflow { .. } => too_large(),
+        UrlencodedError::Payload(e) if timed_out(&e) => too_slow(),
         other => ApiError::invalid_input(format!("invalid form body: {other}")),
     }
     .into()
@@ -204,6 +215,15 @@ pub fn form_error(error: UrlencodedError, _: &HttpRequest) -> actix_web::Error {
 
 pub fn query_error(error: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
     ApiError::invalid_input(format!("invalid query: {error}")).into()
+}
+
+/// The body's deadline passed (`limits::BODY_TIMEOUT`).
+fn timed_out(error: &PayloadError) -> bool {
+    matches!(error, PayloadError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut)
+}
+
+fn too_slow() -> ApiError {
+    ApiError::new(StatusCode::REQUEST_TIMEOUT, "request_timeout", "the request body took too long to arrive")
 }
 
 fn too_large() -> ApiError {

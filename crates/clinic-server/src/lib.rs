@@ -9,6 +9,7 @@ pub mod config;
 pub mod cors;
 pub mod delivery_log;
 pub mod error;
+pub mod limits;
 pub mod metrics;
 pub mod observe;
 pub mod openapi;

@@ -1,5 +1,5 @@
 //! The embedded default: with no `DATABASE_URL`, a private PostgreSQL under the data
-//! directory; with no `AUTH_JWT_SECRET`, a generated dev secret kept beside it.
+//! directory; in dev mode with no `AUTH_JWT_SECRET`, a generated dev secret kept beside it.
 
 use std::fs;
 use std::io::{self, Read};
@@ -8,7 +8,7 @@ use std::path::Path;
 
 use clinic_postgres::cluster::{ClusterOptions, LocalCluster};
 
-use crate::config::{Config, Secret};
+use crate::config::{Config, ConfigError, Secret};
 
 /// The database the service runs on; the embedded cluster stops when this is dropped.
 pub struct Database {
@@ -33,9 +33,9 @@ impl Database {
     }
 
     /// Where the data lives, for the start-up banner.
-    pub fn describe(&self, config: &Config) -> String {
+    pub fn describe(&self) -> String {
         match &self.cluster {
-            Some(_) => format!("embedded PostgreSQL in {}", config.data_dir.join("postgres").display()),
+            Some(cluster) => format!("embedded PostgreSQL in {}", cluster.dir().display()),
             None => "DATABASE_URL".into(),
         }
     }
@@ -50,24 +50,37 @@ impl Database {
     }
 }
 
-/// `AUTH_JWT_SECRET`, or in dev mode a random secret generated once and kept (0600)
-/// in the data directory, so tokens survive restarts. Whether it is the dev one.
-pub fn jwt_secret(config: &Config) -> io::Result<(Secret, bool)> {
+/// `AUTH_JWT_SECRET`, and whether the dev conveniences are on: without the secret, on the
+/// embedded database or with `CLINIC_DEV=1`, a random secret generated once and kept (0600)
+/// in the data directory, so tokens survive restarts. With `DATABASE_URL` and neither, an
+/// error: a production instance must not mint its own secret and print tokens.
+pub fn jwt_secret(config: &Config) -> Result<(Secret, bool), Box<dyn std::error::Error>> {
     if let Some(secret) = &config.jwt_secret {
         return Ok((secret.clone(), false));
     }
-    let path = config.data_dir.join("dev-jwt-secret");
+    if config.database_url.is_some() && !config.dev {
+        return Err(Box::new(ConfigError {
+            variable: "AUTH_JWT_SECRET",
+            problem: "must be set when DATABASE_URL is set (or set CLINIC_DEV=1 for a development instance)"
+                .into(),
+        }));
+    }
+    Ok((dev_secret(&config.data_dir)?, true))
+}
+
+fn dev_secret(data_dir: &Path) -> io::Result<Secret> {
+    let path = data_dir.join("dev-jwt-secret");
     match fs::read_to_string(&path) {
-        Ok(secret) if !secret.trim().is_empty() => return Ok((Secret::new(secret.trim()), true)),
+        Ok(secret) if !secret.trim().is_empty() => return Ok(Secret::new(secret.trim())),
         Ok(_) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
-    fs::create_dir_all(&config.data_dir)?;
+    fs::create_dir_all(data_dir)?;
     let secret = random_hex(32)?;
     write_private(&path, &secret)?;
     log::info!("generated a dev JWT secret in {}", path.display());
-    Ok((Secret::new(secret), true))
+    Ok(Secret::new(secret))
 }
 
 fn random_hex(bytes: usize) -> io::Result<String> {

@@ -25,6 +25,7 @@ fn nothing_configured_is_the_embedded_dev_setup() {
     assert_eq!(config.clinic.zone.name(), "Asia/Singapore");
     assert_eq!(config.reminder_lead_hours, 24);
     assert_eq!(config.reminder_interval, None);
+    assert!(!config.dev, "dev conveniences come from the embedded database, not CLINIC_DEV");
     assert!(config.pool_size >= 4);
 }
 
@@ -33,6 +34,14 @@ fn the_metrics_token_is_kept_as_a_secret() {
     let config = config(&[("METRICS_TOKEN", " scrape-me ")]).unwrap();
     assert_eq!(config.metrics_token, Some(Secret::new("scrape-me")));
     assert!(!format!("{config:?}").contains("scrape-me"));
+}
+
+#[test]
+fn clinic_dev_is_a_flag() {
+    for (value, dev) in [("1", true), ("true", true), ("YES", true), ("0", false), ("no", false), ("", false)]
+    {
+        assert_eq!(config(&[("CLINIC_DEV", value)]).unwrap().dev, dev, "{value:?}");
+    }
 }
 
 #[test]
@@ -54,6 +63,7 @@ fn each_invalid_value_names_its_variable() {
         ("CORS_ALLOWED_ORIGINS", "app.example.com"),
         ("CORS_ALLOWED_ORIGINS", "https://app.example.com/path"),
         ("CORS_ALLOWED_ORIGINS", "*"),
+        ("CLINIC_DEV", "maybe"),
     ];
     for (variable, value) in cases {
         let message = error_of(&[(variable, value)]);

@@ -2,76 +2,11 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
+use crate::process::{Clinic, WAIT, book, get_json};
 use crate::support::clinic_command;
-
-const WAIT: Duration = Duration::from_secs(60);
-
-/// `clinic` serving with no configuration but a data directory and a free port.
-struct Clinic {
-    child: Child,
-    lines: Receiver<String>,
-}
-
-impl Clinic {
-    fn start(data_dir: &Path) -> Self {
-        let mut child = clinic_command()
-            .env("CLINIC_DATA_DIR", data_dir)
-            .env("BIND_ADDR", "127.0.0.1:0")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Self { child, lines }
-    }
-
-    /// The banner up to the booking line: (base URL, patient token, booking body).
-    fn banner(&self) -> (String, String, Value) {
-        let (mut base, mut token) = (None, None);
-        loop {
-            let line = self.lines.recv_timeout(WAIT).expect("the banner");
-            if let Some(rest) = line.strip_prefix("clinic is serving ") {
-                base = rest.split_whitespace().next().map(str::to_owned);
-            } else if let Some(rest) = line.trim().strip_prefix("export PATIENT=") {
-                token = Some(rest.to_owned());
-            } else if line.trim_start().starts_with("curl ") {
-                let body = line.split("-d '").nth(1).and_then(|b| b.strip_suffix('\'')).expect("a -d body");
-                return (base.unwrap(), token.unwrap(), serde_json::from_str(body).unwrap());
-            }
-        }
-    }
-
-    /// Ctrl-C, as a terminal sends it; the exit status.
-    fn interrupt(mut self) -> std::process::ExitStatus {
-        Command::new("kill").args(["-INT", &self.child.id().to_string()]).status().unwrap();
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "clinic did not stop on Ctrl-C");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).build().into()
-}
 
 fn postmaster_pid(data_dir: &Path) -> PathBuf {
     data_dir.join("postgres/data/postmaster.pid")
@@ -92,18 +27,10 @@ fn wait_until_stopped(data_dir: &Path) -> bool {
 #[test]
 fn with_nothing_configured_clinic_serves_books_stops_and_keeps_its_data() {
     let data_dir = std::env::temp_dir().join(format!("clinic-embedded-{}", uuid::Uuid::new_v4().simple()));
-    let agent = agent();
-
     let first = Clinic::start(&data_dir);
     let (base, token, booking) = first.banner();
-    let mut answer = agent
-        .post(format!("{base}/api/appointments/book"))
-        .header("Authorization", format!("Bearer {token}"))
-        .header("Content-Type", "application/json")
-        .send(booking.to_string())
-        .unwrap();
-    assert_eq!(answer.status().as_u16(), 201, "the printed curl line books");
-    let booked: Value = serde_json::from_str(&answer.body_mut().read_to_string().unwrap()).unwrap();
+    let (status, booked) = book(&base, &token, &booking);
+    assert_eq!(status, 201, "the printed curl line books");
     assert!(postmaster_pid(&data_dir).exists());
     assert!(first.interrupt().success());
     assert!(!postmaster_pid(&data_dir).exists(), "Ctrl-C stops PostgreSQL too");
@@ -111,17 +38,9 @@ fn with_nothing_configured_clinic_serves_books_stops_and_keeps_its_data() {
     // The next run reuses the data and the dev secret: the first token still works.
     let second = Clinic::start(&data_dir);
     let (base, _, _) = second.banner();
-    let mut mine = agent
-        .get(format!("{base}/api/appointments"))
-        .header("Authorization", format!("Bearer {token}"))
-        .call()
-        .unwrap();
-    let listed: Value = serde_json::from_str(&mine.body_mut().read_to_string().unwrap()).unwrap();
+    let (_, listed) = get_json(&format!("{base}/api/appointments"), Some(&token));
     assert_eq!(listed["appointments"][0]["id"], booked["appointment"]["id"]);
-    let doctors: Value = serde_json::from_str(
-        &agent.get(format!("{base}/api/doctors")).call().unwrap().body_mut().read_to_string().unwrap(),
-    )
-    .unwrap();
+    let (_, doctors) = get_json(&format!("{base}/api/doctors"), None);
     assert_eq!(doctors["doctors"].as_array().unwrap().len(), 2, "seeded once, not twice");
 
     // Killed outright, it still takes its PostgreSQL down with it.
@@ -174,4 +93,52 @@ fn a_second_clinic_uses_the_database_clinic_db_started_and_leaves_it_running() {
     assert!(db.wait().unwrap().success());
     assert!(wait_until_stopped(&data_dir));
     let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+/// A clone in root's home (mode 0700, as in containers) and `cargo run`: PostgreSQL runs as
+/// the `postgres` user, who cannot reach the clone, so the cluster lives where it can.
+#[test]
+fn a_clone_in_a_private_home_directory_just_runs() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = std::env::temp_dir().join(format!("clinic-home-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir(&home).unwrap();
+    std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let clone = home.join("clinic");
+    std::fs::create_dir(&clone).unwrap();
+    let mode = |dir: &Path| std::fs::metadata(dir).unwrap().permissions().mode() & 0o7777;
+    let clone_mode = mode(&clone);
+
+    // No CLINIC_DATA_DIR: `.clinic` in the working directory, as the README's command has it.
+    let clinic = Clinic::spawn(clinic_command().current_dir(&clone));
+    // As root the cluster moves, and one line says where. Not as root, PostgreSQL runs as us
+    // and can reach anything we can, so nothing moves (CI runs as root and checks the move).
+    let cluster = if clinic_postgres::cluster::running_as_root() {
+        let line = clinic.line_with("the postgres user cannot reach");
+        assert!(line.contains(&clone.join(".clinic/postgres").to_string_lossy().into_owned()), "{line}");
+        PathBuf::from(line.rsplit(' ').next().unwrap())
+    } else {
+        clone.join(".clinic/postgres")
+    };
+    let (base, token, booking) = clinic.banner();
+    assert_eq!(book(&base, &token, &booking).0, 201);
+    assert!(cluster.join("data/PG_VERSION").exists(), "the cluster is in {}", cluster.display());
+    assert_eq!(mode(&home), 0o700, "the private directory stays private");
+    assert_eq!(mode(&clone), clone_mode);
+    assert!(clone.join(".clinic/dev-jwt-secret").exists(), "the data directory is still ours");
+    assert!(clinic.interrupt().success());
+
+    if cluster.starts_with(&clone) {
+        assert!(!clinic_postgres::cluster::running_as_root());
+    } else {
+        assert!(!clone.join(".clinic/postgres").exists(), "nothing half-made in the clone");
+        // The next run finds the same cluster, and the booking in it.
+        let again = Clinic::spawn(clinic_command().current_dir(&clone));
+        assert!(again.line_with("the postgres user cannot reach").ends_with(&*cluster.to_string_lossy()));
+        let (base, _, _) = again.banner();
+        let (_, mine) = get_json(&format!("{base}/api/appointments"), Some(&token));
+        assert_eq!(mine["appointments"].as_array().map(Vec::len), Some(1));
+        assert!(again.interrupt().success());
+        let _ = std::fs::remove_dir_all(&cluster);
+    }
+    let _ = std::fs::remove_dir_all(&home);
 }

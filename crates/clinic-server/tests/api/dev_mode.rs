@@ -1,0 +1,65 @@
+//! Dev conveniences (a generated secret, the demo clinic, printed tokens) only on the
+//! embedded database or with `CLINIC_DEV=1`: the real binary against a real database.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clinic_domain::ports::DoctorRepository;
+use clinic_postgres::testing::TestDatabase;
+
+use crate::process::{Clinic, book, get_json};
+use crate::support::clinic_command;
+
+fn temp_data_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("clinic-dev-{}", uuid::Uuid::new_v4().simple()))
+}
+
+/// `clinic` on `db` (logging at info), with its own data directory.
+fn on_database(db: &TestDatabase, data_dir: &Path) -> Command {
+    let mut command = clinic_command();
+    command.env("DATABASE_URL", db.url()).env("CLINIC_DATA_DIR", data_dir).env("RUST_LOG", "info");
+    command
+}
+
+#[test]
+fn a_database_url_without_a_secret_refuses_to_start_with_one_line_and_changes_nothing() {
+    let db = TestDatabase::new();
+    let data_dir = temp_data_dir();
+    for command in [&["serve"][..], &["token", "--sub", "00000000-0000-4000-8000-000000000001"]] {
+        let refused = on_database(&db, &data_dir).args(command).output().unwrap();
+        assert!(!refused.status.success(), "{command:?}");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{command:?}: {stderr}");
+        assert!(stderr.contains("AUTH_JWT_SECRET") && stderr.contains("must be set"), "{stderr}");
+        assert!(refused.stdout.is_empty(), "no token is printed");
+    }
+    assert!(!data_dir.exists(), "no secret was generated");
+    assert!(!DoctorRepository::any(&db.store()).unwrap(), "nothing was seeded");
+}
+
+#[test]
+fn clinic_dev_turns_the_conveniences_on_for_a_database_url() {
+    let db = TestDatabase::new();
+    let data_dir = temp_data_dir();
+    let clinic = Clinic::spawn(on_database(&db, &data_dir).env("CLINIC_DEV", "1"));
+    let (base, token, booking) = clinic.banner();
+    assert_eq!(book(&base, &token, &booking).0, 201, "seeded, and the printed token works");
+    assert!(data_dir.join("dev-jwt-secret").exists());
+    assert!(clinic.interrupt().success());
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+#[test]
+fn a_production_config_serves_without_seeding_or_printing_tokens() {
+    let db = TestDatabase::new();
+    let data_dir = temp_data_dir();
+    let clinic = Clinic::spawn(
+        on_database(&db, &data_dir).env("AUTH_JWT_SECRET", "a-production-secret-of-some-length"),
+    );
+    // The dev banner prints "clinic is serving"; a production instance logs this instead.
+    let serving = clinic.line_with("serving on ");
+    let base = serving.split("serving on ").nth(1).unwrap().trim();
+    assert_eq!(get_json(&format!("{base}/api/doctors"), None).1["doctors"], serde_json::json!([]));
+    assert!(!data_dir.exists(), "no dev secret");
+    assert!(clinic.interrupt().success());
+}
