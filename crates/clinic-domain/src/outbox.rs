@@ -87,6 +87,19 @@ impl DeliveryOutcome {
         !matches!(self, Self::Unknown { .. })
     }
 
+    /// The outcome's name, for counting: `sent`, `adopted`, `failed`, `retry`,
+    /// `unknown` or `skipped`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Sent { .. } => "sent",
+            Self::Adopted { .. } => "adopted",
+            Self::Failed { .. } => "failed",
+            Self::Retry { .. } => "retry",
+            Self::Unknown { .. } => "unknown",
+            Self::Skipped(_) => "skipped",
+        }
+    }
+
     /// The provider's id of the message, when it has one.
     pub fn provider_sid(&self) -> Option<&str> {
         match self {

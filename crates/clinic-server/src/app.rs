@@ -76,8 +76,9 @@ impl AppState {
         let clinic = config.clinic.clone();
         let shared = Arc::new(store.clone());
         let delivery = DeliverySettings::default();
+        let metrics = Arc::new(Metrics::default());
         let outbox = Outbox::new(clinic.clone(), shared.clone(), gateway, clock.clone(), delivery)
-            .observed_by(Arc::new(DeliveryLog));
+            .observed_by(Arc::new(DeliveryLog { metrics: metrics.clone() }));
         let outbox = Arc::new(outbox);
         let lead = time::Duration::hours(config.reminder_lead_hours.into());
         let reminders = Reminders::new(shared.clone(), outbox.clone(), clock.clone(), lead, DEFAULT_BUDGET);
@@ -95,7 +96,7 @@ impl AppState {
             store,
             wakeup: Wakeup::default(),
             cors_allowed_origins: config.cors_allowed_origins.clone(),
-            metrics: Arc::new(Metrics::default()),
+            metrics,
             metrics_token: config.metrics_token.clone(),
             clock,
         }

@@ -1,13 +1,24 @@
-//! What the outbox does, told to the operator: the log lines docs/operations.md lists.
+//! What the outbox does, told to the operator: counted in `/metrics`, and the log
+//! lines docs/operations.md lists.
+
+use std::sync::Arc;
 
 use clinic_domain::outbox::{DeliveryOutcome, OutboxEvent, OutboxObserver};
 
-/// Logs what an operator must hear of: messages adopted from an earlier attempt,
-/// outcomes that could not be recorded, provider ids shared by two messages, panics.
-pub struct DeliveryLog;
+use crate::metrics::Metrics;
+
+/// Counts every message's outcome, and logs what an operator must hear of: messages
+/// adopted from an earlier attempt, outcomes that could not be recorded, provider ids
+/// shared by two messages, panics.
+pub struct DeliveryLog {
+    pub metrics: Arc<Metrics>,
+}
 
 impl OutboxObserver for DeliveryLog {
     fn observe(&self, event: OutboxEvent<'_>) {
+        if let OutboxEvent::Delivered { kind, outcome, .. } = event {
+            self.metrics.record_delivery(kind.as_str(), outcome.name());
+        }
         match event {
             OutboxEvent::Delivered { id, kind, outcome: DeliveryOutcome::Adopted { provider_sid } } => {
                 log::info!(

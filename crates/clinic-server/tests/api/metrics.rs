@@ -8,7 +8,7 @@ use crate::support::{SLOT, Settings, TestApp, spawn_app, spawn_app_with};
 
 const TOKEN: &str = "metrics-token-for-the-tests";
 
-fn scrape(app: &TestApp) -> String {
+pub fn scrape(app: &TestApp) -> String {
     let answer = app.get("/metrics", None);
     assert_eq!(answer.status, 200, "{answer:?}");
     assert_eq!(answer.content_type.as_deref(), Some("text/plain; version=0.0.4; charset=utf-8"));
@@ -16,7 +16,7 @@ fn scrape(app: &TestApp) -> String {
 }
 
 /// The value of the sample that starts with `series ` (labels included).
-fn sample(text: &str, series: &str) -> Option<f64> {
+pub fn sample(text: &str, series: &str) -> Option<f64> {
     text.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
 

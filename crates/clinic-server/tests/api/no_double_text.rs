@@ -192,6 +192,12 @@ fn a_send_that_timed_out_after_twilio_accepted_it_is_adopted_not_resent() {
     app.clock.advance(time::Duration::hours(1));
     let second = app.deliver();
     assert_eq!((second.sent, second.adopted), (1, 1));
+    let metrics = crate::metrics::scrape(&app);
+    let counted = |outcome: &str| {
+        let series = format!("clinic_notifications_total{{kind=\"confirmation\",outcome=\"{outcome}\"}}");
+        crate::metrics::sample(&metrics, &series)
+    };
+    assert_eq!((counted("unknown"), counted("adopted")), (Some(1.0), Some(1.0)), "{metrics}");
     let accepted = fake.accepted();
     assert_eq!(accepted.len(), 1, "one text, not two");
     assert_eq!(app.notifications()[0]["provider_sid"].as_str(), Some(accepted[0].sid.as_str()));
