@@ -5,23 +5,16 @@ use std::sync::Arc;
 use thiserror::Error;
 use time::Date;
 
-use crate::appointment::{Appointment, AppointmentStatus, MoveError, StatusChangeRefused, move_to};
+use crate::appointment::DayEntry;
+use crate::appointment::{Appointment, AppointmentStatus, StatusChangeRefused};
+use crate::appointment_moves::{MoveError, move_to};
 use crate::clinic::Clinic;
 use crate::doctor::{Doctor, required_text};
 use crate::ids::{AppointmentId, DoctorId};
-use crate::notification::{Notification, NotificationKind, NotificationStatus};
-use crate::phone::PhoneNumber;
+use crate::notification::{Notification, NotificationFilter};
 use crate::ports::{AppointmentRepository, Clock, DoctorRepository, NotificationRepository, StoreError};
 use crate::schedule::{ScheduleInput, WeeklySchedule};
 use crate::validation::FieldErrors;
-
-/// One line of the day list: the appointment and who is coming.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DayEntry {
-    pub appointment: Appointment,
-    pub patient_name: String,
-    pub patient_phone: Option<PhoneNumber>,
-}
 
 /// What staff may change about a doctor; absent fields stay as they are.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -29,50 +22,6 @@ pub struct DoctorChanges {
     pub name: Option<String>,
     pub specialty: Option<String>,
     pub active: Option<bool>,
-}
-
-/// Which outbox rows staff want to see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NotificationFilter {
-    pub status: Option<NotificationStatus>,
-    pub kind: Option<NotificationKind>,
-    pub limit: u32,
-}
-
-impl NotificationFilter {
-    pub const DEFAULT_LIMIT: u32 = 50;
-    pub const MAX_LIMIT: u32 = 500;
-
-    /// Reads the query's `status`, `type` and `limit`; unknown values are errors.
-    pub fn parse(status: Option<&str>, kind: Option<&str>, limit: Option<&str>) -> Result<Self, FieldErrors> {
-        let mut errors = FieldErrors::new();
-        let status = status.and_then(|s| {
-            s.parse()
-                .map_err(|()| {
-                    errors.add("status", one_of(NotificationStatus::ALL.iter().map(|s| s.as_str())))
-                })
-                .ok()
-        });
-        let kind = kind.and_then(|k| {
-            k.parse()
-                .map_err(|()| errors.add("type", one_of(NotificationKind::ALL.iter().map(|k| k.as_str()))))
-                .ok()
-        });
-        let limit = match limit {
-            None => Self::DEFAULT_LIMIT,
-            Some(raw) => {
-                raw.parse().ok().filter(|n| (1..=Self::MAX_LIMIT).contains(n)).unwrap_or_else(|| {
-                    errors.add("limit", format!("must be a whole number from 1 to {}", Self::MAX_LIMIT));
-                    Self::DEFAULT_LIMIT
-                })
-            }
-        };
-        errors.into_result(Self { status, kind, limit })
-    }
-}
-
-fn one_of<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    format!("must be one of {}", names.collect::<Vec<_>>().join(", "))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

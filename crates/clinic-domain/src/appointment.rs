@@ -4,7 +4,7 @@ use thiserror::Error;
 use time::OffsetDateTime;
 
 use crate::ids::{AppointmentId, DoctorId, PatientId};
-use crate::ports::{AppointmentRepository, Clock, StoreError};
+use crate::phone::PhoneNumber;
 use crate::schedule::Slot;
 
 named_enum!(
@@ -76,42 +76,12 @@ pub fn status_change(
     }
 }
 
-/// Why an appointment could not be moved.
+/// One line of the day list: the appointment and who is coming.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum MoveError {
-    NotFound,
-    Refused(StatusChangeRefused),
-    Store(StoreError),
-}
-
-impl From<StoreError> for MoveError {
-    fn from(error: StoreError) -> Self {
-        Self::Store(error)
-    }
-}
-
-/// Moves the appointment `id` to `wanted` by the rules of [`status_change`]. `visible`
-/// says whether the caller may see it (a patient, only their own). The update is
-/// conditional on the status read: if a concurrent change wins the race, the move is
-/// decided again on the status it left.
-pub(crate) fn move_to(
-    appointments: &dyn AppointmentRepository,
-    clock: &dyn Clock,
-    id: AppointmentId,
-    wanted: AppointmentStatus,
-    visible: impl Fn(&Appointment) -> bool,
-) -> Result<Appointment, MoveError> {
-    for _ in 0..2 {
-        let appointment = appointments.find(id)?.filter(&visible).ok_or(MoveError::NotFound)?;
-        let now = clock.now();
-        let change = status_change(appointment.status, wanted, appointment.scheduled_start <= now)
-            .map_err(MoveError::Refused)?;
-        let Some(to) = change else { return Ok(appointment) };
-        if let Some(moved) = appointments.change_status(id, appointment.status, to, now)? {
-            return Ok(moved);
-        }
-    }
-    Err(StoreError::Failed(format!("appointment {id} kept changing")).into())
+pub struct DayEntry {
+    pub appointment: Appointment,
+    pub patient_name: String,
+    pub patient_phone: Option<PhoneNumber>,
 }
 
 #[cfg(test)]

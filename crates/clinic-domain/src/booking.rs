@@ -3,9 +3,13 @@
 use std::sync::Arc;
 
 use thiserror::Error;
-use time::{Date, Duration, OffsetDateTime};
+use time::{Date, OffsetDateTime};
 
-use crate::appointment::{Appointment, AppointmentStatus, MoveError, StatusChangeRefused, move_to};
+use crate::appointment::{Appointment, AppointmentStatus, StatusChangeRefused};
+use crate::appointment_moves::{MoveError, move_to};
+use crate::booking_record::{
+    BookingKey, BookingStored, IDEMPOTENCY_KEY_LIFETIME, IdempotencyKey, NewBooking,
+};
 use crate::clinic::Clinic;
 use crate::doctor::Doctor;
 use crate::ids::{AppointmentId, DoctorId, PatientId};
@@ -14,60 +18,11 @@ use crate::patient::PatientLogin;
 use crate::ports::{AppointmentRepository, Clock, DoctorRepository, PatientRepository, StoreError};
 use crate::schedule::{NotASlot, Slot};
 
-/// How long an `Idempotency-Key` replays its booking.
-pub const IDEMPOTENCY_KEY_LIFETIME: Duration = Duration::HOUR.saturating_mul(24);
-
-/// A client's `Idempotency-Key`: 1 to 255 visible ASCII characters.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct IdempotencyKey(String);
-
-impl IdempotencyKey {
-    pub fn parse(raw: &str) -> Option<Self> {
-        let valid = (1..=255).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic());
-        valid.then(|| Self(raw.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
 /// What a patient asks to book.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BookingRequest {
     pub doctor_id: DoctorId,
     pub scheduled_start: OffsetDateTime,
-}
-
-/// An idempotency key and the booking it made.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BookingKey {
-    pub patient_id: PatientId,
-    pub key: IdempotencyKey,
-    pub doctor_id: DoctorId,
-    pub scheduled_start: OffsetDateTime,
-    pub appointment_id: AppointmentId,
-    pub created_at: OffsetDateTime,
-}
-
-/// One booking's unit of work.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewBooking {
-    pub appointment: Appointment,
-    pub confirmation: NewNotification,
-    pub key: Option<BookingKey>,
-    /// Keys used before this are expired and may be used again.
-    pub keys_used_since: OffsetDateTime,
-}
-
-/// What storing a booking came to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BookingStored {
-    Booked,
-    /// Another appointment holds the doctor and start; nothing was stored.
-    SlotTaken,
-    /// A concurrent request with the same key won; nothing was stored.
-    KeyAlreadyUsed(BookingKey),
 }
 
 /// The answer to a booking: the same for the first request and for a replay.

@@ -2,10 +2,9 @@
 
 use std::sync::Arc;
 
-use time::OffsetDateTime;
-
 use crate::clinic::Clinic;
 use crate::message;
+use crate::notification::StatusReport;
 use crate::phone::PhoneNumber;
 use crate::ports::{Clock, NotificationRepository, PatientRepository, StoreError};
 
@@ -70,18 +69,6 @@ pub struct Received {
     pub answer: Answer,
 }
 
-/// A status callback, as Twilio reported it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusReport {
-    pub sid: String,
-    pub status: String,
-    pub error_code: Option<String>,
-    pub at: OffsetDateTime,
-}
-
-/// How long a report for a SID we have not recorded is kept, waiting for its send.
-pub const EARLY_REPORT_LIFETIME: time::Duration = time::Duration::DAY;
-
 /// Applies a report to the message with its SID, if it moves the status forward;
 /// whether there is such a message. Concurrent reports: the update is conditional on
 /// what was read, and decided again if it missed.
@@ -99,7 +86,7 @@ pub(crate) fn apply_report(
             return Ok(true);
         }
     }
-    Err(StoreError::Failed(format!("delivery status of {} kept changing", report.sid)))
+    Err(StoreError::failed(format!("delivery status of {} kept changing", report.sid)))
 }
 
 pub struct MessageEvents {

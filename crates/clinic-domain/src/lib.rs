@@ -6,8 +6,11 @@ mod named;
 
 pub mod admin;
 pub mod appointment;
+pub mod appointment_moves;
 pub mod booking;
+pub mod booking_record;
 pub mod clinic;
+pub mod delivery;
 pub mod doctor;
 pub mod events;
 pub mod gateway;
@@ -22,3 +25,102 @@ pub mod profile;
 pub mod reminders;
 pub mod schedule;
 pub mod validation;
+
+/// The module graph is layered: entities at the bottom, ports above them, services on
+/// top; no module imports one above it, and nothing imports in a circle.
+#[cfg(test)]
+mod layers {
+    const ENTITIES: &[&str] = &[
+        "appointment",
+        "booking_record",
+        "clinic",
+        "delivery",
+        "doctor",
+        "gateway",
+        "ids",
+        "message",
+        "notification",
+        "patient",
+        "phone",
+        "schedule",
+        "validation",
+    ];
+    const PORTS: &str = "ports";
+    const SERVICES: &[&str] =
+        &["admin", "appointment_moves", "booking", "events", "outbox", "profile", "reminders"];
+
+    /// Each module's source (tests apart: they may reach anywhere).
+    fn sources() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("admin", include_str!("admin.rs")),
+            ("appointment", include_str!("appointment.rs")),
+            ("appointment_moves", include_str!("appointment_moves.rs")),
+            ("booking", include_str!("booking.rs")),
+            ("booking_record", include_str!("booking_record.rs")),
+            ("clinic", include_str!("clinic.rs")),
+            ("delivery", include_str!("delivery.rs")),
+            ("doctor", include_str!("doctor.rs")),
+            ("events", include_str!("events.rs")),
+            ("gateway", include_str!("gateway.rs")),
+            ("ids", include_str!("ids.rs")),
+            ("message", include_str!("message.rs")),
+            ("notification", include_str!("notification.rs")),
+            ("outbox", include_str!("outbox.rs")),
+            ("patient", include_str!("patient.rs")),
+            ("phone", include_str!("phone.rs")),
+            ("ports", include_str!("ports.rs")),
+            ("profile", include_str!("profile.rs")),
+            ("reminders", include_str!("reminders.rs")),
+            ("schedule", include_str!("schedule.rs")),
+            ("validation", include_str!("validation.rs")),
+        ]
+    }
+
+    fn imports(source: &str) -> Vec<String> {
+        let code = source.split("#[cfg(test)]").next().unwrap_or(source);
+        let mut found: Vec<String> = code
+            .match_indices("crate::")
+            .map(|(at, _)| {
+                code[at + 7..].chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect()
+            })
+            .collect();
+        found.sort();
+        found.dedup();
+        found
+    }
+
+    fn layer(module: &str) -> usize {
+        if ENTITIES.contains(&module) {
+            0
+        } else if module == PORTS {
+            1
+        } else {
+            assert!(SERVICES.contains(&module), "{module} is in no layer: add it to one");
+            2
+        }
+    }
+
+    #[test]
+    fn no_module_imports_one_above_it_or_in_a_circle() {
+        let graph: Vec<(&str, Vec<String>)> = sources().into_iter().map(|(m, s)| (m, imports(s))).collect();
+        for (module, used) in &graph {
+            for other in used {
+                assert!(layer(other) <= layer(module), "{module} imports {other}, a layer above it");
+            }
+        }
+        // Within a layer, a depth-first walk finds no way back.
+        fn visit<'a>(m: &'a str, graph: &'a [(&str, Vec<String>)], path: &mut Vec<&'a str>) {
+            assert!(!path.contains(&m), "a circle: {path:?} -> {m}");
+            path.push(m);
+            if let Some((_, used)) = graph.iter().find(|(name, _)| *name == m) {
+                for other in used {
+                    visit(other, graph, path);
+                }
+            }
+            path.pop();
+        }
+        for (module, _) in &graph {
+            visit(module, &graph, &mut Vec::new());
+        }
+    }
+}

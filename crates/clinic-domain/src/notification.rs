@@ -8,6 +8,7 @@ use crate::ids::{AppointmentId, NotificationId, PatientId};
 use crate::message;
 use crate::patient::{Channel, PatientProfile};
 use crate::phone::PhoneNumber;
+use crate::validation::FieldErrors;
 
 named_enum!(
     /// What a message is for (the `type` column).
@@ -140,6 +141,95 @@ pub struct Notification {
     pub sent_at: Option<OffsetDateTime>,
 }
 
+/// Which outbox rows staff want to see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotificationFilter {
+    pub status: Option<NotificationStatus>,
+    pub kind: Option<NotificationKind>,
+    pub limit: u32,
+}
+
+impl NotificationFilter {
+    pub const DEFAULT_LIMIT: u32 = 50;
+    pub const MAX_LIMIT: u32 = 500;
+
+    /// Reads the query's `status`, `type` and `limit`; unknown values are errors.
+    pub fn parse(status: Option<&str>, kind: Option<&str>, limit: Option<&str>) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let status = status.and_then(|s| {
+            s.parse()
+                .map_err(|()| {
+                    errors.add("status", one_of(NotificationStatus::ALL.iter().map(|s| s.as_str())))
+                })
+                .ok()
+        });
+        let kind = kind.and_then(|k| {
+            k.parse()
+                .map_err(|()| errors.add("type", one_of(NotificationKind::ALL.iter().map(|k| k.as_str()))))
+                .ok()
+        });
+        let limit = match limit {
+            None => Self::DEFAULT_LIMIT,
+            Some(raw) => {
+                raw.parse().ok().filter(|n| (1..=Self::MAX_LIMIT).contains(n)).unwrap_or_else(|| {
+                    errors.add("limit", format!("must be a whole number from 1 to {}", Self::MAX_LIMIT));
+                    Self::DEFAULT_LIMIT
+                })
+            }
+        };
+        errors.into_result(Self { status, kind, limit })
+    }
+}
+
+fn one_of<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    format!("must be one of {}", names.collect::<Vec<_>>().join(", "))
+}
+
+/// A status callback, as Twilio reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusReport {
+    pub sid: String,
+    pub status: String,
+    pub error_code: Option<String>,
+    pub at: OffsetDateTime,
+}
+
+/// How long a report for a SID we have not recorded is kept, waiting for its send.
+pub const EARLY_REPORT_LIFETIME: time::Duration = time::Duration::DAY;
+
+/// An appointment booked less than this before its start gets no reminder: the
+/// confirmation has only just told the patient.
+pub const MIN_NOTICE: time::Duration = time::Duration::hours(2);
+
+/// The appointments a run reminds: booked, starting in `[starts_from, starts_before)`,
+/// and booked at least `min_notice` before their start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReminderWindow {
+    pub starts_from: OffsetDateTime,
+    pub starts_before: OffsetDateTime,
+    pub min_notice: time::Duration,
+    /// When the reminder rows are created (and due).
+    pub now: OffsetDateTime,
+}
+
+impl ReminderWindow {
+    /// The status an appointment must have to be reminded.
+    pub const STATUS: AppointmentStatus = AppointmentStatus::Booked;
+
+    /// A run's window at `now`: visits starting within `lead`.
+    pub fn at(now: OffsetDateTime, lead: time::Duration) -> Self {
+        Self { starts_from: now, starts_before: now + lead, min_notice: MIN_NOTICE, now }
+    }
+
+    /// Whether the appointment gets a reminder from a run with this window: the rule the
+    /// store's one `INSERT … SELECT` translates into SQL.
+    pub fn includes(&self, appointment: &Appointment) -> bool {
+        appointment.status == Self::STATUS
+            && (self.starts_from..self.starts_before).contains(&appointment.scheduled_start)
+            && appointment.booked_at <= appointment.scheduled_start - self.min_notice
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use time::macros::datetime;
@@ -219,6 +309,27 @@ mod tests {
         assert_eq!(skip(AppointmentStatus::Booked, start), Some(SkipReason::AppointmentPassed));
         assert_eq!(skip(AppointmentStatus::Completed, before), Some(SkipReason::AppointmentPassed));
         assert_eq!(SkipReason::AppointmentPassed.describe(), "appointment already started");
+    }
+
+    #[test]
+    fn a_reminder_is_for_booked_visits_in_the_window_booked_with_notice() {
+        let now = datetime!(2026-11-24 08:00 UTC);
+        let window = ReminderWindow::at(now, time::Duration::hours(24));
+        let patient = profile(true, Channel::Sms);
+        let at = |start: OffsetDateTime, booked: OffsetDateTime| {
+            let slot = Slot { start, end: start + time::Duration::minutes(15) };
+            Appointment::book(patient.id, DoctorId::generate(), slot, booked)
+        };
+        let long_ago = now - time::Duration::days(3);
+        assert!(window.includes(&at(now, long_ago)), "from the window's start");
+        assert!(window.includes(&at(now + time::Duration::hours(23), long_ago)));
+        assert!(!window.includes(&at(now + time::Duration::hours(24), long_ago)), "the end is open");
+        assert!(!window.includes(&at(now - time::Duration::minutes(1), long_ago)), "started");
+        let start = now + time::Duration::hours(5);
+        assert!(window.includes(&at(start, start - time::Duration::hours(2))), "two hours' notice");
+        assert!(!window.includes(&at(start, start - time::Duration::minutes(119))), "less");
+        let cancelled = Appointment { status: AppointmentStatus::Cancelled, ..at(start, long_ago) };
+        assert!(!window.includes(&cancelled));
     }
 
     #[test]

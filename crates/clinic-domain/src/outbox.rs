@@ -10,16 +10,15 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::appointment::AppointmentStatus;
 use crate::clinic::Clinic;
-use crate::events::{EARLY_REPORT_LIFETIME, apply_report};
+use crate::delivery::{Delivery, DeliveryOutcome, DueNotification, REMINDER_HANDOFF, Recorded, Scope};
+use crate::events::apply_report;
 use crate::gateway::{OutgoingMessage, SendError, SmsGateway};
-use crate::ids::{AppointmentId, NotificationId, PatientId};
+use crate::ids::NotificationId;
 use crate::message;
+use crate::notification::EARLY_REPORT_LIFETIME;
 use crate::notification::{NotificationKind, SkipReason};
-use crate::patient::Channel;
-use crate::phone::PhoneNumber;
-use crate::ports::{Clock, NotificationRepository, StoreError};
+use crate::ports::{ClaimedBatch, Clock, NotificationRepository, StoreError};
 
 /// A message gives up after this many tries.
 pub const MAX_ATTEMPTS: u32 = 5;
@@ -29,117 +28,6 @@ pub const CLOCK_SKEW: time::Duration = time::Duration::minutes(2);
 
 /// Twilio's bounds on how long it may hold a message before dropping it.
 const VALIDITY: (Duration, Duration) = (Duration::from_secs(1), Duration::from_secs(36_000));
-
-/// A pending message that is due, with what deciding and composing it needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DueNotification {
-    pub id: NotificationId,
-    pub appointment_id: AppointmentId,
-    pub patient_id: PatientId,
-    pub kind: NotificationKind,
-    pub channel: Channel,
-    pub to_phone: Option<PhoneNumber>,
-    /// `None` until composed (reminders are composed when first sent).
-    pub message: Option<String>,
-    /// Attempts recorded before this one.
-    pub attempts: u32,
-    /// When the earliest earlier attempt whose outcome was never recorded started (the
-    /// process died, the database went away, the provider did not answer): the provider
-    /// may hold that message, so it is asked before anything is sent.
-    pub unresolved_since: Option<OffsetDateTime>,
-    pub appointment_status: AppointmentStatus,
-    pub scheduled_start: OffsetDateTime,
-    pub doctor_name: String,
-    pub patient_sms_opt_in: bool,
-}
-
-/// What became of one message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeliveryOutcome {
-    Sent {
-        provider_sid: String,
-    },
-    /// An earlier attempt had reached the provider after all: that message is this one.
-    Adopted {
-        provider_sid: String,
-    },
-    Failed {
-        code: Option<String>,
-        message: String,
-    },
-    /// Not sent; back to pending until `at`.
-    Retry {
-        at: OffsetDateTime,
-        code: Option<String>,
-        message: String,
-    },
-    /// The provider may hold the message; pending until `at`, when it is asked first.
-    Unknown {
-        at: OffsetDateTime,
-        message: String,
-    },
-    Skipped(SkipReason),
-}
-
-impl DeliveryOutcome {
-    /// Whether every earlier attempt's fate is now known, so none needs asking about.
-    pub fn settles_attempts(&self) -> bool {
-        !matches!(self, Self::Unknown { .. })
-    }
-
-    /// The outcome's name, for counting: `sent`, `adopted`, `failed`, `retry`,
-    /// `unknown` or `skipped`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::Sent { .. } => "sent",
-            Self::Adopted { .. } => "adopted",
-            Self::Failed { .. } => "failed",
-            Self::Retry { .. } => "retry",
-            Self::Unknown { .. } => "unknown",
-            Self::Skipped(_) => "skipped",
-        }
-    }
-
-    /// The provider's id of the message, when it has one.
-    pub fn provider_sid(&self) -> Option<&str> {
-        match self {
-            Self::Sent { provider_sid } | Self::Adopted { provider_sid } => Some(provider_sid),
-            _ => None,
-        }
-    }
-}
-
-/// One message's outcome, as the batch records it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Delivery {
-    pub id: NotificationId,
-    pub patient_id: PatientId,
-    pub kind: NotificationKind,
-    pub message: String,
-    pub segments: u32,
-    /// Attempts including this one (unchanged for a skip).
-    pub attempts: u32,
-    pub outcome: DeliveryOutcome,
-    /// The provider says the patient opted out: stop texting them.
-    pub patient_opted_out: bool,
-    pub at: OffsetDateTime,
-}
-
-/// Which due rows a delivery run takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// The outbox worker's share: everything, except reminders created after this
-    /// instant, which the reminders run that created them is sending (so its summary
-    /// counts them); the worker takes over whatever that run leaves.
-    Everything {
-        reminders_created_before: OffsetDateTime,
-    },
-    Reminders,
-}
-
-/// How long a reminders run keeps the reminders it created to itself: its budget, and
-/// a margin for the run's own start.
-pub const REMINDER_HANDOFF: time::Duration = time::Duration::seconds(60);
 
 /// Who is delivering.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,26 +43,6 @@ impl Run {
             Self::Reminders => Scope::Reminders,
         }
     }
-}
-
-/// Claimed rows, held against other workers until finished or dropped. Claiming has
-/// already committed each row's attempt, so a send is never the first the database
-/// hears of it; dropping the batch unfinished releases the rows, and their attempts
-/// stay on record to be asked about.
-pub trait ClaimedBatch: Send {
-    fn notifications(&self) -> &[DueNotification];
-    /// Records the outcomes, releases the rows it was given none for (their attempt
-    /// never started), and lets the rows go. May be called again after an error: it
-    /// then records only what no other worker has recorded since.
-    fn finish(&mut self, deliveries: &[Delivery]) -> Result<Recorded, StoreError>;
-}
-
-/// What recording a batch noticed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Recorded {
-    /// Messages whose provider id another message has too (a provider's mistake):
-    /// recorded as sent all the same.
-    pub shared_sids: Vec<(NotificationId, String)>,
 }
 
 /// What one delivery run did: the cron summary's numbers.

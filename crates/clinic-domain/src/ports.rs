@@ -1,20 +1,20 @@
 //! What the domain needs from the outside world. Ports are synchronous: the database
 //! driver and the HTTP client block, and the server runs them off its async workers.
 
+use std::fmt;
+use std::sync::Arc;
+
 use thiserror::Error;
 use time::OffsetDateTime;
 
-use crate::admin::{DayEntry, NotificationFilter};
-use crate::appointment::{Appointment, AppointmentStatus};
-use crate::booking::{BookingKey, BookingStored, IdempotencyKey, NewBooking};
+use crate::appointment::{Appointment, AppointmentStatus, DayEntry};
+use crate::booking_record::{BookingKey, BookingStored, IdempotencyKey, NewBooking};
+use crate::delivery::{Delivery, DueNotification, Recorded, Scope};
 use crate::doctor::Doctor;
-use crate::events::StatusReport;
 use crate::ids::{AppointmentId, DoctorId, PatientId};
-use crate::notification::Notification;
-use crate::outbox::{ClaimedBatch, Scope};
+use crate::notification::{Notification, NotificationFilter, ReminderWindow, StatusReport};
 use crate::patient::PatientProfile;
 use crate::phone::PhoneNumber;
-use crate::reminders::ReminderWindow;
 use crate::schedule::WeeklySchedule;
 
 /// The time now. Windows, deadlines and backoff ask this, so tests can set it.
@@ -23,16 +23,75 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> OffsetDateTime;
 }
 
-/// A storage failure, as far as the domain cares.
+/// A storage failure, as far as the domain cares; what the adapter saw is kept as its
+/// source (and said in its message, so a log line needs nothing else).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum StoreError {
     /// The database cannot be reached; the request may be retried.
     #[error("database unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[source] Cause),
     /// The database refused a query: a bug or corrupt data.
     #[error("database error: {0}")]
-    Failed(String),
+    Failed(#[source] Cause),
 }
+
+impl StoreError {
+    pub fn unavailable(cause: impl Into<Cause>) -> Self {
+        Self::Unavailable(cause.into())
+    }
+
+    pub fn failed(cause: impl Into<Cause>) -> Self {
+        Self::Failed(cause.into())
+    }
+}
+
+/// The error underneath a [`StoreError`], whole: the adapter's own, or a sentence.
+#[derive(Debug, Clone)]
+pub struct Cause(Arc<dyn std::error::Error + Send + Sync>);
+
+impl Cause {
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self(Arc::new(error))
+    }
+}
+
+/// A cause the domain or an adapter says in words.
+#[derive(Debug, Error)]
+#[error("{0}")]
+struct Said(String);
+
+impl From<String> for Cause {
+    fn from(text: String) -> Self {
+        Self::new(Said(text))
+    }
+}
+
+impl From<&str> for Cause {
+    fn from(text: &str) -> Self {
+        Self::from(text.to_owned())
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+/// Causes are compared by what they say: tests compare errors, never their types.
+impl PartialEq for Cause {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_string() == other.to_string()
+    }
+}
+
+impl Eq for Cause {}
 
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 pub trait DoctorRepository: Send + Sync {
@@ -149,6 +208,18 @@ pub trait NotificationRepository: Send + Sync {
         sids: &[String],
         forget_before: OffsetDateTime,
     ) -> Result<Vec<StatusReport>, StoreError>;
+}
+
+/// Claimed rows, held against other workers until finished or dropped. Claiming has
+/// already committed each row's attempt, so a send is never the first the database
+/// hears of it; dropping the batch unfinished releases the rows, and their attempts
+/// stay on record to be asked about.
+pub trait ClaimedBatch: Send {
+    fn notifications(&self) -> &[DueNotification];
+    /// Records the outcomes, releases the rows it was given none for (their attempt
+    /// never started), and lets the rows go. May be called again after an error: it
+    /// then records only what no other worker has recorded since.
+    fn finish(&mut self, deliveries: &[Delivery]) -> Result<Recorded, StoreError>;
 }
 
 /// A clock tests set and move by hand.

@@ -4,28 +4,14 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
+use crate::notification::ReminderWindow;
 use crate::outbox::{DeliveryReport, Outbox, Until};
 use crate::ports::{Clock, NotificationRepository, StoreError};
 
-/// An appointment booked less than this before its start gets no reminder: the
-/// confirmation has only just told the patient.
-pub const MIN_NOTICE: Duration = Duration::hours(2);
-
 /// How long one run may spend sending before it leaves the rest to the outbox worker.
 pub const DEFAULT_BUDGET: Duration = Duration::seconds(25);
-
-/// The appointments a run reminds: booked, starting in `[starts_from, starts_before)`,
-/// and booked at least `min_notice` before their start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReminderWindow {
-    pub starts_from: OffsetDateTime,
-    pub starts_before: OffsetDateTime,
-    pub min_notice: Duration,
-    /// When the reminder rows are created (and due).
-    pub now: OffsetDateTime,
-}
 
 pub struct Reminders {
     notifications: Arc<dyn NotificationRepository>,
@@ -51,8 +37,7 @@ impl Reminders {
     /// counts what this run handled.
     pub fn run(&self, stop: &AtomicBool) -> Result<DeliveryReport, StoreError> {
         let now = self.clock.now();
-        let window =
-            ReminderWindow { starts_from: now, starts_before: now + self.lead, min_notice: MIN_NOTICE, now };
+        let window = ReminderWindow::at(now, self.lead);
         self.notifications.create_reminders(&window)?;
         self.outbox.deliver_reminders(&Until { deadline: Some(now + self.budget), stop })
     }
@@ -62,13 +47,15 @@ impl Reminders {
 mod tests {
     use std::sync::Mutex;
 
+    use time::OffsetDateTime;
     use time::macros::datetime;
 
     use super::*;
     use crate::clinic::{Clinic, ClinicZone};
+    use crate::delivery::{Delivery, DueNotification, Recorded, Scope};
     use crate::gateway::MockSmsGateway;
-    use crate::outbox::{ClaimedBatch, Delivery, DeliverySettings, DueNotification, Recorded, Scope};
-    use crate::ports::{ManualClock, MockNotificationRepository};
+    use crate::outbox::DeliverySettings;
+    use crate::ports::{ClaimedBatch, ManualClock, MockNotificationRepository};
 
     const NOW: OffsetDateTime = datetime!(2026-11-24 08:00 UTC);
 

@@ -1,8 +1,8 @@
 //! Appointments, and the booking unit of work.
 
-use clinic_domain::admin::DayEntry;
+use clinic_domain::appointment::DayEntry;
 use clinic_domain::appointment::{Appointment, AppointmentStatus};
-use clinic_domain::booking::{BookingKey, BookingStored, IdempotencyKey, NewBooking};
+use clinic_domain::booking_record::{BookingKey, BookingStored, IdempotencyKey, NewBooking};
 use clinic_domain::ids::{AppointmentId, DoctorId, PatientId};
 use clinic_domain::phone::PhoneNumber;
 use clinic_domain::ports::{AppointmentRepository, StoreError};
@@ -79,7 +79,7 @@ impl AppointmentRepository for PgStore {
                 let claimed = diesel::query_dsl::methods::FilterDsl::filter(claim, expired).execute(conn)?;
                 if claimed == 0 {
                     let earlier = find_key(conn, key.patient_id, &key.key, booking.keys_used_since)?
-                        .ok_or_else(|| StoreError::Failed("idempotency key vanished".into()))?;
+                        .ok_or_else(|| StoreError::failed("idempotency key vanished"))?;
                     return Err(Abort::KeyAlreadyUsed(earlier));
                 }
             }

@@ -1,13 +1,13 @@
 //! The outbox's rows.
 
-use clinic_domain::admin::NotificationFilter;
-use clinic_domain::events::StatusReport;
+use clinic_domain::delivery::Scope;
 use clinic_domain::ids::{AppointmentId, NotificationId, PatientId};
+use clinic_domain::notification::NotificationFilter;
+use clinic_domain::notification::ReminderWindow;
+use clinic_domain::notification::StatusReport;
 use clinic_domain::notification::{NewNotification, Notification, NotificationStatus};
-use clinic_domain::outbox::{ClaimedBatch, Scope};
 use clinic_domain::phone::PhoneNumber;
-use clinic_domain::ports::{NotificationRepository, StoreError};
-use clinic_domain::reminders::ReminderWindow;
+use clinic_domain::ports::{ClaimedBatch, NotificationRepository, StoreError};
 use diesel::prelude::*;
 use time::OffsetDateTime;
 use uuid::Uuid;

@@ -7,12 +7,13 @@
 
 use std::collections::{HashMap, HashSet};
 
+use clinic_domain::delivery::{Delivery, DeliveryOutcome, DueNotification, Recorded, Scope};
 use clinic_domain::ids::{AppointmentId, NotificationId, PatientId};
+use clinic_domain::notification::ReminderWindow;
 use clinic_domain::notification::{NotificationKind, NotificationStatus};
-use clinic_domain::outbox::{ClaimedBatch, Delivery, DeliveryOutcome, DueNotification, Recorded, Scope};
 use clinic_domain::phone::PhoneNumber;
+use clinic_domain::ports::ClaimedBatch;
 use clinic_domain::ports::StoreError;
-use clinic_domain::reminders::ReminderWindow;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::pg::Pg;
 use diesel::pg::data_types::PgInterval;
@@ -32,15 +33,17 @@ type DueRow = (
     bool,
 );
 
-/// Every booked appointment of the window without a reminder gets one, addressed as its
-/// patient's profile says now; the text is composed when it is first sent.
+/// Every appointment `ReminderWindow::includes` without a reminder gets one, addressed as
+/// its patient's profile says now; the text is composed when it is first sent. The rule is
+/// the domain's; this only translates it (its names bound as parameters). The one
+/// reminder per appointment is the unique index's, whichever instance inserts first.
 const CREATE_REMINDERS: &str = "INSERT INTO notifications \
     (id, appointment_id, patient_id, channel, type, to_phone, status, attempts, next_attempt_at, created_at, updated_at) \
-    SELECT gen_random_uuid(), a.id, a.patient_id, p.preferred_channel, 'reminder', p.phone, 'pending', 0, $4, $4, $4 \
+    SELECT gen_random_uuid(), a.id, a.patient_id, p.preferred_channel, $5, p.phone, $6, 0, $4, $4, $4 \
     FROM appointments a JOIN patient_profiles p ON p.id = a.patient_id \
-    WHERE a.status = 'booked' AND a.scheduled_start >= $1 AND a.scheduled_start < $2 \
+    WHERE a.status = $7 AND a.scheduled_start >= $1 AND a.scheduled_start < $2 \
       AND a.created_at <= a.scheduled_start - $3 \
-    ON CONFLICT (appointment_id, type) WHERE type IN ('confirmation', 'reminder') DO NOTHING";
+    ON CONFLICT DO NOTHING";
 
 impl PgStore {
     pub(crate) fn create_reminders(&self, window: &ReminderWindow) -> Result<u64, StoreError> {
@@ -51,6 +54,9 @@ impl PgStore {
                 .bind::<Timestamptz, _>(window.starts_before)
                 .bind::<Interval, _>(notice)
                 .bind::<Timestamptz, _>(window.now)
+                .bind::<Text, _>(NotificationKind::Reminder.as_str())
+                .bind::<Text, _>(NotificationStatus::Pending.as_str())
+                .bind::<Text, _>(ReminderWindow::STATUS.as_str())
                 .execute(conn)
         })?;
         Ok(created as u64)

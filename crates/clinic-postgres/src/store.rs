@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use clinic_domain::ports::StoreError;
+use clinic_domain::ports::{Cause, StoreError};
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
@@ -70,7 +70,7 @@ impl PgStore {
     }
 
     pub(crate) fn connection(&self) -> Result<PgPooled, StoreError> {
-        self.pool.get().map_err(|e| StoreError::Unavailable(e.to_string()))
+        self.pool.get().map_err(|e| StoreError::unavailable(Cause::new(e)))
     }
 
     /// Runs `work` in one transaction on a pooled connection.
@@ -133,7 +133,7 @@ pub fn migrate(conn: &mut PgConnection) -> Result<Vec<String>, StoreError> {
     let applied = conn
         .run_pending_migrations(MIGRATIONS)
         .map(|versions| versions.iter().map(ToString::to_string).collect())
-        .map_err(|e| StoreError::Failed(format!("migration failed: {e}")));
+        .map_err(|e| StoreError::failed(format!("migration failed: {e}")));
     lock(conn, "SELECT pg_advisory_unlock($1)")?;
     applied
 }
@@ -141,7 +141,7 @@ pub fn migrate(conn: &mut PgConnection) -> Result<Vec<String>, StoreError> {
 /// Creates database `name` (a plain identifier) on the server `admin_url` points at,
 /// unless it exists; whether it did.
 pub fn create_database(admin_url: &str, name: &str) -> Result<bool, StoreError> {
-    let mut admin = PgConnection::establish(admin_url).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    let mut admin = PgConnection::establish(admin_url).map_err(|e| StoreError::unavailable(Cause::new(e)))?;
     create_database_on(&mut admin, name).map_err(store_error)
 }
 
@@ -169,8 +169,8 @@ pub(crate) fn store_error(error: DieselError) -> StoreError {
         DieselError::DatabaseError(
             DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
             info,
-        ) => StoreError::Unavailable(info.message().to_owned()),
-        other => StoreError::Failed(other.to_string()),
+        ) => StoreError::unavailable(info.message()),
+        other => StoreError::failed(Cause::new(other)),
     }
 }
 
@@ -225,5 +225,5 @@ pub(crate) fn violates(error: &DieselError, index: &str) -> bool {
 
 /// A stored value the domain does not recognise: the data breaks the schema's promise.
 pub(crate) fn corrupt(what: &str, value: impl std::fmt::Debug) -> StoreError {
-    StoreError::Failed(format!("stored {what} {value:?} is not valid"))
+    StoreError::failed(format!("stored {what} {value:?} is not valid"))
 }

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use clinic_domain::outbox::{DeliveryOutcome, OutboxEvent, OutboxObserver};
+use clinic_domain::outbox::{OutboxEvent, OutboxObserver};
+
+use clinic_domain::delivery::DeliveryOutcome;
 
 use crate::metrics::Metrics;
 

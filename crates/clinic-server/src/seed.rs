@@ -27,9 +27,9 @@ where
         ("Dr Sarah Lim", "Paediatrics", 20, mornings(1..=6)),
     ] {
         let schedule = WeeklySchedule::parse(&ScheduleInput { slot_minutes, weekly })
-            .map_err(|e| StoreError::Failed(format!("demo schedule: {e}")))?;
+            .map_err(|e| StoreError::failed(format!("demo schedule: {e}")))?;
         let doctor =
-            Doctor::new(name, specialty).map_err(|e| StoreError::Failed(format!("demo doctor: {e}")))?;
+            Doctor::new(name, specialty).map_err(|e| StoreError::failed(format!("demo doctor: {e}")))?;
         store.insert(&Doctor { schedule, ..doctor }, now)?;
     }
     if PatientRepository::find(store, DEMO_PATIENT)?.is_none() {

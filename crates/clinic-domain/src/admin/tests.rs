@@ -6,6 +6,7 @@ use time::{Duration, OffsetDateTime};
 use super::*;
 use crate::clinic::ClinicZone;
 use crate::ids::PatientId;
+use crate::notification::{NotificationKind, NotificationStatus};
 use crate::ports::{
     ManualClock, MockAppointmentRepository, MockDoctorRepository, MockNotificationRepository,
 };

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use time::Duration;
 use time::macros::{date, datetime};
 
 use super::*;

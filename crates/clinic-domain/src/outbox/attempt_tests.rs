@@ -7,6 +7,7 @@ use super::tests::{NOW, TestBatch, due, gateway_answering, no_early_reports, run
 use super::*;
 use crate::clinic::ClinicZone;
 use crate::gateway::{LookupError, MockSmsGateway};
+use crate::phone::PhoneNumber;
 use crate::ports::{ManualClock, MockNotificationRepository};
 
 const EARLIER: OffsetDateTime = time::macros::datetime!(2026-11-24 07:55 UTC);
@@ -171,7 +172,7 @@ fn record_with(failures: u32, error: StoreError) -> (Result<DeliveryReport, Stor
 
 #[test]
 fn recording_that_fails_is_retried_as_a_record_never_as_a_send() {
-    let (report, tries, events) = record_with(2, StoreError::Unavailable("connection lost".into()));
+    let (report, tries, events) = record_with(2, StoreError::unavailable("connection lost"));
     assert_eq!(report.unwrap(), DeliveryReport { processed: 1, sent: 1, ..DeliveryReport::default() });
     assert_eq!(tries, 3);
     assert_eq!(
@@ -183,7 +184,7 @@ fn recording_that_fails_is_retried_as_a_record_never_as_a_send() {
 
 #[test]
 fn a_batch_that_can_never_be_recorded_is_counted_not_a_failure_of_the_run() {
-    let (report, tries, events) = record_with(u32::MAX, StoreError::Failed("constraint".into()));
+    let (report, tries, events) = record_with(u32::MAX, StoreError::failed("constraint"));
     assert_eq!(
         report.unwrap(),
         DeliveryReport { processed: 1, sent: 1, unrecorded: 1, ..DeliveryReport::default() }
@@ -194,7 +195,7 @@ fn a_batch_that_can_never_be_recorded_is_counted_not_a_failure_of_the_run() {
 
 #[test]
 fn a_database_that_stays_away_ends_the_run_as_unavailable() {
-    let (report, _, _) = record_with(u32::MAX, StoreError::Unavailable("down".into()));
+    let (report, _, _) = record_with(u32::MAX, StoreError::unavailable("down"));
     assert!(matches!(report, Err(StoreError::Unavailable(_))), "{report:?}");
 }
 

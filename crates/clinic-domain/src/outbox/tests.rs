@@ -3,8 +3,12 @@ use std::sync::atomic::AtomicUsize;
 use time::macros::datetime;
 
 use super::*;
+use crate::appointment::AppointmentStatus;
 use crate::clinic::ClinicZone;
 use crate::gateway::{LookupError, MockSmsGateway};
+use crate::ids::{AppointmentId, PatientId};
+use crate::patient::Channel;
+use crate::phone::PhoneNumber;
 use crate::ports::{ManualClock, MockNotificationRepository};
 
 pub(super) const NOW: OffsetDateTime = datetime!(2026-11-24 08:00 UTC);
@@ -355,7 +359,7 @@ fn a_status_callback_that_beat_the_commit_is_applied_once_the_send_is_recorded()
         .withf(|sids, before| sids == ["SM9"] && *before == NOW - time::Duration::DAY)
         .times(1)
         .returning(|_, _| {
-            let report = |sid: &str| crate::events::StatusReport {
+            let report = |sid: &str| crate::notification::StatusReport {
                 sid: sid.into(),
                 status: "delivered".into(),
                 error_code: None,

@@ -1,5 +1,5 @@
 use clinic_domain::appointment::AppointmentStatus;
-use clinic_domain::booking::{BookingKey, BookingStored, IdempotencyKey};
+use clinic_domain::booking_record::{BookingKey, BookingStored, IdempotencyKey};
 use clinic_domain::ports::{AppointmentRepository, StoreError};
 use clinic_postgres::PgStore;
 use clinic_postgres::testing::{TestDatabase, concurrently};
@@ -132,7 +132,7 @@ fn a_patients_appointments_are_listed_by_start() {
     assert_eq!(store.list_for_patient(siti.id).unwrap(), vec![sooner.appointment, later.appointment]);
 }
 
-fn key_for(booking: &clinic_domain::booking::NewBooking, key: &str) -> BookingKey {
+fn key_for(booking: &clinic_domain::booking_record::NewBooking, key: &str) -> BookingKey {
     BookingKey {
         patient_id: booking.appointment.patient_id,
         key: IdempotencyKey::parse(key).unwrap(),

@@ -1,8 +1,8 @@
 //! Attempts on record before any send; outcomes recorded once, on the batch's own
 //! connection or, when that was lost, on another; rows that cannot be read set aside.
 
+use clinic_domain::delivery::{DeliveryOutcome, Recorded};
 use clinic_domain::ids::NotificationId;
-use clinic_domain::outbox::{DeliveryOutcome, Recorded};
 use clinic_domain::ports::NotificationRepository;
 use clinic_postgres::testing::TestDatabase;
 use diesel::RunQueryDsl;

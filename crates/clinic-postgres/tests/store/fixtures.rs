@@ -1,7 +1,7 @@
 //! Rows every test needs: a doctor with a schedule, a patient, a booking.
 
 use clinic_domain::appointment::Appointment;
-use clinic_domain::booking::NewBooking;
+use clinic_domain::booking_record::NewBooking;
 use clinic_domain::clinic::{Clinic, ClinicZone};
 use clinic_domain::doctor::Doctor;
 use clinic_domain::ids::PatientId;

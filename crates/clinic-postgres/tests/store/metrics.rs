@@ -1,4 +1,4 @@
-use clinic_domain::outbox::Scope;
+use clinic_domain::delivery::Scope;
 use clinic_domain::ports::{AppointmentRepository, NotificationRepository};
 use clinic_postgres::OutboxBacklog;
 use clinic_postgres::testing::TestDatabase;

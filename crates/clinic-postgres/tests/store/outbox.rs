@@ -1,6 +1,6 @@
 use clinic_domain::appointment::AppointmentStatus;
+use clinic_domain::delivery::{Delivery, DeliveryOutcome, DueNotification, Scope};
 use clinic_domain::notification::{NotificationKind, SkipReason};
-use clinic_domain::outbox::{Delivery, DeliveryOutcome, DueNotification, Scope};
 use clinic_domain::ports::{AppointmentRepository, NotificationRepository, PatientRepository};
 use clinic_postgres::PgStore;
 use clinic_postgres::testing::TestDatabase;
@@ -82,7 +82,7 @@ fn concurrent_claims_never_share_a_row() {
     let third = store.claim_due(EVERYTHING, NOW, 10).unwrap();
     assert_eq!((first.notifications().len(), second.notifications().len()), (3, 2));
     assert!(third.notifications().is_empty());
-    let ids = |batch: &dyn clinic_domain::outbox::ClaimedBatch| -> Vec<_> {
+    let ids = |batch: &dyn clinic_domain::ports::ClaimedBatch| -> Vec<_> {
         batch.notifications().iter().map(|n| n.id).collect()
     };
     assert!(ids(first.as_ref()).iter().all(|id| !ids(second.as_ref()).contains(id)));
@@ -137,7 +137,7 @@ fn finishing_records_every_outcome_in_its_columns() {
     let rows = outbox(&mut db.connection());
     let status_of = |id: clinic_domain::ids::NotificationId| {
         let notes = store
-            .list(clinic_domain::admin::NotificationFilter { status: None, kind: None, limit: 50 })
+            .list(clinic_domain::notification::NotificationFilter { status: None, kind: None, limit: 50 })
             .unwrap();
         notes.into_iter().find(|n| n.id == id).unwrap()
     };
@@ -180,7 +180,7 @@ fn finishing_records_every_outcome_in_its_columns() {
 fn early_status_reports_wait_for_their_send_and_stale_ones_are_forgotten() {
     let db = TestDatabase::new();
     let store = db.store();
-    let report = |sid: &str, at| clinic_domain::events::StatusReport {
+    let report = |sid: &str, at| clinic_domain::notification::StatusReport {
         sid: sid.into(),
         status: "delivered".into(),
         error_code: Some("0".into()),

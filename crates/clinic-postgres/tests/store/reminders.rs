@@ -1,10 +1,10 @@
 use clinic_domain::appointment::{Appointment, AppointmentStatus};
-use clinic_domain::booking::NewBooking;
+use clinic_domain::booking_record::NewBooking;
+use clinic_domain::delivery::{REMINDER_HANDOFF, Scope};
 use clinic_domain::doctor::Doctor;
-use clinic_domain::outbox::{REMINDER_HANDOFF, Scope};
+use clinic_domain::notification::{MIN_NOTICE, ReminderWindow};
 use clinic_domain::patient::PatientProfile;
 use clinic_domain::ports::{AppointmentRepository, NotificationRepository};
-use clinic_domain::reminders::{MIN_NOTICE, ReminderWindow};
 use clinic_postgres::PgStore;
 use clinic_postgres::testing::{TestDatabase, concurrently};
 use time::{Duration, OffsetDateTime};
@@ -14,7 +14,7 @@ use crate::fixtures::{NOW, booking_of, doctor, outbox, patient};
 const LEAD: Duration = Duration::hours(24);
 
 fn window(now: OffsetDateTime) -> ReminderWindow {
-    ReminderWindow { starts_from: now, starts_before: now + LEAD, min_notice: MIN_NOTICE, now }
+    ReminderWindow::at(now, LEAD)
 }
 
 /// An appointment starting at `start`, booked at `booked_at`.
@@ -77,6 +77,47 @@ fn cancelled_and_short_notice_appointments_get_no_reminder() {
         appointment(&store, &siti, &tan, start + Duration::hours(2), start + Duration::hours(2) - MIN_NOTICE);
     assert_eq!(store.create_reminders(&window(NOW)).unwrap(), 1);
     assert_eq!(reminded(&db), vec![just_enough.id.as_uuid()]);
+}
+
+#[test]
+fn the_sql_reminds_exactly_the_appointments_the_domains_rule_includes() {
+    let db = TestDatabase::new();
+    let store = db.store();
+    let (tan, siti) = (doctor(&store, "Dr Tan"), patient(&store, Some("+6591234567")));
+    let mut appointments = Vec::new();
+    // Starts across and around the window, each booked with more and less than the notice.
+    for minutes in [-30, -1, 0, 1, 90, 119, 120, 121, 600, 24 * 60 - 1, 24 * 60, 24 * 60 + 30] {
+        let start = NOW + Duration::minutes(minutes);
+        for notice in [MIN_NOTICE - Duration::seconds(1), MIN_NOTICE, Duration::days(2)] {
+            let slot_apart = Duration::seconds(appointments.len() as i64);
+            appointments.push(appointment(
+                &store,
+                &siti,
+                &tan,
+                start + slot_apart,
+                start + slot_apart - notice,
+            ));
+        }
+    }
+    let cancelled = appointments[10].clone();
+    store.change_status(cancelled.id, AppointmentStatus::Booked, AppointmentStatus::Cancelled, NOW).unwrap();
+    let appointments: Vec<_> =
+        appointments
+            .into_iter()
+            .map(|a| {
+                if a.id == cancelled.id {
+                    Appointment { status: AppointmentStatus::Cancelled, ..a }
+                } else {
+                    a
+                }
+            })
+            .collect();
+    store.create_reminders(&window(NOW)).unwrap();
+    let mut expected: Vec<_> =
+        appointments.iter().filter(|a| window(NOW).includes(a)).map(|a| a.id.as_uuid()).collect();
+    expected.sort();
+    assert!(expected.len() > 5, "the cases cover both sides of each edge");
+    assert_eq!(reminded(&db), expected);
 }
 
 #[test]

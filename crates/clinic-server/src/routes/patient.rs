@@ -1,6 +1,7 @@
 use actix_web::web::{Data, Json, Path};
 use actix_web::{HttpRequest, HttpResponse};
-use clinic_domain::booking::{BookingRequest, IdempotencyKey};
+use clinic_domain::booking::BookingRequest;
+use clinic_domain::booking_record::IdempotencyKey;
 use clinic_domain::ids::{AppointmentId, DoctorId};
 use clinic_domain::patient::ProfileInput;
 use serde::Deserialize;

@@ -1,8 +1,8 @@
 //! The JSON shapes of api.md. Instants go out as RFC 3339 in UTC (`Z`). Their
 //! `ToSchema` makes them the OpenAPI document's schemas too.
 
-use clinic_domain::admin::DayEntry;
 use clinic_domain::appointment::Appointment;
+use clinic_domain::appointment::DayEntry;
 use clinic_domain::booking::BookingReceipt;
 use clinic_domain::doctor::Doctor;
 use clinic_domain::ids::{AppointmentId, DoctorId, NotificationId, PatientId};

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use clinic_domain::appointment::Appointment;
-use clinic_domain::booking::{BookingStored, NewBooking};
+use clinic_domain::booking_record::{BookingStored, NewBooking};
 use clinic_domain::doctor::Doctor;
 use clinic_domain::ids::{DoctorId, PatientId};
 use clinic_domain::notification::NewNotification;

@@ -1,0 +1,57 @@
+//! What a booking stores: the appointment, its confirmation, and the idempotency key
+//! that made it.
+
+use time::{Duration, OffsetDateTime};
+
+use crate::appointment::Appointment;
+use crate::ids::{AppointmentId, DoctorId, PatientId};
+use crate::notification::NewNotification;
+
+/// How long an `Idempotency-Key` replays its booking.
+pub const IDEMPOTENCY_KEY_LIFETIME: Duration = Duration::HOUR.saturating_mul(24);
+
+/// A client's `Idempotency-Key`: 1 to 255 visible ASCII characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let valid = (1..=255).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic());
+        valid.then(|| Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An idempotency key and the booking it made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingKey {
+    pub patient_id: PatientId,
+    pub key: IdempotencyKey,
+    pub doctor_id: DoctorId,
+    pub scheduled_start: OffsetDateTime,
+    pub appointment_id: AppointmentId,
+    pub created_at: OffsetDateTime,
+}
+
+/// One booking's unit of work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBooking {
+    pub appointment: Appointment,
+    pub confirmation: NewNotification,
+    pub key: Option<BookingKey>,
+    /// Keys used before this are expired and may be used again.
+    pub keys_used_since: OffsetDateTime,
+}
+
+/// What storing a booking came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BookingStored {
+    Booked,
+    /// Another appointment holds the doctor and start; nothing was stored.
+    SlotTaken,
+    /// A concurrent request with the same key won; nothing was stored.
+    KeyAlreadyUsed(BookingKey),
+}
