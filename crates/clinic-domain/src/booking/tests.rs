@@ -4,6 +4,8 @@ use time::Duration;
 use time::macros::{date, datetime};
 
 use super::*;
+use crate::appointment::{Cancellation, CancelledBy};
+use crate::booking_record::ChangeStored;
 use crate::clinic::ClinicZone;
 use crate::notification::{NotificationKind, SkipReason};
 use crate::patient::{Channel, PatientProfile};
@@ -328,15 +330,20 @@ fn cancelling_moves_a_booked_appointment_to_cancelled_once() {
     let login = patient();
     let appointment = appointment_of(&login, AppointmentStatus::Booked);
     let mut world = world_with(&appointment);
-    let cancelled = Appointment { status: AppointmentStatus::Cancelled, ..appointment.clone() };
+    let before = appointment.clone();
     world
         .appointments
-        .expect_change_status()
-        .withf(|_, from, to, at| {
-            *from == AppointmentStatus::Booked && *to == AppointmentStatus::Cancelled && *at == NOW
+        .expect_change()
+        .withf(move |c| {
+            c.before == before
+                && c.after.status == AppointmentStatus::Cancelled
+                && c.after.version == before.version + 1
+                && c.after.cancellation == Some(Cancellation { by: CancelledBy::Patient, reason: None })
+                && c.message == Some(NotificationKind::Cancellation)
+                && c.at == NOW
         })
         .times(1)
-        .returning(move |_, _, _, _| Ok(Some(cancelled.clone())));
+        .returning(|_| Ok(ChangeStored::Changed));
     let result = world.booking().cancel(login.id, appointment.id).unwrap();
     assert_eq!(result.status, AppointmentStatus::Cancelled);
 }
@@ -361,7 +368,7 @@ fn a_cancel_that_races_an_outcome_decides_on_the_new_status() {
     let mut world = World::new();
     let mut reads = vec![no_show, booked.clone()];
     world.appointments.expect_find().times(2).returning(move |_| Ok(reads.pop()));
-    world.appointments.expect_change_status().times(1).returning(|_, _, _, _| Ok(None));
+    world.appointments.expect_change().times(1).returning(|_| Ok(ChangeStored::Stale));
     assert_eq!(
         world.booking().cancel(login.id, booked.id),
         Err(BookingError::NotCancellable(StatusChangeRefused::Closed(AppointmentStatus::NoShow)))
