@@ -1,4 +1,4 @@
-use clinic_domain::appointment::{Appointment, AppointmentStatus};
+use clinic_domain::appointment::Appointment;
 use clinic_domain::booking_record::NewBooking;
 use clinic_domain::delivery::{REMINDER_HANDOFF, Scope};
 use clinic_domain::doctor::Doctor;
