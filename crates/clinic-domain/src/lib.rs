@@ -22,6 +22,7 @@ pub mod patient;
 pub mod phone;
 pub mod ports;
 pub mod profile;
+pub mod reminder;
 pub mod reminders;
 pub mod schedule;
 pub mod validation;
@@ -42,6 +43,7 @@ mod layers {
         "notification",
         "patient",
         "phone",
+        "reminder",
         "schedule",
         "validation",
     ];
@@ -70,6 +72,7 @@ mod layers {
             ("phone", include_str!("phone.rs")),
             ("ports", include_str!("ports.rs")),
             ("profile", include_str!("profile.rs")),
+            ("reminder", include_str!("reminder.rs")),
             ("reminders", include_str!("reminders.rs")),
             ("schedule", include_str!("schedule.rs")),
             ("validation", include_str!("validation.rs")),

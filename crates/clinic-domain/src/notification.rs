@@ -43,6 +43,8 @@ pub enum SkipReason {
     AppointmentPassed,
     /// The appointment moved since: a message about its old time would be untrue.
     Rescheduled,
+    /// A nearer reminder of the same visit went instead (a run missed this lead's moment).
+    Superseded,
     /// The gateway cannot send on this channel (`sms not configured`, ...).
     NotConfigured(String),
 }
@@ -55,6 +57,7 @@ impl SkipReason {
             Self::AppointmentCancelled => "appointment cancelled",
             Self::AppointmentPassed => "appointment already started",
             Self::Rescheduled => "rescheduled",
+            Self::Superseded => "superseded",
             Self::NotConfigured(what) => what,
         }
     }
@@ -230,39 +233,6 @@ pub struct StatusReport {
 /// How long a report for a SID we have not recorded is kept, waiting for its send.
 pub const EARLY_REPORT_LIFETIME: time::Duration = time::Duration::DAY;
 
-/// An appointment booked less than this before its start gets no reminder: the
-/// confirmation has only just told the patient.
-pub const MIN_NOTICE: time::Duration = time::Duration::hours(2);
-
-/// The appointments a run reminds: booked, starting in `[starts_from, starts_before)`,
-/// and booked at least `min_notice` before their start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReminderWindow {
-    pub starts_from: OffsetDateTime,
-    pub starts_before: OffsetDateTime,
-    pub min_notice: time::Duration,
-    /// When the reminder rows are created (and due).
-    pub now: OffsetDateTime,
-}
-
-impl ReminderWindow {
-    /// The status an appointment must have to be reminded.
-    pub const STATUS: AppointmentStatus = AppointmentStatus::Booked;
-
-    /// A run's window at `now`: visits starting within `lead`.
-    pub fn at(now: OffsetDateTime, lead: time::Duration) -> Self {
-        Self { starts_from: now, starts_before: now + lead, min_notice: MIN_NOTICE, now }
-    }
-
-    /// Whether the appointment gets a reminder from a run with this window: the rule the
-    /// store's one `INSERT … SELECT` translates into SQL.
-    pub fn includes(&self, appointment: &Appointment) -> bool {
-        appointment.status == Self::STATUS
-            && (self.starts_from..self.starts_before).contains(&appointment.scheduled_start)
-            && appointment.time_set_at <= appointment.scheduled_start - self.min_notice
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use time::macros::datetime;
@@ -342,27 +312,6 @@ mod tests {
         assert_eq!(skip(AppointmentStatus::Booked, start), Some(SkipReason::AppointmentPassed));
         assert_eq!(skip(AppointmentStatus::Completed, before), Some(SkipReason::AppointmentPassed));
         assert_eq!(SkipReason::AppointmentPassed.describe(), "appointment already started");
-    }
-
-    #[test]
-    fn a_reminder_is_for_booked_visits_in_the_window_booked_with_notice() {
-        let now = datetime!(2026-11-24 08:00 UTC);
-        let window = ReminderWindow::at(now, time::Duration::hours(24));
-        let patient = profile(true, Channel::Sms);
-        let at = |start: OffsetDateTime, booked: OffsetDateTime| {
-            let slot = Slot { start, end: start + time::Duration::minutes(15) };
-            Appointment::book(patient.id, DoctorId::generate(), slot, booked)
-        };
-        let long_ago = now - time::Duration::days(3);
-        assert!(window.includes(&at(now, long_ago)), "from the window's start");
-        assert!(window.includes(&at(now + time::Duration::hours(23), long_ago)));
-        assert!(!window.includes(&at(now + time::Duration::hours(24), long_ago)), "the end is open");
-        assert!(!window.includes(&at(now - time::Duration::minutes(1), long_ago)), "started");
-        let start = now + time::Duration::hours(5);
-        assert!(window.includes(&at(start, start - time::Duration::hours(2))), "two hours' notice");
-        assert!(!window.includes(&at(start, start - time::Duration::minutes(119))), "less");
-        let cancelled = Appointment { status: AppointmentStatus::Cancelled, ..at(start, long_ago) };
-        assert!(!window.includes(&cancelled));
     }
 
     #[test]

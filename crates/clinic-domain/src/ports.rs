@@ -14,9 +14,10 @@ use crate::booking_record::{
 use crate::delivery::{Delivery, DueNotification, Recorded, Scope};
 use crate::doctor::Doctor;
 use crate::ids::{AppointmentId, DoctorId, PatientId};
-use crate::notification::{Notification, NotificationFilter, ReminderWindow, StatusReport};
+use crate::notification::{Notification, NotificationFilter, StatusReport};
 use crate::patient::PatientProfile;
 use crate::phone::PhoneNumber;
+use crate::reminder::ReminderWindow;
 use crate::schedule::WeeklySchedule;
 
 /// The time now. Windows, deadlines and backoff ask this, so tests can set it.

@@ -1,4 +1,4 @@
-//! Reminders: one per booked appointment, a lead time before its start, however often
+//! Reminders: one per booked appointment and lead time before its start, however often
 //! and from however many places the job is triggered.
 
 use std::sync::Arc;
@@ -6,9 +6,9 @@ use std::sync::atomic::AtomicBool;
 
 use time::Duration;
 
-use crate::notification::ReminderWindow;
 use crate::outbox::{DeliveryReport, Outbox, Until};
 use crate::ports::{Clock, NotificationRepository, StoreError};
+use crate::reminder::ReminderSchedule;
 
 /// How long one run may spend sending before it leaves the rest to the outbox worker.
 pub const DEFAULT_BUDGET: Duration = Duration::seconds(25);
@@ -17,7 +17,7 @@ pub struct Reminders {
     notifications: Arc<dyn NotificationRepository>,
     outbox: Arc<Outbox>,
     clock: Arc<dyn Clock>,
-    lead: Duration,
+    schedule: ReminderSchedule,
     budget: Duration,
 }
 
@@ -26,10 +26,10 @@ impl Reminders {
         notifications: Arc<dyn NotificationRepository>,
         outbox: Arc<Outbox>,
         clock: Arc<dyn Clock>,
-        lead: Duration,
+        schedule: ReminderSchedule,
         budget: Duration,
     ) -> Self {
-        Self { notifications, outbox, clock, lead, budget }
+        Self { notifications, outbox, clock, schedule, budget }
     }
 
     /// Creates the missing reminders of the window, then sends due reminders until the
@@ -37,7 +37,7 @@ impl Reminders {
     /// counts what this run handled.
     pub fn run(&self, stop: &AtomicBool) -> Result<DeliveryReport, StoreError> {
         let now = self.clock.now();
-        let window = ReminderWindow::at(now, self.lead);
+        let window = self.schedule.window(now);
         self.notifications.create_reminders(&window)?;
         self.outbox.deliver_reminders(&Until { deadline: Some(now + self.budget), stop })
     }
@@ -56,6 +56,7 @@ mod tests {
     use crate::gateway::MockSmsGateway;
     use crate::outbox::DeliverySettings;
     use crate::ports::{ClaimedBatch, ManualClock, MockNotificationRepository};
+    use crate::reminder::ReminderWindow;
 
     const NOW: OffsetDateTime = datetime!(2026-11-24 08:00 UTC);
 
@@ -77,15 +78,8 @@ mod tests {
         let mut repository = MockNotificationRepository::new();
         let log = calls.clone();
         repository.expect_create_reminders().times(1).returning(move |window| {
-            assert_eq!(
-                *window,
-                ReminderWindow {
-                    starts_from: NOW,
-                    starts_before: NOW + Duration::hours(24),
-                    min_notice: Duration::hours(2),
-                    now: NOW
-                }
-            );
+            let leads = vec![Duration::hours(24), Duration::hours(2)];
+            assert_eq!(*window, ReminderWindow { now: NOW, leads, due_at: NOW });
             log.lock().unwrap().push("create");
             Ok(3)
         });
@@ -105,7 +99,12 @@ mod tests {
             clock.clone(),
             DeliverySettings::default(),
         ));
-        let reminders = Reminders::new(repository, outbox, clock, Duration::hours(24), DEFAULT_BUDGET);
+        let schedule = ReminderSchedule {
+            leads: vec![Duration::hours(24), Duration::hours(2)],
+            quiet: None,
+            zone: ClinicZone::parse("Asia/Singapore").unwrap(),
+        };
+        let reminders = Reminders::new(repository, outbox, clock, schedule, DEFAULT_BUDGET);
         let report = reminders.run(&AtomicBool::new(false)).unwrap();
         assert_eq!(report, DeliveryReport::default());
         assert_eq!(*calls.lock().unwrap(), vec!["create", "claim"]);

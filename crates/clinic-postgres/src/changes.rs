@@ -11,11 +11,15 @@ use crate::appointments::appointment_row;
 use crate::schema::appointments;
 
 /// The messages still pending about older versions are skipped, unless a worker is
-/// sending one right now (it was true when composed; the change's message follows it).
-const SUPERSEDE: &str = "UPDATE notifications SET status = $3, error_message = $4, updated_at = $5 \
-    WHERE id IN (SELECT id FROM notifications \
-                 WHERE appointment_id = $1 AND appointment_version < $2 AND status = $6 \
-                 FOR UPDATE SKIP LOCKED)";
+/// sending one right now (it was true when composed; the change's message follows it);
+/// their attempts need no asking about any more.
+const SUPERSEDE: &str = "WITH skipped AS ( \
+      UPDATE notifications SET status = $3, error_message = $4, updated_at = $5 \
+      WHERE id IN (SELECT id FROM notifications \
+                   WHERE appointment_id = $1 AND appointment_version < $2 AND status = $6 \
+                   FOR UPDATE SKIP LOCKED) \
+      RETURNING id) \
+    DELETE FROM send_attempts WHERE notification_id IN (SELECT id FROM skipped)";
 
 /// The change's message, addressed as the patient's profile says now, due at once; its
 /// text is composed when it is sent. One per change and kind (the unique index).

@@ -3,11 +3,11 @@
 use clinic_domain::delivery::Scope;
 use clinic_domain::ids::{AppointmentId, NotificationId, PatientId};
 use clinic_domain::notification::NotificationFilter;
-use clinic_domain::notification::ReminderWindow;
 use clinic_domain::notification::StatusReport;
 use clinic_domain::notification::{NewNotification, Notification, NotificationStatus};
 use clinic_domain::phone::PhoneNumber;
 use clinic_domain::ports::{ClaimedBatch, NotificationRepository, StoreError};
+use clinic_domain::reminder::ReminderWindow;
 use diesel::prelude::*;
 use time::OffsetDateTime;
 use uuid::Uuid;

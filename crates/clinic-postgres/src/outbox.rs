@@ -10,17 +10,16 @@ use std::collections::{HashMap, HashSet};
 use clinic_domain::appointment::Cancellation;
 use clinic_domain::delivery::{Delivery, DeliveryOutcome, DueNotification, Recorded, Scope};
 use clinic_domain::ids::{AppointmentId, NotificationId, PatientId};
-use clinic_domain::notification::ReminderWindow;
-use clinic_domain::notification::{NotificationKind, NotificationStatus};
+use clinic_domain::notification::{NotificationKind, NotificationStatus, SkipReason};
 use clinic_domain::phone::PhoneNumber;
 use clinic_domain::ports::ClaimedBatch;
 use clinic_domain::ports::StoreError;
+use clinic_domain::reminder::ReminderWindow;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::pg::Pg;
-use diesel::pg::data_types::PgInterval;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
-use diesel::sql_types::{Array, Bool, Int4, Interval, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Bool, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -34,30 +33,39 @@ type DueRow = (
     (bool, bool),
 );
 
-/// Every appointment `ReminderWindow::includes` without a reminder gets one, addressed as
-/// its patient's profile says now; the text is composed when it is first sent. The rule is
-/// the domain's; this only translates it (its names bound as parameters). The one
-/// reminder per appointment is the unique index's, whichever instance inserts first.
+/// For every lead, every appointment `ReminderWindow::includes` without that reminder gets
+/// one, addressed as its patient's profile says now; the text is composed when it is sent.
+/// Of an appointment's reminders created at once, the nearest lead's is pending (due when
+/// `ReminderWindow::due_for` says) and the others are skipped as superseded. The rule is the
+/// domain's; this only translates it (its names bound as parameters). One reminder per
+/// appointment, version and lead is the unique index's, whichever instance inserts first.
 const CREATE_REMINDERS: &str = "INSERT INTO notifications \
-    (id, appointment_id, patient_id, channel, type, to_phone, status, attempts, next_attempt_at, created_at, updated_at, \
-     appointment_version) \
-    SELECT gen_random_uuid(), a.id, a.patient_id, p.preferred_channel, $5, p.phone, $6, 0, $4, $4, $4, a.version \
+    (id, appointment_id, patient_id, channel, type, to_phone, status, error_message, attempts, \
+     next_attempt_at, created_at, updated_at, appointment_version, lead_minutes) \
+    SELECT gen_random_uuid(), a.id, a.patient_id, p.preferred_channel, $3, p.phone, \
+      CASE WHEN l.minutes = min(l.minutes) OVER (PARTITION BY a.id) THEN $4 ELSE $5 END, \
+      CASE WHEN l.minutes = min(l.minutes) OVER (PARTITION BY a.id) THEN NULL ELSE $6 END, \
+      0, CASE WHEN $2 > a.scheduled_start THEN $1 ELSE $2 END, $1, $1, a.version, l.minutes \
     FROM appointments a JOIN patient_profiles p ON p.id = a.patient_id \
-    WHERE a.status = $7 AND a.scheduled_start >= $1 AND a.scheduled_start < $2 \
-      AND COALESCE(a.moved_at, a.created_at) <= a.scheduled_start - $3 \
+    CROSS JOIN unnest($7::int4[]) AS l(minutes) \
+    WHERE a.status = $8 AND a.scheduled_start >= $1 \
+      AND a.scheduled_start < $1 + l.minutes * interval '1 minute' \
+      AND COALESCE(a.moved_at, a.created_at) <= a.scheduled_start - l.minutes * interval '1 minute' \
     ON CONFLICT DO NOTHING";
 
 impl PgStore {
     pub(crate) fn create_reminders(&self, window: &ReminderWindow) -> Result<u64, StoreError> {
-        let notice = PgInterval::from_microseconds(window.min_notice.whole_microseconds() as i64);
+        let leads: Vec<i32> =
+            window.leads.iter().map(|lead| i32::try_from(lead.whole_minutes()).unwrap_or(i32::MAX)).collect();
         let created = self.run(|conn| {
             diesel::sql_query(CREATE_REMINDERS)
-                .bind::<Timestamptz, _>(window.starts_from)
-                .bind::<Timestamptz, _>(window.starts_before)
-                .bind::<Interval, _>(notice)
                 .bind::<Timestamptz, _>(window.now)
+                .bind::<Timestamptz, _>(window.due_at)
                 .bind::<Text, _>(NotificationKind::Reminder.as_str())
                 .bind::<Text, _>(NotificationStatus::Pending.as_str())
+                .bind::<Text, _>(NotificationStatus::Skipped.as_str())
+                .bind::<Text, _>(SkipReason::Superseded.describe())
+                .bind::<Array<Int4>, _>(leads)
                 .bind::<Text, _>(ReminderWindow::STATUS.as_str())
                 .execute(conn)
         })?;

@@ -72,6 +72,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
         appointment_version -> Int4,
+        lead_minutes -> Nullable<Int4>,
     }
 }
 

@@ -14,6 +14,7 @@ use clinic_domain::gateway::SmsGateway;
 use clinic_domain::outbox::{DeliverySettings, Outbox};
 use clinic_domain::ports::Clock;
 use clinic_domain::profile::Profiles;
+use clinic_domain::reminder::ReminderSchedule;
 use clinic_domain::reminders::{DEFAULT_BUDGET, Reminders};
 use clinic_postgres::PgStore;
 use clinic_twilio::{LogGateway, RateLimiter, RequestValidator, Sender, TwilioConfig, TwilioGateway};
@@ -80,8 +81,13 @@ impl AppState {
         let outbox = Outbox::new(clinic.clone(), shared.clone(), gateway, clock.clone(), delivery)
             .observed_by(Arc::new(DeliveryLog { metrics: metrics.clone() }));
         let outbox = Arc::new(outbox);
-        let lead = time::Duration::hours(config.reminder_lead_hours.into());
-        let reminders = Reminders::new(shared.clone(), outbox.clone(), clock.clone(), lead, DEFAULT_BUDGET);
+        let schedule = ReminderSchedule {
+            leads: config.reminder_leads.clone(),
+            quiet: config.quiet_hours,
+            zone: config.clinic.zone,
+        };
+        let reminders =
+            Reminders::new(shared.clone(), outbox.clone(), clock.clone(), schedule, DEFAULT_BUDGET);
         let booking =
             Booking::new(clinic.clone(), shared.clone(), shared.clone(), shared.clone(), clock.clone());
         Self {

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clinic_domain::clinic::{Clinic, ClinicZone};
+use clinic_domain::reminder::QuietHours;
 use thiserror::Error;
 
 /// A value that must never reach a log: `Debug` prints `[redacted]`.
@@ -69,7 +70,11 @@ pub struct Config {
     pub sms_max_per_second: u32,
     pub public_base_url: Option<String>,
     pub clinic: Clinic,
-    pub reminder_lead_hours: u32,
+    /// How long before a visit each of its reminders goes out (`REMINDER_LEADS`, or the
+    /// one `REMINDER_LEAD_HOURS`), longest first.
+    pub reminder_leads: Vec<time::Duration>,
+    /// Clinic-local hours in which reminders wait; `None` (default): none.
+    pub quiet_hours: Option<QuietHours>,
     /// Run the reminders job in-process this often; `None` (default): a cron does it.
     pub reminder_interval: Option<Duration>,
     /// Browser origins allowed to call the API (CORS); empty (default): none.
@@ -109,7 +114,18 @@ impl Config {
                 name: var("CLINIC_NAME").unwrap_or_else(|| "Gabriel Family Clinic".into()),
                 zone,
             },
-            reminder_lead_hours: number(&var, "REMINDER_LEAD_HOURS", 1..=24 * 14, 24)?,
+            reminder_leads: match var("REMINDER_LEADS") {
+                Some(raw) => reminder_leads(&raw).map_err(|problem| invalid("REMINDER_LEADS", problem))?,
+                None => {
+                    vec![time::Duration::hours(number(&var, "REMINDER_LEAD_HOURS", 1..=24 * 14, 24)?.into())]
+                }
+            },
+            quiet_hours: var("QUIET_HOURS")
+                .map(|raw| {
+                    QuietHours::parse(&raw)
+                        .ok_or_else(|| invalid("QUIET_HOURS", format!("{raw:?} is not like 21:00-08:00")))
+                })
+                .transpose()?,
             reminder_interval: var("REMINDER_INTERVAL")
                 .map(|raw| parse_duration(&raw).map_err(|problem| invalid("REMINDER_INTERVAL", problem)))
                 .transpose()?,
@@ -135,6 +151,26 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
         Some(secs) if secs > 0 => Ok(Duration::from_secs(secs)),
         _ => Err(format!("{raw:?} must be a positive duration")),
     }
+}
+
+/// `24h,2h`: one to four distinct leads of a minute to 14 days, longest first.
+fn reminder_leads(raw: &str) -> Result<Vec<time::Duration>, String> {
+    let mut leads = raw
+        .split(',')
+        .map(|lead| {
+            let lead = parse_duration(lead)?;
+            if lead < Duration::from_secs(60) || lead > Duration::from_secs(14 * 86_400) {
+                return Err(format!("{:?}: a lead is from 1m to 14d", raw.trim()));
+            }
+            time::Duration::try_from(lead).map_err(|e| e.to_string())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    leads.sort_unstable_by(|a, b| b.cmp(a));
+    leads.dedup();
+    if leads.len() > 4 {
+        return Err("at most four leads".into());
+    }
+    Ok(leads)
 }
 
 fn invalid(variable: &'static str, problem: impl Into<String>) -> ConfigError {

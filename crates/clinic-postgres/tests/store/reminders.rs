@@ -2,9 +2,9 @@ use clinic_domain::appointment::Appointment;
 use clinic_domain::booking_record::NewBooking;
 use clinic_domain::delivery::{REMINDER_HANDOFF, Scope};
 use clinic_domain::doctor::Doctor;
-use clinic_domain::notification::{MIN_NOTICE, ReminderWindow};
 use clinic_domain::patient::PatientProfile;
 use clinic_domain::ports::{AppointmentRepository, NotificationRepository};
+use clinic_domain::reminder::ReminderWindow;
 use clinic_postgres::PgStore;
 use clinic_postgres::testing::{TestDatabase, concurrently};
 use time::{Duration, OffsetDateTime};
@@ -14,7 +14,7 @@ use crate::fixtures::{NOW, booking_of, doctor, outbox, patient};
 const LEAD: Duration = Duration::hours(24);
 
 fn window(now: OffsetDateTime) -> ReminderWindow {
-    ReminderWindow::at(now, LEAD)
+    ReminderWindow::at(now, &[LEAD], None)
 }
 
 /// An appointment starting at `start`, booked at `booked_at`.
@@ -59,7 +59,7 @@ fn the_window_is_half_open_on_the_appointments_start() {
 }
 
 #[test]
-fn cancelled_and_short_notice_appointments_get_no_reminder() {
+fn cancelled_appointments_and_those_booked_after_the_leads_moment_get_no_reminder() {
     let db = TestDatabase::new();
     let store = db.store();
     let (tan, siti) = (doctor(&store, "Dr Tan"), patient(&store, Some("+6591234567")));
@@ -71,41 +71,71 @@ fn cancelled_and_short_notice_appointments_get_no_reminder() {
         &siti,
         &tan,
         start + Duration::hours(1),
-        start + Duration::hours(1) - MIN_NOTICE + Duration::seconds(1),
+        start + Duration::hours(1) - LEAD + Duration::seconds(1),
     );
     let just_enough =
-        appointment(&store, &siti, &tan, start + Duration::hours(2), start + Duration::hours(2) - MIN_NOTICE);
+        appointment(&store, &siti, &tan, start + Duration::hours(2), start + Duration::hours(2) - LEAD);
     assert_eq!(store.create_reminders(&window(NOW)).unwrap(), 1);
     assert_eq!(reminded(&db), vec![just_enough.id.as_uuid()]);
 }
 
+#[derive(diesel::QueryableByName, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct ReminderRow {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    appointment_id: uuid::Uuid,
+    #[diesel(sql_type = diesel::sql_types::Int4)]
+    lead_minutes: i32,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    status: String,
+}
+
 #[test]
-fn the_sql_reminds_exactly_the_appointments_the_domains_rule_includes() {
+fn the_sql_reminds_exactly_as_the_domains_rule_says_for_every_lead() {
     let db = TestDatabase::new();
     let store = db.store();
     let (tan, siti) = (doctor(&store, "Dr Tan"), patient(&store, Some("+6591234567")));
+    let leads = [Duration::hours(24), Duration::hours(2)];
     let mut appointments = Vec::new();
-    // Starts across and around the window, each booked with more and less than the notice.
+    // Starts across and around both windows, each booked just after, at, and long before each lead's moment.
     for minutes in [-30, -1, 0, 1, 90, 119, 120, 121, 600, 24 * 60 - 1, 24 * 60, 24 * 60 + 30] {
         let start = NOW + Duration::minutes(minutes);
-        for notice in [MIN_NOTICE - Duration::seconds(1), MIN_NOTICE, Duration::days(2)] {
-            let slot_apart = Duration::seconds(appointments.len() as i64);
-            appointments.push(appointment(
-                &store,
-                &siti,
-                &tan,
-                start + slot_apart,
-                start + slot_apart - notice,
-            ));
+        for notice in [
+            Duration::hours(2) - Duration::seconds(1),
+            Duration::hours(2),
+            LEAD - Duration::seconds(1),
+            LEAD,
+            Duration::days(2),
+        ] {
+            let apart = Duration::seconds(appointments.len() as i64);
+            appointments.push(appointment(&store, &siti, &tan, start + apart, start + apart - notice));
         }
     }
-    appointments[10] = crate::fixtures::cancel(&store, &appointments[10]);
-    store.create_reminders(&window(NOW)).unwrap();
-    let mut expected: Vec<_> =
-        appointments.iter().filter(|a| window(NOW).includes(a)).map(|a| a.id.as_uuid()).collect();
+    appointments[27] = crate::fixtures::cancel(&store, &appointments[27]);
+    let window = ReminderWindow::at(NOW, &leads, None);
+    store.create_reminders(&window).unwrap();
+    let mut expected: Vec<ReminderRow> = appointments
+        .iter()
+        .flat_map(|a| {
+            let sent = window.sends(a);
+            leads.iter().filter(|lead| window.includes(a, **lead)).map(move |lead| ReminderRow {
+                appointment_id: a.id.as_uuid(),
+                lead_minutes: lead.whole_minutes() as i32,
+                status: if Some(*lead) == sent { "pending" } else { "skipped" }.into(),
+            })
+        })
+        .collect();
     expected.sort();
-    assert!(expected.len() > 5, "the cases cover both sides of each edge");
-    assert_eq!(reminded(&db), expected);
+    let mut stored: Vec<ReminderRow> = diesel::RunQueryDsl::load(
+        diesel::sql_query(
+            "SELECT appointment_id, lead_minutes, status FROM notifications WHERE type = 'reminder'",
+        ),
+        &mut db.connection(),
+    )
+    .unwrap();
+    stored.sort();
+    assert!(expected.iter().filter(|r| r.status == "skipped").count() > 2, "superseded leads are covered");
+    assert!(expected.iter().filter(|r| r.status == "pending").count() > 5);
+    assert_eq!(stored, expected);
 }
 
 #[test]

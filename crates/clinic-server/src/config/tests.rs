@@ -23,7 +23,8 @@ fn nothing_configured_is_the_embedded_dev_setup() {
     assert_eq!(config.sms_max_per_second, 10);
     assert_eq!(config.clinic.name, "Gabriel Family Clinic");
     assert_eq!(config.clinic.zone.name(), "Asia/Singapore");
-    assert_eq!(config.reminder_lead_hours, 24);
+    assert_eq!(config.reminder_leads, [time::Duration::hours(24)]);
+    assert_eq!(config.quiet_hours, None);
     assert_eq!(config.reminder_interval, None);
     assert!(!config.dev, "dev conveniences come from the embedded database, not CLINIC_DEV");
     assert!(config.pool_size >= 4);
@@ -58,6 +59,10 @@ fn each_invalid_value_names_its_variable() {
         ("DATABASE_POOL_SIZE", "0"),
         ("SMS_MAX_PER_SECOND", "fast"),
         ("REMINDER_LEAD_HOURS", "-1"),
+        ("REMINDER_LEADS", "24h,soon"),
+        ("REMINDER_LEADS", "30s"),
+        ("REMINDER_LEADS", "1h,2h,3h,4h,5h"),
+        ("QUIET_HOURS", "21:00"),
         ("PUBLIC_BASE_URL", "clinic.example.com"),
         ("REMINDER_INTERVAL", "often"),
         ("CORS_ALLOWED_ORIGINS", "app.example.com"),
@@ -138,4 +143,14 @@ fn durations_read_as_people_write_them() {
         config(&[("REMINDER_INTERVAL", "15m")]).unwrap().reminder_interval,
         Some(Duration::from_secs(900))
     );
+}
+
+#[test]
+fn several_reminder_leads_are_read_longest_first_and_the_old_variable_still_works() {
+    let leads = config(&[("REMINDER_LEADS", "2h, 24h,2h")]).unwrap().reminder_leads;
+    assert_eq!(leads, [time::Duration::hours(24), time::Duration::hours(2)]);
+    let old = config(&[("REMINDER_LEAD_HOURS", "48")]).unwrap().reminder_leads;
+    assert_eq!(old, [time::Duration::hours(48)]);
+    let quiet = config(&[("QUIET_HOURS", "21:00-08:00")]).unwrap().quiet_hours.unwrap();
+    assert_eq!((quiet.from.hour(), quiet.until.hour()), (21, 8));
 }

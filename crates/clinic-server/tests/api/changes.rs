@@ -140,15 +140,27 @@ fn booked_then_moved_twice_quickly_only_true_texts_reach_the_patient() {
     assert!(skipped.iter().all(|n| n["error_message"] == "rescheduled"), "{skipped:?}");
 }
 
+/// Twilio against the fake, a reminder 2 hours before each visit.
+fn app_reminding_two_hours_ahead(fake: &FakeTwilio) -> TestApp {
+    let mut settings = Settings::twilio(fake);
+    settings.vars.push(("REMINDER_LEADS", "2h".into()));
+    spawn_app_with(settings)
+}
+
+/// 07:40 in Singapore on the visit's day: within 2 hours of 09:30.
+fn morning_of_the_visit() -> time::OffsetDateTime {
+    time::macros::datetime!(2026-11-24 23:40 UTC)
+}
+
 #[test]
 fn a_patient_already_confirmed_is_told_of_the_move_and_reminded_of_the_new_time_only() {
     let fake = FakeTwilio::start();
-    let app = spawn_app_with(Settings::twilio(&fake));
+    let app = app_reminding_two_hours_ahead(&fake);
     let (tan, siti) = (app.doctor("Dr Tan"), app.patient());
     let id = app.booked(&siti, tan, SLOT);
     assert_eq!(app.deliver().sent, 1, "the confirmation");
-    // The reminder for 09:30 is created; then the visit moves before it is sent.
-    app.clock.advance(time::Duration::hours(2));
+    // The reminder for 09:30 goes out; then the visit moves to 10:00.
+    app.clock.set(morning_of_the_visit());
     let cron = app.cron();
     assert_eq!(cron.body["success"], 1);
     assert_eq!(reschedule(&app, &siti, id, TEN).status, 200);
@@ -157,8 +169,10 @@ fn a_patient_already_confirmed_is_told_of_the_move_and_reminded_of_the_new_time_
         texts(&fake)[2],
         "Gabriel Family Clinic: your appointment is moved to Wed 25 Nov 2026, 10:00 with Dr Tan. Reply STOP to opt out."
     );
-    // The new time gets its own reminder, once.
+    // The new time gets its own reminder, once, when it is 2 hours ahead.
     app.clock.advance(time::Duration::minutes(10));
+    assert_eq!(app.cron().body["processed"], 0, "10:00 is not within 2 hours yet");
+    app.clock.advance(time::Duration::minutes(20));
     assert_eq!(app.cron().body["success"], 1);
     assert_eq!(app.cron().body["processed"], 0);
     assert!(
@@ -173,10 +187,10 @@ fn a_patient_already_confirmed_is_told_of_the_move_and_reminded_of_the_new_time_
 fn a_pending_reminder_for_the_old_time_is_skipped_as_rescheduled() {
     let fake = FakeTwilio::start();
     fake.always(clinic_twilio::fake::Reply::ServerError);
-    let app = spawn_app_with(Settings::twilio(&fake));
+    let app = app_reminding_two_hours_ahead(&fake);
     let (tan, siti) = (app.doctor("Dr Tan"), app.patient());
     let id = app.booked(&siti, tan, SLOT);
-    app.clock.advance(time::Duration::hours(2));
+    app.clock.set(morning_of_the_visit());
     app.cron(); // the reminder fails and stays pending
     assert_eq!(reschedule(&app, &siti, id, TEN).status, 200);
     let old = rows_of(&app, "reminder");

@@ -154,6 +154,12 @@ fn a_full_run_logs_no_phone_token_or_secret_and_each_request_its_id() {
     ];
     assert_eq!(clinic.signed_by_twilio("/api/webhooks/twilio/status", &callback), 204);
 
+    // Booked weeks ago, as far as the reminder rule is concerned: its lead's moment had not passed.
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query("UPDATE appointments SET created_at = created_at - interval '30 days'"),
+        &mut db.connection(),
+    )
+    .unwrap();
     let cron_id = [("X-Request-Id", "log-scan-cron")];
     let summary = clinic.call("POST", "/api/cron/reminders", Some(CRON_SECRET), &cron_id, None);
     assert_eq!((summary.status, &summary.body["failed"]), (200, &json!(1)), "{summary:?}");

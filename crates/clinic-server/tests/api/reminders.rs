@@ -123,7 +123,7 @@ fn a_reminder_names_the_doctor_and_the_clinic_local_time() {
 }
 
 #[test]
-fn cancelled_and_short_notice_appointments_get_no_reminder() {
+fn cancelled_appointments_and_those_booked_after_the_leads_moment_get_no_reminder() {
     let fake = FakeTwilio::start();
     let app = app_with(&fake);
     let (patient, doctor) = (app.patient(), app.doctor("Dr Tan"));
@@ -131,8 +131,13 @@ fn cancelled_and_short_notice_appointments_get_no_reminder() {
     let cancelled = app.appointment_at(&patient, doctor, start, LONG_AGO);
     app.request("POST", &format!("/api/appointments/{cancelled}/cancel"), Some(&patient), None);
     let short_notice = start + Span::hours(1);
-    app.appointment_at(&patient, doctor, short_notice, short_notice - Span::hours(2) + Span::minutes(1));
-    let notice = app.appointment_at(&patient, doctor, start + Span::hours(2), start);
+    app.appointment_at(&patient, doctor, short_notice, short_notice - Span::hours(24) + Span::minutes(1));
+    let notice = app.appointment_at(
+        &patient,
+        doctor,
+        start + Span::hours(2),
+        start + Span::hours(2) - Span::hours(24),
+    );
     assert_eq!(app.cron().body, summary(1, 1, 0, 0));
     assert_eq!(reminders(&app)[0]["appointment_id"], json!(notice));
 }
@@ -203,6 +208,60 @@ fn two_instances_on_one_database_send_one_reminder_per_appointment() {
     assert_eq!(fake.received().len(), 10);
 }
 
+/// Twilio against the fake; reminders 24 and 2 hours ahead; `also` set too.
+fn settings_with_two_leads(fake: &FakeTwilio, also: &[(&'static str, &str)]) -> Settings {
+    let mut settings = Settings::twilio(fake);
+    settings.vars.push(("REMINDER_LEADS", "24h,2h".into()));
+    settings.vars.extend(also.iter().map(|(name, value)| (*name, (*value).to_owned())));
+    settings
+}
+
+#[test]
+fn two_leads_under_ten_crons_on_two_instances_send_each_reminder_once() {
+    let fake = FakeTwilio::start();
+    let first = spawn_app_with(settings_with_two_leads(&fake, &[]));
+    let mut settings = settings_with_two_leads(&fake, &[]);
+    settings.store = Some(first.db.store());
+    let second = spawn_app_with(settings);
+    // Within 2 hours (both leads due: the nearer goes, the other is superseded), and
+    // within 24 hours only.
+    let soon: Vec<_> = (0..4).map(|i| NOW + Span::minutes(30 + 15 * i)).collect();
+    let later: Vec<_> = (0..4).map(|i| NOW + Span::hours(5) + Span::minutes(30 * i)).collect();
+    booked(&first, &[soon.clone(), later.clone()].concat());
+    let answers = concurrently(10, |i| if i % 2 == 0 { first.cron() } else { second.cron() });
+    assert_totals(&answers, 8);
+    let rows = reminders(&first);
+    assert_eq!(rows.len(), 12, "two rows for the soon ones, one for the later: {rows:?}");
+    let superseded: Vec<_> = rows.iter().filter(|r| r["status"] == "skipped").collect();
+    assert_eq!(superseded.len(), 4);
+    assert!(superseded.iter().all(|r| r["error_message"] == "superseded"));
+    // Later, the later visits are all within 2 hours: their second reminder, once.
+    for instance in [&first, &second] {
+        instance.clock.advance(Span::hours(4) + Span::minutes(40));
+    }
+    let answers = concurrently(10, |i| if i % 2 == 0 { first.cron() } else { second.cron() });
+    assert_totals(&answers, 4);
+    assert_eq!(fake.received().len(), 12);
+    assert_eq!(reminders(&first).len(), 16);
+}
+
+#[test]
+fn quiet_hours_hold_reminders_until_morning_unless_the_visit_is_sooner() {
+    let fake = FakeTwilio::start();
+    let mut settings = settings_with_two_leads(&fake, &[("QUIET_HOURS", "21:00-08:00")]);
+    let late_evening = time::macros::datetime!(2026-11-24 14:30 UTC); // 22:30 in Singapore
+    settings.now = late_evening;
+    let app = spawn_app_with(settings);
+    let next_morning = time::macros::datetime!(2026-11-25 02:00 UTC); // 10:00
+    let before_eight = time::macros::datetime!(2026-11-24 23:30 UTC); // 07:30
+    booked(&app, &[next_morning, before_eight]);
+    let first = app.cron();
+    assert_eq!(first.body["success"], 1, "only the 07:30 visit is reminded now: {first:?}");
+    app.clock.set(time::macros::datetime!(2026-11-25 00:00 UTC)); // 08:00: the quiet hours end
+    assert_eq!(app.cron().body["success"], 1, "the 10:00 visit's reminder, held until now");
+    assert_eq!(fake.received().len(), 2);
+}
+
 /// Every call answered 200, and together they handled and sent each reminder once.
 fn assert_totals(answers: &[crate::support::Answer], reminders: u64) {
     assert!(answers.iter().all(|a| a.status == 200), "{answers:?}");
@@ -217,7 +276,8 @@ fn assert_totals(answers: &[crate::support::Answer], reminders: u64) {
 #[test]
 fn a_thousand_due_appointments_take_one_call_and_a_constant_number_of_statements_per_batch() {
     let fake = FakeTwilio::start();
-    let mut settings = Settings::twilio(&fake);
+    // Two leads: the reminders of both are created by the same one statement.
+    let mut settings = settings_with_two_leads(&fake, &[]);
     settings.vars.push(("SMS_MAX_PER_SECOND", "10000".into()));
     settings.count_statements = true;
     let app = spawn_app_with(settings);
