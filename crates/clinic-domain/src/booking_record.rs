@@ -54,4 +54,7 @@ pub enum BookingStored {
     SlotTaken,
     /// A concurrent request with the same key won; nothing was stored.
     KeyAlreadyUsed(BookingKey),
+    /// A closure covers the slot (it may have committed while this booking waited); nothing
+    /// was stored.
+    Closed,
 }

@@ -11,9 +11,9 @@ use diesel::result::Error as DieselError;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::notifications;
 use crate::schema::{appointments, idempotency_keys, patient_profiles};
 use crate::store::{PgStore, corrupt, readable, store_error, violates};
+use crate::{closures, notifications};
 
 /// The partial unique index that makes one appointment per doctor and start a database fact.
 const ONE_PER_DOCTOR_AND_START: &str = "appointments_one_per_doctor_and_start";
@@ -45,6 +45,7 @@ struct KeyRow {
 enum Abort {
     SlotTaken,
     KeyAlreadyUsed(BookingKey),
+    Closed,
     Store(StoreError),
 }
 
@@ -83,6 +84,9 @@ impl AppointmentRepository for PgStore {
                     return Err(Abort::KeyAlreadyUsed(earlier));
                 }
             }
+            if closures::closed_for_booking(conn, &booking.appointment)? {
+                return Err(Abort::Closed);
+            }
             diesel::insert_into(appointments::table)
                 .values(appointment_row(&booking.appointment))
                 .execute(conn)?;
@@ -93,6 +97,7 @@ impl AppointmentRepository for PgStore {
             Ok(()) => Ok(BookingStored::Booked),
             Err(Abort::SlotTaken) => Ok(BookingStored::SlotTaken),
             Err(Abort::KeyAlreadyUsed(earlier)) => Ok(BookingStored::KeyAlreadyUsed(earlier)),
+            Err(Abort::Closed) => Ok(BookingStored::Closed),
             Err(Abort::Store(error)) => Err(error),
         }
     }

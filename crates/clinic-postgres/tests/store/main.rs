@@ -4,6 +4,7 @@
 
 mod appointments;
 mod attempts;
+mod closures;
 mod doctors;
 mod fixtures;
 mod metrics;
