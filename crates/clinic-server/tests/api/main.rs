@@ -6,6 +6,7 @@ mod admin;
 mod appointments;
 mod booking;
 mod chaos;
+mod closures;
 mod confirmations;
 mod conventions;
 mod dev_mode;
