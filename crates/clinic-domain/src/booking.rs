@@ -5,15 +5,15 @@ use std::sync::Arc;
 use thiserror::Error;
 use time::{Date, OffsetDateTime};
 
-use crate::appointment::{Appointment, AppointmentStatus, StatusChangeRefused};
-use crate::appointment_moves::{MoveError, move_to};
+use crate::appointment::{Appointment, AppointmentStatus, Cancellation, CancelledBy, StatusChangeRefused};
+use crate::appointment_moves::{ChangeError, Decision, change, move_to};
 use crate::booking_record::{
     BookingKey, BookingStored, IDEMPOTENCY_KEY_LIFETIME, IdempotencyKey, NewBooking,
 };
 use crate::clinic::Clinic;
 use crate::doctor::Doctor;
 use crate::ids::{AppointmentId, DoctorId, PatientId};
-use crate::notification::NewNotification;
+use crate::notification::{NewNotification, NotificationKind};
 use crate::patient::PatientLogin;
 use crate::ports::{
     AppointmentRepository, Clock, ClosureRepository, DoctorRepository, PatientRepository, StoreError,
@@ -25,6 +25,40 @@ use crate::schedule::{NotASlot, Slot};
 pub struct BookingRequest {
     pub doctor_id: DoctorId,
     pub scheduled_start: OffsetDateTime,
+}
+
+/// Where an appointment is to move: a new start, with its doctor or another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Move {
+    pub scheduled_start: OffsetDateTime,
+    pub doctor_id: Option<DoctorId>,
+}
+
+/// Who asks for a change: a patient, who sees only their own appointments, or staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requester {
+    Patient(PatientId),
+    Staff,
+}
+
+impl Requester {
+    fn may_see(self, appointment: &Appointment) -> bool {
+        match self {
+            Self::Patient(patient) => appointment.patient_id == patient,
+            Self::Staff => true,
+        }
+    }
+}
+
+/// A failed change, in booking's terms; `refused` says what the change's own refusal is.
+fn changed<E>(error: ChangeError<E>, refused: impl FnOnce(E) -> BookingError) -> BookingError {
+    match error {
+        ChangeError::NotFound => BookingError::AppointmentNotFound,
+        ChangeError::SlotTaken => BookingError::SlotTaken,
+        ChangeError::Closed => BookingError::NotBookable(NotBookable::Closed),
+        ChangeError::Refused(reason) => refused(reason),
+        ChangeError::Store(error) => BookingError::Store(error),
+    }
 }
 
 /// The answer to a booking: the same for the first request and for a replay.
@@ -84,6 +118,8 @@ pub enum BookingError {
     AppointmentNotFound,
     #[error("the appointment cannot be cancelled: {0}")]
     NotCancellable(StatusChangeRefused),
+    #[error("the appointment cannot be moved: {0}")]
+    NotMovable(StatusChangeRefused),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -151,13 +187,7 @@ impl Booking {
         }
         let profile = self.patients.find(login.id)?.ok_or(BookingError::PatientProfileNotFound)?;
         let doctor = self.active_doctor(request.doctor_id)?;
-        if request.scheduled_start <= now {
-            return Err(BookingError::NotBookable(NotBookable::InThePast));
-        }
-        let slot = doctor
-            .schedule
-            .slot_starting_at(request.scheduled_start, &self.clinic.zone)
-            .map_err(|reason| BookingError::NotBookable(reason.into()))?;
+        let slot = self.bookable_slot(&doctor, request.scheduled_start, now)?;
         let appointment = Appointment::book(profile.id, doctor.id, slot, now);
         let to_phone = login.contact_phone(profile.phone.as_ref());
         let confirmation =
@@ -199,16 +229,51 @@ impl Booking {
             .ok_or(BookingError::AppointmentNotFound)
     }
 
-    /// Cancels one of the patient's appointments; cancelling twice is fine.
+    /// Cancels one of the patient's appointments (they get a short acknowledgement);
+    /// cancelling twice is fine.
     pub fn cancel(&self, patient: PatientId, id: AppointmentId) -> Result<Appointment, BookingError> {
         let mine = |appointment: &Appointment| appointment.patient_id == patient;
-        move_to(&*self.appointments, &*self.clock, id, AppointmentStatus::Cancelled, mine).map_err(
-            |e| match e {
-                MoveError::NotFound => BookingError::AppointmentNotFound,
-                MoveError::Refused(refused) => BookingError::NotCancellable(refused),
-                MoveError::Store(error) => BookingError::Store(error),
-            },
-        )
+        let cancellation = Cancellation { by: CancelledBy::Patient, reason: None };
+        move_to(&*self.appointments, &*self.clock, id, AppointmentStatus::Cancelled, Some(cancellation), mine)
+            .map_err(|e| changed(e, BookingError::NotCancellable))
+    }
+
+    /// Moves a booked appointment to another slot (of its doctor, or of `to.doctor_id`),
+    /// keeping its id: the new slot is held and the old one freed in one unit of work, by
+    /// the booking rules; the patient is told. Moving to where it is changes nothing.
+    pub fn reschedule(
+        &self,
+        who: Requester,
+        id: AppointmentId,
+        to: Move,
+    ) -> Result<Appointment, BookingError> {
+        let decide = |before: &Appointment, now: OffsetDateTime| -> Result<Decision, BookingError> {
+            let doctor = self.active_doctor(to.doctor_id.unwrap_or(before.doctor_id))?;
+            let slot = self.bookable_slot(&doctor, to.scheduled_start, now)?;
+            if before.is_at(doctor.id, &slot) && before.status == AppointmentStatus::Booked {
+                return Ok(None);
+            }
+            let after = before.moved(doctor.id, slot, now).map_err(BookingError::NotMovable)?;
+            Ok(Some((after, Some(NotificationKind::Rescheduled))))
+        };
+        change(&*self.appointments, &*self.clock, id, |a| who.may_see(a), decide)
+            .map_err(|e| changed(e, |refusal| refusal))
+    }
+
+    /// The doctor's slot starting at `start`, if it may be booked at `now`.
+    fn bookable_slot(
+        &self,
+        doctor: &Doctor,
+        start: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<Slot, BookingError> {
+        if start <= now {
+            return Err(BookingError::NotBookable(NotBookable::InThePast));
+        }
+        doctor
+            .schedule
+            .slot_starting_at(start, &self.clinic.zone)
+            .map_err(|reason| BookingError::NotBookable(reason.into()))
     }
 
     fn active_doctor(&self, id: DoctorId) -> Result<Doctor, BookingError> {

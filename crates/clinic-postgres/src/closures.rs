@@ -64,8 +64,9 @@ pub(crate) fn closed_for_booking(conn: &mut PgConnection, booked: &Appointment) 
 }
 
 /// SEAM: how a closure cancels the appointments it affects, inside its own
-/// transaction. For now a status update; cancellation messages to each patient, with
-/// the closure's reason, are written here when the clinic's change messages land.
+/// transaction. For now a conditional status update; each patient's cancellation message
+/// with the closure's reason is to be written here, as `changes::store` does for a
+/// clinic's cancel (a new version, `cancelled_by` clinic, a `cancellation` message).
 pub(crate) fn cancel_for_closure(
     conn: &mut PgConnection,
     affected: &[Appointment],

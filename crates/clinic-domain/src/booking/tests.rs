@@ -4,6 +4,8 @@ use time::Duration;
 use time::macros::{date, datetime};
 
 use super::*;
+use crate::appointment::{Cancellation, CancelledBy};
+use crate::booking_record::ChangeStored;
 use crate::clinic::ClinicZone;
 use crate::closure::{Closure, ClosureRequest};
 use crate::notification::{NotificationKind, SkipReason};
@@ -201,6 +203,11 @@ fn a_slot_a_closure_covers_is_not_bookable_as_the_store_decides() {
     );
 }
 
+/// The starts of the doctor's free slots on Wednesday 2026-11-25.
+fn free_starts(world: World, doctor: &Doctor) -> Vec<OffsetDateTime> {
+    world.booking().free_slots(doctor.id, date!(2026 - 11 - 25)).unwrap().iter().map(|s| s.start).collect()
+}
+
 fn closure(doctor_id: Option<DoctorId>, starts: OffsetDateTime, ends: OffsetDateTime) -> Closure {
     let reason = "Public holiday".into();
     Closure::new(&ClosureRequest { doctor_id, starts, ends, reason, cancel_booked: false }).unwrap()
@@ -218,13 +225,7 @@ fn free_slots_leave_out_those_the_doctors_or_the_clinics_closures_cover() {
         // The whole clinic from 11:30: the last slot.
         closure(None, datetime!(2026-11-25 03:30 UTC), datetime!(2026-11-25 05:00 UTC)),
     ];
-    let starts: Vec<_> = world
-        .booking()
-        .free_slots(doctor.id, date!(2026 - 11 - 25))
-        .unwrap()
-        .iter()
-        .map(|s| s.start)
-        .collect();
+    let starts = free_starts(world, &doctor);
     assert_eq!(
         starts,
         vec![datetime!(2026-11-25 02:30 UTC), datetime!(2026-11-25 03:00 UTC)],
@@ -336,13 +337,7 @@ fn free_slots_leave_out_taken_and_started_ones() {
             *from == datetime!(2026-11-24 16:00 UTC) && *until == datetime!(2026-11-25 16:00 UTC)
         })
         .returning(|_, _, _| Ok(vec![datetime!(2026-11-25 02:30 UTC)]));
-    let starts: Vec<_> = world
-        .booking()
-        .free_slots(doctor.id, date!(2026 - 11 - 25))
-        .unwrap()
-        .iter()
-        .map(|s| s.start)
-        .collect();
+    let starts = free_starts(world, &doctor);
     assert_eq!(
         starts,
         vec![
@@ -380,15 +375,20 @@ fn cancelling_moves_a_booked_appointment_to_cancelled_once() {
     let login = patient();
     let appointment = appointment_of(&login, AppointmentStatus::Booked);
     let mut world = world_with(&appointment);
-    let cancelled = Appointment { status: AppointmentStatus::Cancelled, ..appointment.clone() };
+    let before = appointment.clone();
     world
         .appointments
-        .expect_change_status()
-        .withf(|_, from, to, at| {
-            *from == AppointmentStatus::Booked && *to == AppointmentStatus::Cancelled && *at == NOW
+        .expect_change()
+        .withf(move |c| {
+            c.before == before
+                && c.after.status == AppointmentStatus::Cancelled
+                && c.after.version == before.version + 1
+                && c.after.cancellation == Some(Cancellation { by: CancelledBy::Patient, reason: None })
+                && c.message == Some(NotificationKind::Cancellation)
+                && c.at == NOW
         })
         .times(1)
-        .returning(move |_, _, _, _| Ok(Some(cancelled.clone())));
+        .returning(|_| Ok(ChangeStored::Changed));
     let result = world.booking().cancel(login.id, appointment.id).unwrap();
     assert_eq!(result.status, AppointmentStatus::Cancelled);
 }
@@ -413,7 +413,7 @@ fn a_cancel_that_races_an_outcome_decides_on_the_new_status() {
     let mut world = World::new();
     let mut reads = vec![no_show, booked.clone()];
     world.appointments.expect_find().times(2).returning(move |_| Ok(reads.pop()));
-    world.appointments.expect_change_status().times(1).returning(|_, _, _, _| Ok(None));
+    world.appointments.expect_change().times(1).returning(|_| Ok(ChangeStored::Stale));
     assert_eq!(
         world.booking().cancel(login.id, booked.id),
         Err(BookingError::NotCancellable(StatusChangeRefused::Closed(AppointmentStatus::NoShow)))
@@ -439,4 +439,91 @@ fn keys_older_than_their_lifetime_are_forgotten() {
         .times(1)
         .returning(|_| Ok(3));
     assert_eq!(world.booking().forget_expired_keys(), Ok(3));
+}
+
+/// The doctor's booked appointment at SLOT, for `login`, and a world that holds both.
+fn booked_with(doctor: &Doctor, login: &PatientLogin) -> (Appointment, World) {
+    let slot = Slot { start: SLOT, end: SLOT + Duration::minutes(30) };
+    let appointment = Appointment::book(login.id, doctor.id, slot, NOW - Duration::days(1));
+    let world = world_with(&appointment).with_doctor(doctor.clone());
+    (appointment, world)
+}
+
+const LATER: OffsetDateTime = datetime!(2026-11-25 03:00 UTC);
+
+fn to(start: OffsetDateTime) -> Move {
+    Move { scheduled_start: start, doctor_id: None }
+}
+
+#[test]
+fn a_move_keeps_the_id_holds_the_new_slot_and_tells_the_patient() {
+    let (tan, login) = (doctor(), patient());
+    let (appointment, mut world) = booked_with(&tan, &login);
+    let before = appointment.clone();
+    world
+        .appointments
+        .expect_change()
+        .withf(move |c| {
+            c.before == before
+                && c.after.id == before.id
+                && (c.after.scheduled_start, c.after.scheduled_end) == (LATER, LATER + Duration::minutes(30))
+                && (c.after.version, c.after.time_set_at) == (2, NOW)
+                && c.message == Some(NotificationKind::Rescheduled)
+        })
+        .times(1)
+        .returning(|_| Ok(ChangeStored::Changed));
+    let moved = world.booking().reschedule(Requester::Patient(login.id), appointment.id, to(LATER)).unwrap();
+    assert_eq!((moved.id, moved.scheduled_start), (appointment.id, LATER));
+}
+
+#[test]
+fn moving_to_where_it_is_changes_nothing() {
+    let (tan, login) = (doctor(), patient());
+    let (appointment, world) = booked_with(&tan, &login);
+    let unchanged = world.booking().reschedule(Requester::Staff, appointment.id, to(SLOT));
+    assert_eq!(unchanged, Ok(appointment));
+}
+
+#[test]
+fn only_a_booked_appointment_of_ones_own_moves_to_a_bookable_free_slot() {
+    let (tan, login) = (doctor(), patient());
+    let (appointment, world) = booked_with(&tan, &login);
+    let booking = world.booking();
+    let stranger = Requester::Patient(PatientId::generate());
+    assert_eq!(
+        booking.reschedule(stranger, appointment.id, to(LATER)),
+        Err(BookingError::AppointmentNotFound)
+    );
+    assert_eq!(
+        booking.reschedule(Requester::Staff, appointment.id, to(LATER + Duration::minutes(10))),
+        Err(BookingError::NotBookable(NotBookable::NotOnSlotBoundary))
+    );
+    assert_eq!(
+        booking.reschedule(Requester::Staff, appointment.id, to(NOW - Duration::hours(1))),
+        Err(BookingError::NotBookable(NotBookable::InThePast))
+    );
+    let elsewhere = Move { scheduled_start: LATER, doctor_id: Some(DoctorId::generate()) };
+    assert_eq!(
+        booking.reschedule(Requester::Staff, appointment.id, elsewhere),
+        Err(BookingError::DoctorNotFound)
+    );
+
+    let cancelled = Appointment { status: AppointmentStatus::Cancelled, ..appointment };
+    let (_, world) = booked_with(&tan, &login);
+    let world = World { appointments: world_with(&cancelled).appointments, ..world };
+    assert_eq!(
+        world.booking().reschedule(Requester::Staff, cancelled.id, to(LATER)),
+        Err(BookingError::NotMovable(StatusChangeRefused::Closed(AppointmentStatus::Cancelled)))
+    );
+}
+
+#[test]
+fn a_move_onto_a_held_slot_is_refused_and_changes_nothing() {
+    let (tan, login) = (doctor(), patient());
+    let (appointment, mut world) = booked_with(&tan, &login);
+    world.appointments.expect_change().times(1).returning(|_| Ok(ChangeStored::SlotTaken));
+    assert_eq!(
+        world.booking().reschedule(Requester::Staff, appointment.id, to(LATER)),
+        Err(BookingError::SlotTaken)
+    );
 }

@@ -10,7 +10,7 @@ use clinic_postgres::PgStore;
 use clinic_postgres::testing::{TestDatabase, concurrently};
 use time::{Duration, OffsetDateTime};
 
-use crate::fixtures::{NOW, SLOT, booking_of, count, doctor, patient};
+use crate::fixtures::{NOW, SLOT, booking_of, cancel, count, doctor, patient};
 
 fn closure(doctor: Option<&Doctor>, starts: OffsetDateTime, ends: OffsetDateTime) -> Closure {
     Closure::new(&ClosureRequest {
@@ -88,10 +88,7 @@ fn the_sql_closes_and_affects_exactly_what_the_domains_rule_says() {
         ];
         let booked: Vec<Appointment> =
             candidates.iter().map(|(d, start)| book(&store, d, *start).0).collect();
-        let cancelled = &booked[2];
-        store
-            .change_status(cancelled.id, AppointmentStatus::Booked, AppointmentStatus::Cancelled, NOW)
-            .unwrap();
+        let cancelled = &cancel(&store, &booked[2]);
         let rule = closure(closed_doctor, starts, ends);
         let affected = store.close(&rule, false, NOW).unwrap();
         let expected: Vec<&Appointment> =

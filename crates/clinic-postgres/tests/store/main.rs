@@ -4,6 +4,7 @@
 
 mod appointments;
 mod attempts;
+mod changes;
 mod closures;
 mod doctors;
 mod fixtures;

@@ -229,3 +229,18 @@ fn the_document_requires_doctor_id_even_as_null_and_states_the_staff_answers_of_
         assert!(delete[status].is_object(), "DELETE documents {status}: {delete}");
     }
 }
+
+#[test]
+fn a_visit_cannot_be_moved_into_a_closure_but_out_of_one_it_can() {
+    let app = spawn_app();
+    let (staff, patient, tan) = (app.staff(), app.patient(), app.doctor("Dr Tan"));
+    let appointment = app.booked(&patient, tan, SLOT);
+    let thursday = ("2026-11-26T00:00:00+08:00", "2026-11-27T00:00:00+08:00");
+    assert_eq!(close(&app, &staff, &closure(Some(tan), thursday, false)).status, 201);
+    let path = format!("/api/appointments/{appointment}/reschedule");
+    let into = app.post(&path, Some(&patient), &json!({"scheduled_start": "2026-11-26T01:30:00Z"}));
+    assert_eq!((into.status, &into.body["details"]["reason"]), (422, &json!("closed")), "{into:?}");
+    assert_eq!(close(&app, &staff, &closure(Some(tan), WEDNESDAY, false)).status, 201);
+    let out = app.post(&path, Some(&patient), &json!({"scheduled_start": "2026-11-27T01:30:00Z"}));
+    assert_eq!(out.status, 200, "out of a closed day to an open one: {out:?}");
+}
