@@ -123,7 +123,7 @@ impl Administration {
                 ChangeError::NotFound => AdminError::AppointmentNotFound,
                 ChangeError::Refused(refused) => AdminError::StatusChange(refused),
                 ChangeError::Store(error) => AdminError::Store(error),
-                ChangeError::SlotTaken => {
+                ChangeError::SlotTaken | ChangeError::Closed => {
                     AdminError::Store(StoreError::failed("a status change took a slot"))
                 }
             }

@@ -16,6 +16,8 @@ pub(crate) enum ChangeError<E> {
     NotFound,
     /// Another appointment holds the new doctor and start.
     SlotTaken,
+    /// A closure covers the new slot.
+    Closed,
     /// The change's own rule refused it.
     Refused(E),
     Store(StoreError),
@@ -52,6 +54,7 @@ pub(crate) fn change<E>(
         match stored {
             ChangeStored::Changed => return Ok(after),
             ChangeStored::SlotTaken => return Err(ChangeError::SlotTaken),
+            ChangeStored::Closed => return Err(ChangeError::Closed),
             ChangeStored::Stale => {}
         }
     }

@@ -15,7 +15,9 @@ use crate::doctor::Doctor;
 use crate::ids::{AppointmentId, DoctorId, PatientId};
 use crate::notification::{NewNotification, NotificationKind};
 use crate::patient::PatientLogin;
-use crate::ports::{AppointmentRepository, Clock, DoctorRepository, PatientRepository, StoreError};
+use crate::ports::{
+    AppointmentRepository, Clock, ClosureRepository, DoctorRepository, PatientRepository, StoreError,
+};
 use crate::schedule::{NotASlot, Slot};
 
 /// What a patient asks to book.
@@ -53,6 +55,7 @@ fn changed<E>(error: ChangeError<E>, refused: impl FnOnce(E) -> BookingError) ->
     match error {
         ChangeError::NotFound => BookingError::AppointmentNotFound,
         ChangeError::SlotTaken => BookingError::SlotTaken,
+        ChangeError::Closed => BookingError::NotBookable(NotBookable::Closed),
         ChangeError::Refused(reason) => refused(reason),
         ChangeError::Store(error) => BookingError::Store(error),
     }
@@ -75,6 +78,8 @@ pub enum NotBookable {
     InThePast,
     OutsideSchedule,
     NotOnSlotBoundary,
+    /// A closure (the doctor's leave, the clinic's holiday) covers the slot.
+    Closed,
 }
 
 impl NotBookable {
@@ -83,6 +88,7 @@ impl NotBookable {
             Self::InThePast => "in_the_past",
             Self::OutsideSchedule => "outside_schedule",
             Self::NotOnSlotBoundary => "not_on_slot_boundary",
+            Self::Closed => "closed",
         }
     }
 }
@@ -124,6 +130,7 @@ pub struct Booking {
     doctors: Arc<dyn DoctorRepository>,
     patients: Arc<dyn PatientRepository>,
     appointments: Arc<dyn AppointmentRepository>,
+    closures: Arc<dyn ClosureRepository>,
     clock: Arc<dyn Clock>,
 }
 
@@ -133,9 +140,10 @@ impl Booking {
         doctors: Arc<dyn DoctorRepository>,
         patients: Arc<dyn PatientRepository>,
         appointments: Arc<dyn AppointmentRepository>,
+        closures: Arc<dyn ClosureRepository>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { clinic, doctors, patients, appointments, clock }
+        Self { clinic, doctors, patients, appointments, closures, clock }
     }
 
     pub fn clinic(&self) -> &Clinic {
@@ -146,17 +154,19 @@ impl Booking {
         Ok(self.doctors.list_active()?)
     }
 
-    /// The free slots of a clinic-local day that have not started yet.
+    /// The free slots of a clinic-local day that have not started yet and no closure covers.
     pub fn free_slots(&self, doctor_id: DoctorId, date: Date) -> Result<Vec<Slot>, BookingError> {
         let doctor = self.active_doctor(doctor_id)?;
         let Some((day_start, day_end)) = self.clinic.zone.day(date) else { return Ok(Vec::new()) };
         let taken = self.appointments.taken_starts(doctor_id, day_start, day_end)?;
+        let closures = self.closures.overlapping(day_start, day_end)?;
         let now = self.clock.now();
         Ok(doctor
             .schedule
             .slots_on(date, &self.clinic.zone)
             .into_iter()
             .filter(|slot| slot.start > now && !taken.contains(&slot.start))
+            .filter(|slot| !closures.iter().any(|closure| closure.closes(doctor_id, slot)))
             .collect())
     }
 
@@ -191,10 +201,13 @@ impl Booking {
             created_at: now,
         });
         let receipt = receipt(&appointment, true);
+        // Closures are checked by the store, inside the booking's unit of work: one that
+        // commits while this booking is on its way still refuses it.
         match self.appointments.book(&NewBooking { appointment, confirmation, key, keys_used_since })? {
             BookingStored::Booked => Ok(receipt),
             BookingStored::SlotTaken => Err(BookingError::SlotTaken),
             BookingStored::KeyAlreadyUsed(earlier) => replay(&earlier, request),
+            BookingStored::Closed => Err(BookingError::NotBookable(NotBookable::Closed)),
         }
     }
 

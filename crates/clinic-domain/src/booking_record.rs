@@ -54,6 +54,9 @@ pub enum BookingStored {
     SlotTaken,
     /// A concurrent request with the same key won; nothing was stored.
     KeyAlreadyUsed(BookingKey),
+    /// A closure covers the slot (it may have committed while this booking waited); nothing
+    /// was stored.
+    Closed,
 }
 
 /// One change of an appointment (a move, a cancel, an outcome), stored as a unit: the new
@@ -77,4 +80,7 @@ pub enum ChangeStored {
     Stale,
     /// Another appointment holds the new doctor and start; nothing was stored.
     SlotTaken,
+    /// A closure covers the new slot (it may have committed while this change waited);
+    /// nothing was stored.
+    Closed,
 }

@@ -31,6 +31,16 @@ pub fn in_calendar(date: Date) -> bool {
     CALENDAR_YEARS.contains(&date.year())
 }
 
+/// Whether the instant, at any offset, is one the clinic's calendar can show: its UTC day
+/// and the days either side of it are in [`CALENDAR_YEARS`].
+pub fn instant_in_calendar(instant: OffsetDateTime) -> bool {
+    instant.checked_to_offset(UtcOffset::UTC).map(|utc| utc.date()).is_some_and(|date| {
+        in_calendar(date)
+            && date.previous_day().is_some_and(in_calendar)
+            && date.next_day().is_some_and(in_calendar)
+    })
+}
+
 impl ClinicZone {
     pub fn parse(name: &str) -> Result<Self, UnknownTimeZone> {
         timezones::get_by_name(name).map(Self).ok_or_else(|| UnknownTimeZone(name.to_owned()))

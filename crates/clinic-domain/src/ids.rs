@@ -60,3 +60,7 @@ id_type!(
     /// One message in the outbox.
     NotificationId
 );
+id_type!(
+    /// A span of time a doctor, or the whole clinic, is closed.
+    ClosureId
+);

@@ -10,6 +10,8 @@ pub mod appointment_moves;
 pub mod booking;
 pub mod booking_record;
 pub mod clinic;
+pub mod closure;
+pub mod closures;
 pub mod delivery;
 pub mod doctor;
 pub mod events;
@@ -35,6 +37,7 @@ mod layers {
         "appointment",
         "booking_record",
         "clinic",
+        "closure",
         "delivery",
         "doctor",
         "gateway",
@@ -49,7 +52,7 @@ mod layers {
     ];
     const PORTS: &str = "ports";
     const SERVICES: &[&str] =
-        &["admin", "appointment_moves", "booking", "events", "outbox", "profile", "reminders"];
+        &["admin", "appointment_moves", "booking", "closures", "events", "outbox", "profile", "reminders"];
 
     /// Each module's source (tests apart: they may reach anywhere).
     fn sources() -> Vec<(&'static str, &'static str)> {
@@ -60,6 +63,8 @@ mod layers {
             ("booking", include_str!("booking.rs")),
             ("booking_record", include_str!("booking_record.rs")),
             ("clinic", include_str!("clinic.rs")),
+            ("closure", include_str!("closure.rs")),
+            ("closures", include_str!("closures.rs")),
             ("delivery", include_str!("delivery.rs")),
             ("doctor", include_str!("doctor.rs")),
             ("events", include_str!("events.rs")),

@@ -11,9 +11,10 @@ use crate::appointment::{Appointment, DayEntry};
 use crate::booking_record::{
     AppointmentChange, BookingKey, BookingStored, ChangeStored, IdempotencyKey, NewBooking,
 };
+use crate::closure::Closure;
 use crate::delivery::{Delivery, DueNotification, Recorded, Scope};
 use crate::doctor::Doctor;
-use crate::ids::{AppointmentId, DoctorId, PatientId};
+use crate::ids::{AppointmentId, ClosureId, DoctorId, PatientId};
 use crate::notification::{Notification, NotificationFilter, StatusReport};
 use crate::patient::PatientProfile;
 use crate::phone::PhoneNumber;
@@ -167,6 +168,27 @@ pub trait AppointmentRepository: Send + Sync {
     /// as `change.before` (same version); the older versions' pending messages are
     /// skipped, as [`crate::notification::SkipReason::superseded_by`] says.
     fn change(&self, change: &AppointmentChange) -> Result<ChangeStored, StoreError>;
+}
+
+/// Closures: doctors' leave and the clinic's holidays. Booking a slot and closing it are
+/// ordered by the store: a booking either commits before a closure over its slot, and is
+/// among that closure's affected, or after it, and is refused as closed.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait ClosureRepository: Send + Sync {
+    /// Records the closure and, in the same unit of work, finds the appointments it
+    /// affects ([`Closure::affects`]) and, with `cancel_booked`, cancels them; returns
+    /// them as they stand after it, by start.
+    fn close(
+        &self,
+        closure: &Closure,
+        cancel_booked: bool,
+        at: OffsetDateTime,
+    ) -> Result<Vec<Appointment>, StoreError>;
+    /// Closures overlapping `[from, until)` ([`Closure::overlaps`]), every doctor's and
+    /// the whole clinic's, by start.
+    fn overlapping(&self, from: OffsetDateTime, until: OffsetDateTime) -> Result<Vec<Closure>, StoreError>;
+    /// Deletes the closure; false when there was none.
+    fn remove(&self, id: ClosureId) -> Result<bool, StoreError>;
 }
 
 /// The outbox: one row per message.

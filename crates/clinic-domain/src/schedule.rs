@@ -2,7 +2,7 @@
 
 use time::{Date, Duration, OffsetDateTime, Time, Weekday};
 
-use crate::clinic::{ClinicZone, in_calendar};
+use crate::clinic::{ClinicZone, instant_in_calendar};
 use crate::validation::FieldErrors;
 
 /// Minutes per appointment, 5 to 240.
@@ -161,11 +161,7 @@ impl WeeklySchedule {
     /// The slot that starts at `start`, or why there is none.
     pub fn slot_starting_at(&self, start: OffsetDateTime, zone: &ClinicZone) -> Result<Slot, NotASlot> {
         // A day either side of the instant must be in the calendar for its local time to exist.
-        let utc_date = start.to_offset(time::UtcOffset::UTC).date();
-        if !(in_calendar(utc_date)
-            && utc_date.previous_day().is_some_and(in_calendar)
-            && utc_date.next_day().is_some_and(in_calendar))
-        {
+        if !instant_in_calendar(start) {
             return Err(NotASlot::OutsideSchedule);
         }
         let local = zone.local(start);

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::schema::{appointments, idempotency_keys, patient_profiles};
 use crate::store::{PgStore, corrupt, readable, store_error, violates};
-use crate::{changes, notifications};
+use crate::{changes, closures, notifications};
 
 /// The partial unique index that makes one appointment per doctor and start a database fact.
 const ONE_PER_DOCTOR_AND_START: &str = "appointments_one_per_doctor_and_start";
@@ -51,6 +51,7 @@ struct KeyRow {
 enum Abort {
     SlotTaken,
     KeyAlreadyUsed(BookingKey),
+    Closed,
     Store(StoreError),
 }
 
@@ -89,6 +90,9 @@ impl AppointmentRepository for PgStore {
                     return Err(Abort::KeyAlreadyUsed(earlier));
                 }
             }
+            if closures::closed_for_booking(conn, &booking.appointment)? {
+                return Err(Abort::Closed);
+            }
             diesel::insert_into(appointments::table)
                 .values(appointment_row(&booking.appointment))
                 .execute(conn)?;
@@ -99,6 +103,7 @@ impl AppointmentRepository for PgStore {
             Ok(()) => Ok(BookingStored::Booked),
             Err(Abort::SlotTaken) => Ok(BookingStored::SlotTaken),
             Err(Abort::KeyAlreadyUsed(earlier)) => Ok(BookingStored::KeyAlreadyUsed(earlier)),
+            Err(Abort::Closed) => Ok(BookingStored::Closed),
             Err(Abort::Store(error)) => Err(error),
         }
     }
@@ -226,7 +231,16 @@ impl AppointmentRepository for PgStore {
     }
 
     fn change(&self, change: &AppointmentChange) -> Result<ChangeStored, StoreError> {
-        let stored = PgConnection::transaction(&mut *self.connection()?, |conn| changes::store(conn, change));
+        let stored = PgConnection::transaction(&mut *self.connection()?, |conn| {
+            // A move into a new slot is a booking of it, closures included.
+            let (before, after) = (&change.before, &change.after);
+            let moves = after.status == AppointmentStatus::Booked
+                && (before.doctor_id != after.doctor_id || before.scheduled_start != after.scheduled_start);
+            if moves && closures::closed_for_booking(conn, after)? {
+                return Ok(ChangeStored::Closed);
+            }
+            changes::store(conn, change)
+        });
         match stored {
             Err(error) if violates(&error, ONE_PER_DOCTOR_AND_START) => Ok(ChangeStored::SlotTaken),
             other => other.map_err(store_error),

@@ -3,6 +3,7 @@
 
 mod appointments;
 mod changes;
+mod closures;
 pub mod cluster;
 mod doctors;
 mod metrics;

@@ -106,6 +106,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    closures (id) {
+        id -> Uuid,
+        doctor_id -> Nullable<Uuid>,
+        starts -> Timestamptz,
+        ends -> Timestamptz,
+        reason -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(send_attempts -> notifications (notification_id));
 diesel::joinable!(doctor_weekly_hours -> doctors (doctor_id));
 diesel::joinable!(appointments -> doctors (doctor_id));

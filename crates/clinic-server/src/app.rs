@@ -9,6 +9,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use clinic_domain::admin::Administration;
 use clinic_domain::booking::Booking;
+use clinic_domain::closures::Closures;
 use clinic_domain::events::MessageEvents;
 use clinic_domain::gateway::SmsGateway;
 use clinic_domain::outbox::{DeliverySettings, Outbox};
@@ -51,6 +52,8 @@ impl Clock for SystemClock {
 pub struct AppState {
     pub booking: Arc<Booking>,
     pub admin: Administration,
+    /// Doctors' leave and the clinic's holidays.
+    pub closures: Closures,
     pub profiles: Profiles,
     /// Delivers the outbox: the worker and the reminders job run it.
     pub outbox: Arc<Outbox>,
@@ -88,10 +91,17 @@ impl AppState {
         };
         let reminders =
             Reminders::new(shared.clone(), outbox.clone(), clock.clone(), schedule, DEFAULT_BUDGET);
-        let booking =
-            Booking::new(clinic.clone(), shared.clone(), shared.clone(), shared.clone(), clock.clone());
+        let booking = Booking::new(
+            clinic.clone(),
+            shared.clone(),
+            shared.clone(),
+            shared.clone(),
+            shared.clone(),
+            clock.clone(),
+        );
         Self {
             booking: Arc::new(booking),
+            closures: Closures::new(clinic.clone(), shared.clone(), shared.clone(), clock.clone()),
             admin: Administration::new(clinic, shared.clone(), shared.clone(), shared.clone(), clock.clone()),
             events: MessageEvents::new(config.clinic.clone(), shared.clone(), shared.clone(), clock.clone()),
             profiles: Profiles::new(shared, clock.clone()),

@@ -9,7 +9,7 @@ use actix_web::middleware::Condition;
 pub fn cors(origins: &[String]) -> Condition<Cors> {
     let headers = [AUTHORIZATION, CONTENT_TYPE, HeaderName::from_static("idempotency-key")];
     let mut cors = Cors::default()
-        .allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH"])
+        .allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
         .allowed_headers(headers)
         .expose_headers([HeaderName::from_static("idempotent-replayed")])
         .max_age(3600);

@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use clinic_domain::admin::AdminError;
 use clinic_domain::appointment::StatusChangeRefused;
 use clinic_domain::booking::BookingError;
+use clinic_domain::closures::ClosureError;
 use clinic_domain::ports::StoreError;
 use clinic_domain::profile::ProfileError;
 use clinic_domain::validation::FieldErrors;
@@ -175,6 +176,18 @@ impl From<AdminError> for ApiError {
             AdminError::AppointmentNotFound => Self::not_found("appointment_not_found", message),
             AdminError::StatusChange(refused) => Self::status_change_refused(refused, message),
             AdminError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<ClosureError> for ApiError {
+    fn from(error: ClosureError) -> Self {
+        let message = error.to_string();
+        match error {
+            ClosureError::Invalid(fields) => Self::invalid_fields(&fields),
+            ClosureError::DoctorNotFound => Self::not_found("doctor_not_found", message),
+            ClosureError::ClosureNotFound => Self::not_found("closure_not_found", message),
+            ClosureError::Store(error) => error.into(),
         }
     }
 }

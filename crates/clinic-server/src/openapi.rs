@@ -11,7 +11,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, PathItem, Ref, Respon
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorBody;
-use crate::routes::{admin, health, metrics, ops, patient, public, reschedule, webhooks};
+use crate::routes::{admin, closures, health, metrics, ops, patient, public, reschedule, webhooks};
 
 const UNAUTHORIZED: &str = "`unauthorized`: missing, malformed, expired or foreign token";
 const FORBIDDEN: &str = "`forbidden`: a patient's token on a staff route";
@@ -53,6 +53,9 @@ pub const TWILIO_SIGNATURE: &str =
         admin::set_status,
         reschedule::by_staff,
         admin::notifications,
+        closures::close,
+        closures::list,
+        closures::reopen,
         ops::reminders,
         webhooks::status,
         webhooks::inbound,
@@ -117,9 +120,9 @@ impl Modify for Conventions {
         components.add_security_scheme("cron_secret", bearer());
         for (path, item) in &mut document.paths.paths {
             let staff = path.starts_with("/api/admin/");
-            for operation in
-                [&mut item.get, &mut item.post, &mut item.put, &mut item.patch].into_iter().flatten()
-            {
+            let operations =
+                [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
                 add_auth_errors(operation, staff);
                 add_body_errors(operation);
             }

@@ -7,10 +7,13 @@ use super::*;
 use crate::appointment::{Cancellation, CancelledBy};
 use crate::booking_record::ChangeStored;
 use crate::clinic::ClinicZone;
+use crate::closure::{Closure, ClosureRequest};
 use crate::notification::{NotificationKind, SkipReason};
 use crate::patient::{Channel, PatientProfile};
 use crate::phone::PhoneNumber;
-use crate::ports::{MockAppointmentRepository, MockClock, MockDoctorRepository, MockPatientRepository};
+use crate::ports::{
+    MockAppointmentRepository, MockClock, MockClosureRepository, MockDoctorRepository, MockPatientRepository,
+};
 use crate::schedule::{OpeningHoursInput, ScheduleInput, WeeklySchedule};
 
 /// Tuesday 2026-11-24, 16:00 in Singapore.
@@ -22,6 +25,8 @@ struct World {
     doctors: MockDoctorRepository,
     patients: MockPatientRepository,
     appointments: MockAppointmentRepository,
+    /// What the closures store answers for any range.
+    closures: Vec<Closure>,
     now: OffsetDateTime,
 }
 
@@ -31,6 +36,7 @@ impl World {
             doctors: MockDoctorRepository::new(),
             patients: MockPatientRepository::new(),
             appointments: MockAppointmentRepository::new(),
+            closures: Vec::new(),
             now: NOW,
         }
     }
@@ -54,6 +60,9 @@ impl World {
         let mut clock = MockClock::new();
         let now = self.now;
         clock.expect_now().returning(move || now);
+        let mut closures = MockClosureRepository::new();
+        let stored = self.closures;
+        closures.expect_overlapping().returning(move |_, _| Ok(stored.clone()));
         Booking::new(
             Clinic {
                 name: "Gabriel Family Clinic".into(),
@@ -62,6 +71,7 @@ impl World {
             Arc::new(self.doctors),
             Arc::new(self.patients),
             Arc::new(self.appointments),
+            Arc::new(closures),
             Arc::new(clock),
         )
     }
@@ -183,6 +193,47 @@ fn a_slot_held_by_another_appointment_is_taken() {
 }
 
 #[test]
+fn a_slot_a_closure_covers_is_not_bookable_as_the_store_decides() {
+    let (doctor, login) = (doctor(), patient());
+    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&login)).without_keys();
+    world.appointments.expect_book().returning(|_| Ok(BookingStored::Closed));
+    assert_eq!(
+        world.booking().book(&login, request(&doctor, SLOT), None),
+        Err(BookingError::NotBookable(NotBookable::Closed))
+    );
+}
+
+/// The starts of the doctor's free slots on Wednesday 2026-11-25.
+fn free_starts(world: World, doctor: &Doctor) -> Vec<OffsetDateTime> {
+    world.booking().free_slots(doctor.id, date!(2026 - 11 - 25)).unwrap().iter().map(|s| s.start).collect()
+}
+
+fn closure(doctor_id: Option<DoctorId>, starts: OffsetDateTime, ends: OffsetDateTime) -> Closure {
+    let reason = "Public holiday".into();
+    Closure::new(&ClosureRequest { doctor_id, starts, ends, reason, cancel_booked: false }).unwrap()
+}
+
+#[test]
+fn free_slots_leave_out_those_the_doctors_or_the_clinics_closures_cover() {
+    let doctor = doctor();
+    let mut world = World::new().with_doctor(doctor.clone());
+    world.appointments.expect_taken_starts().returning(|_, _, _| Ok(vec![]));
+    world.closures = vec![
+        // 09:00 to 10:10 Singapore: the 09:00, 09:30 and 10:00 slots.
+        closure(Some(doctor.id), datetime!(2026-11-25 01:00 UTC), datetime!(2026-11-25 02:10 UTC)),
+        closure(Some(DoctorId::generate()), datetime!(2026-11-25 00:00 UTC), datetime!(2026-11-26 00:00 UTC)),
+        // The whole clinic from 11:30: the last slot.
+        closure(None, datetime!(2026-11-25 03:30 UTC), datetime!(2026-11-25 05:00 UTC)),
+    ];
+    let starts = free_starts(world, &doctor);
+    assert_eq!(
+        starts,
+        vec![datetime!(2026-11-25 02:30 UTC), datetime!(2026-11-25 03:00 UTC)],
+        "10:30 and 11:00 stay open"
+    );
+}
+
+#[test]
 fn a_key_is_stored_with_its_booking_and_looked_up_for_24_hours() {
     let (doctor, login) = (doctor(), patient());
     let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&login));
@@ -286,13 +337,7 @@ fn free_slots_leave_out_taken_and_started_ones() {
             *from == datetime!(2026-11-24 16:00 UTC) && *until == datetime!(2026-11-25 16:00 UTC)
         })
         .returning(|_, _, _| Ok(vec![datetime!(2026-11-25 02:30 UTC)]));
-    let starts: Vec<_> = world
-        .booking()
-        .free_slots(doctor.id, date!(2026 - 11 - 25))
-        .unwrap()
-        .iter()
-        .map(|s| s.start)
-        .collect();
+    let starts = free_starts(world, &doctor);
     assert_eq!(
         starts,
         vec![

@@ -72,11 +72,11 @@ pub struct OutboxRow {
     pub error_message: Option<String>,
 }
 
-/// Every outbox row, oldest first.
+/// Every outbox row, oldest first; of rows written at one instant, the older version's first.
 pub fn outbox(conn: &mut diesel::PgConnection) -> Vec<OutboxRow> {
     diesel::RunQueryDsl::load(
         diesel::sql_query(
-            "SELECT appointment_id, type AS kind, status, error_message FROM notifications ORDER BY created_at, id",
+            "SELECT appointment_id, type AS kind, status, error_message FROM notifications ORDER BY created_at, appointment_version, id",
         ),
         conn,
     )

@@ -5,6 +5,7 @@
 mod appointments;
 mod attempts;
 mod changes;
+mod closures;
 mod doctors;
 mod fixtures;
 mod metrics;

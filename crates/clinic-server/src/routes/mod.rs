@@ -11,6 +11,7 @@ use crate::error::{self, ApiError};
 use crate::openapi;
 
 pub(crate) mod admin;
+pub(crate) mod closures;
 pub(crate) mod health;
 pub(crate) mod metrics;
 pub(crate) mod ops;
@@ -66,6 +67,9 @@ pub fn table() -> Vec<Route> {
         route(Method::POST, "/api/admin/appointments/{id}/status", |r| r.to(admin::set_status)),
         route(Method::POST, "/api/admin/appointments/{id}/reschedule", |r| r.to(reschedule::by_staff)),
         route(Method::GET, "/api/admin/notifications", |r| r.to(admin::notifications)),
+        route(Method::POST, "/api/admin/closures", |r| r.to(closures::close)),
+        route(Method::GET, "/api/admin/closures", |r| r.to(closures::list)),
+        route(Method::DELETE, "/api/admin/closures/{id}", |r| r.to(closures::reopen)),
     ]
 }
 

@@ -63,8 +63,13 @@ pub async fn slots(
 
 /// A clinic-local `YYYY-MM-DD`.
 pub fn clinic_date(raw: &str) -> Result<Date, ApiError> {
+    clinic_date_in("date", raw)
+}
+
+/// A clinic-local `YYYY-MM-DD` in the query parameter `field`.
+pub fn clinic_date_in(field: &str, raw: &str) -> Result<Date, ApiError> {
     Date::parse(raw, format_description!("[year]-[month]-[day]")).map_err(|_| {
-        ApiError::invalid_input("date must be YYYY-MM-DD")
-            .with_details(json!({ "date": "must be a date YYYY-MM-DD" }))
+        ApiError::invalid_input(format!("{field} must be YYYY-MM-DD"))
+            .with_details(json!({ field: "must be a date YYYY-MM-DD" }))
     })
 }

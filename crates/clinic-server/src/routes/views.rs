@@ -4,8 +4,9 @@
 use clinic_domain::appointment::Appointment;
 use clinic_domain::appointment::DayEntry;
 use clinic_domain::booking::BookingReceipt;
+use clinic_domain::closure::{Closure, ClosureMade};
 use clinic_domain::doctor::Doctor;
-use clinic_domain::ids::{AppointmentId, DoctorId, NotificationId, PatientId};
+use clinic_domain::ids::{AppointmentId, ClosureId, DoctorId, NotificationId, PatientId};
 use clinic_domain::notification::Notification;
 use clinic_domain::outbox::DeliveryReport;
 use clinic_domain::patient::PatientProfile;
@@ -293,6 +294,48 @@ pub struct DayList<'a> {
 #[derive(Serialize, ToSchema)]
 pub struct NotificationList<'a> {
     pub notifications: Vec<NotificationView<'a>>,
+}
+
+/// A closure: a doctor's leave, or (no `doctor_id`) the whole clinic's.
+#[derive(Serialize, ToSchema)]
+pub struct ClosureView<'a> {
+    #[schema(value_type = Uuid)]
+    pub id: ClosureId,
+    /// Null: the whole clinic.
+    #[schema(value_type = Option<Uuid>)]
+    pub doctor_id: Option<DoctorId>,
+    #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub starts: OffsetDateTime,
+    #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub ends: OffsetDateTime,
+    pub reason: &'a str,
+}
+
+impl<'a> From<&'a Closure> for ClosureView<'a> {
+    fn from(c: &'a Closure) -> Self {
+        Self { id: c.id, doctor_id: c.doctor_id, starts: c.starts, ends: c.ends, reason: &c.reason }
+    }
+}
+
+/// `POST /api/admin/closures`'s 201: the closure and the appointments booked inside it.
+#[derive(Serialize, ToSchema)]
+pub struct ClosureMadeView<'a> {
+    pub closure: ClosureView<'a>,
+    /// By start; `cancelled` when the request said `cancel_booked`.
+    pub affected: Vec<AppointmentView>,
+}
+
+impl<'a> From<&'a ClosureMade> for ClosureMadeView<'a> {
+    fn from(made: &'a ClosureMade) -> Self {
+        Self { closure: (&made.closure).into(), affected: made.affected.iter().map(Into::into).collect() }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ClosureList<'a> {
+    pub closures: Vec<ClosureView<'a>>,
 }
 
 /// The reminders job's answer: `processed` rows this run handled, `success` sent,

@@ -7,6 +7,7 @@ mod appointments;
 mod booking;
 mod changes;
 mod chaos;
+mod closures;
 mod confirmations;
 mod conventions;
 mod dev_mode;

@@ -1,6 +1,7 @@
 //! `spawn_app()`: the service on 127.0.0.1:0 with a database of its own and a clock the
 //! test sets; a client that reads every answer as status + JSON.
 
+use std::io::ErrorKind;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::mpsc;
@@ -362,21 +363,33 @@ pub fn send(
     headers: &[(&str, &str)],
     body: Option<&str>,
 ) -> Answer {
-    let mut request = ureq::http::Request::builder().method(method).uri(url);
-    if let Some(bearer) = bearer {
-        request = request.header("Authorization", format!("Bearer {bearer}"));
-    }
-    if body.is_some() && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
-        request = request.header("Content-Type", "application/json");
-    }
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = match body {
-        Some(body) => agent.run(request.body(body.to_owned()).unwrap()),
-        None => agent.run(request.body(()).unwrap()),
+    let build = || {
+        let mut request = ureq::http::Request::builder().method(method).uri(url);
+        if let Some(bearer) = bearer {
+            request = request.header("Authorization", format!("Bearer {bearer}"));
+        }
+        if body.is_some() && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+            request = request.header("Content-Type", "application/json");
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request
     };
-    let mut response = response.unwrap();
+    let run = || match body {
+        Some(body) => agent.run(build().body(body.to_owned()).unwrap()),
+        None => agent.run(build().body(()).unwrap()),
+    };
+    // A pooled keep-alive connection the server has just closed fails before any answer;
+    // clients send such a request again on a new connection (RFC 9112, 9.3.1), once.
+    let mut response = match run() {
+        Err(ureq::Error::Io(e))
+            if matches!(e.kind(), ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset) =>
+        {
+            run().unwrap()
+        }
+        answer => answer.unwrap(),
+    };
     let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let (replayed, content_type) = (header("Idempotent-Replayed"), header("Content-Type"));
     let request_id = header("X-Request-Id");
