@@ -12,6 +12,7 @@ use clinic_domain::booking::Booking;
 use clinic_domain::events::MessageEvents;
 use clinic_domain::gateway::SmsGateway;
 use clinic_domain::outbox::{DeliverySettings, Outbox};
+use clinic_domain::patient_records::PatientRecords;
 use clinic_domain::ports::Clock;
 use clinic_domain::profile::Profiles;
 use clinic_domain::reminders::{DEFAULT_BUDGET, Reminders};
@@ -51,6 +52,8 @@ pub struct AppState {
     pub booking: Arc<Booking>,
     pub admin: Administration,
     pub profiles: Profiles,
+    /// Patients staff register and find; which patient a login is.
+    pub patients: PatientRecords,
     /// Delivers the outbox: the worker and the reminders job run it.
     pub outbox: Arc<Outbox>,
     pub reminders: Arc<Reminders>,
@@ -88,6 +91,7 @@ impl AppState {
             booking: Arc::new(booking),
             admin: Administration::new(clinic, shared.clone(), shared.clone(), shared.clone(), clock.clone()),
             events: MessageEvents::new(config.clinic.clone(), shared.clone(), shared.clone(), clock.clone()),
+            patients: PatientRecords::new(shared.clone(), shared.clone(), clock.clone()),
             profiles: Profiles::new(shared, clock.clone()),
             outbox,
             reminders: Arc::new(reminders),

@@ -11,7 +11,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, PathItem, Ref, Respon
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorBody;
-use crate::routes::{admin, health, metrics, ops, patient, public, webhooks};
+use crate::routes::{admin, health, metrics, ops, patient, public, reception, webhooks};
 
 const UNAUTHORIZED: &str = "`unauthorized`: missing, malformed, expired or foreign token";
 const FORBIDDEN: &str = "`forbidden`: a patient's token on a staff route";
@@ -51,6 +51,10 @@ pub const TWILIO_SIGNATURE: &str =
         admin::day,
         admin::set_status,
         admin::notifications,
+        reception::register_patient,
+        reception::search_patients,
+        reception::patient_file,
+        reception::book_for_patient,
         ops::reminders,
         webhooks::status,
         webhooks::inbound,

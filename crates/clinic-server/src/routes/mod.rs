@@ -16,6 +16,7 @@ pub(crate) mod metrics;
 pub(crate) mod ops;
 pub(crate) mod patient;
 pub(crate) mod public;
+pub(crate) mod reception;
 pub mod views;
 pub mod webhooks;
 
@@ -63,6 +64,10 @@ pub fn table() -> Vec<Route> {
         route(Method::GET, "/api/admin/appointments", |r| r.to(admin::day)),
         route(Method::POST, "/api/admin/appointments/{id}/status", |r| r.to(admin::set_status)),
         route(Method::GET, "/api/admin/notifications", |r| r.to(admin::notifications)),
+        route(Method::POST, "/api/admin/patients", |r| r.to(reception::register_patient)),
+        route(Method::GET, "/api/admin/patients", |r| r.to(reception::search_patients)),
+        route(Method::GET, "/api/admin/patients/{id}", |r| r.to(reception::patient_file)),
+        route(Method::POST, "/api/admin/appointments", |r| r.to(reception::book_for_patient)),
     ]
 }
 
@@ -103,7 +108,9 @@ fn resource(path: &str) -> Resource {
 
 /// Runs blocking work (the database, Twilio) on the blocking pool, never on an async
 /// worker, inside the request's span so that its log lines carry the request id.
-async fn blocking<T, E>(work: impl FnOnce() -> Result<T, E> + Send + 'static) -> Result<T, ApiError>
+pub(crate) async fn blocking<T, E>(
+    work: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, ApiError>
 where
     T: Send + 'static,
     E: Into<ApiError> + Send + 'static,
