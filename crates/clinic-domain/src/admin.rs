@@ -6,8 +6,10 @@ use thiserror::Error;
 use time::Date;
 
 use crate::appointment::DayEntry;
-use crate::appointment::{Appointment, AppointmentStatus, StatusChangeRefused};
-use crate::appointment_moves::{MoveError, move_to};
+use crate::appointment::{
+    Appointment, AppointmentStatus, Cancellation, CancelledBy, REASON_MAX_CHARS, StatusChangeRefused,
+};
+use crate::appointment_moves::{ChangeError, move_to};
 use crate::clinic::Clinic;
 use crate::doctor::{Doctor, required_text};
 use crate::ids::{AppointmentId, DoctorId};
@@ -101,16 +103,30 @@ impl Administration {
         Ok(self.appointments.list_between(from, until, doctor)?)
     }
 
-    /// Records what became of an appointment: completed, no-show, or cancelled.
+    /// Records what became of an appointment: completed, no-show, or cancelled by the
+    /// clinic (the patient is told, with `reason` if given: at most 160 characters).
     pub fn set_status(
         &self,
         id: AppointmentId,
         wanted: AppointmentStatus,
+        reason: Option<&str>,
     ) -> Result<Appointment, AdminError> {
-        move_to(&*self.appointments, &*self.clock, id, wanted, |_| true).map_err(|e| match e {
-            MoveError::NotFound => AdminError::AppointmentNotFound,
-            MoveError::Refused(refused) => AdminError::StatusChange(refused),
-            MoveError::Store(error) => AdminError::Store(error),
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        if reason.is_some_and(|r| r.chars().count() > REASON_MAX_CHARS) {
+            let mut errors = FieldErrors::new();
+            errors.add("reason", format!("must be at most {REASON_MAX_CHARS} characters"));
+            return Err(AdminError::Invalid(errors));
+        }
+        let cancellation = Cancellation { by: CancelledBy::Clinic, reason: reason.map(str::to_owned) };
+        move_to(&*self.appointments, &*self.clock, id, wanted, Some(cancellation), |_| true).map_err(|e| {
+            match e {
+                ChangeError::NotFound => AdminError::AppointmentNotFound,
+                ChangeError::Refused(refused) => AdminError::StatusChange(refused),
+                ChangeError::Store(error) => AdminError::Store(error),
+                ChangeError::SlotTaken => {
+                    AdminError::Store(StoreError::failed("a status change took a slot"))
+                }
+            }
         })
     }
 

@@ -19,6 +19,25 @@ named_enum!(
     }
 );
 
+named_enum!(
+    /// Who cancelled an appointment: it decides what the patient is told.
+    CancelledBy {
+        Patient = "patient",
+        Clinic = "clinic",
+    }
+);
+
+/// The longest reason the clinic may give a patient for a cancellation: one SMS segment's
+/// worth beside the rest of the text.
+pub const REASON_MAX_CHARS: usize = 160;
+
+/// Who cancelled, and the clinic's reason, if it gave one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cancellation {
+    pub by: CancelledBy,
+    pub reason: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Appointment {
     pub id: AppointmentId,
@@ -28,6 +47,12 @@ pub struct Appointment {
     pub scheduled_end: OffsetDateTime,
     pub status: AppointmentStatus,
     pub booked_at: OffsetDateTime,
+    /// Bumped by every change; each message to the patient is about one version.
+    pub version: u32,
+    /// When it got its current time: its booking, or its last move.
+    pub time_set_at: OffsetDateTime,
+    /// Set when the status is cancelled.
+    pub cancellation: Option<Cancellation>,
 }
 
 impl Appointment {
@@ -40,7 +65,41 @@ impl Appointment {
             scheduled_end: slot.end,
             status: AppointmentStatus::Booked,
             booked_at: now,
+            version: 1,
+            time_set_at: now,
+            cancellation: None,
         }
+    }
+
+    /// The next version, at `slot` with `doctor`; only a booked appointment moves.
+    pub fn moved(
+        &self,
+        doctor: DoctorId,
+        slot: Slot,
+        now: OffsetDateTime,
+    ) -> Result<Self, StatusChangeRefused> {
+        if self.status != AppointmentStatus::Booked {
+            return Err(StatusChangeRefused::Closed(self.status));
+        }
+        Ok(Self {
+            doctor_id: doctor,
+            scheduled_start: slot.start,
+            scheduled_end: slot.end,
+            version: self.version + 1,
+            time_set_at: now,
+            ..self.clone()
+        })
+    }
+
+    /// The next version, in `status` (and cancelled as `cancellation` says, for a cancel).
+    pub fn with_status(&self, status: AppointmentStatus, cancellation: Option<Cancellation>) -> Self {
+        let cancellation = cancellation.filter(|_| status == AppointmentStatus::Cancelled);
+        Self { status, cancellation, version: self.version + 1, ..self.clone() }
+    }
+
+    /// Whether it holds `slot` with `doctor` already.
+    pub fn is_at(&self, doctor: DoctorId, slot: &Slot) -> bool {
+        self.doctor_id == doctor && self.scheduled_start == slot.start
     }
 }
 

@@ -5,15 +5,15 @@ use std::sync::Arc;
 use thiserror::Error;
 use time::{Date, OffsetDateTime};
 
-use crate::appointment::{Appointment, AppointmentStatus, StatusChangeRefused};
-use crate::appointment_moves::{MoveError, move_to};
+use crate::appointment::{Appointment, AppointmentStatus, Cancellation, CancelledBy, StatusChangeRefused};
+use crate::appointment_moves::{ChangeError, Decision, change, move_to};
 use crate::booking_record::{
     BookingKey, BookingStored, IDEMPOTENCY_KEY_LIFETIME, IdempotencyKey, NewBooking,
 };
 use crate::clinic::Clinic;
 use crate::doctor::Doctor;
 use crate::ids::{AppointmentId, DoctorId, PatientId};
-use crate::notification::NewNotification;
+use crate::notification::{NewNotification, NotificationKind};
 use crate::patient::PatientLogin;
 use crate::ports::{AppointmentRepository, Clock, DoctorRepository, PatientRepository, StoreError};
 use crate::schedule::{NotASlot, Slot};
@@ -23,6 +23,39 @@ use crate::schedule::{NotASlot, Slot};
 pub struct BookingRequest {
     pub doctor_id: DoctorId,
     pub scheduled_start: OffsetDateTime,
+}
+
+/// Where an appointment is to move: a new start, with its doctor or another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Move {
+    pub scheduled_start: OffsetDateTime,
+    pub doctor_id: Option<DoctorId>,
+}
+
+/// Who asks for a change: a patient, who sees only their own appointments, or staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requester {
+    Patient(PatientId),
+    Staff,
+}
+
+impl Requester {
+    fn may_see(self, appointment: &Appointment) -> bool {
+        match self {
+            Self::Patient(patient) => appointment.patient_id == patient,
+            Self::Staff => true,
+        }
+    }
+}
+
+/// A failed change, in booking's terms; `refused` says what the change's own refusal is.
+fn changed<E>(error: ChangeError<E>, refused: impl FnOnce(E) -> BookingError) -> BookingError {
+    match error {
+        ChangeError::NotFound => BookingError::AppointmentNotFound,
+        ChangeError::SlotTaken => BookingError::SlotTaken,
+        ChangeError::Refused(reason) => refused(reason),
+        ChangeError::Store(error) => BookingError::Store(error),
+    }
 }
 
 /// The answer to a booking: the same for the first request and for a replay.
@@ -82,6 +115,8 @@ pub enum BookingError {
     AppointmentNotFound,
     #[error("the appointment cannot be cancelled: {0}")]
     NotCancellable(StatusChangeRefused),
+    #[error("the appointment cannot be moved: {0}")]
+    NotMovable(StatusChangeRefused),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -180,13 +215,11 @@ impl Booking {
         };
         let profile = self.patients.find(login.id)?.ok_or(missing)?;
         let doctor = self.active_doctor(request.doctor_id)?;
-        if request.scheduled_start <= now && !self.walk_in(booker, request.scheduled_start, now) {
-            return Err(BookingError::NotBookable(NotBookable::InThePast));
-        }
-        let slot = doctor
-            .schedule
-            .slot_starting_at(request.scheduled_start, &self.clinic.zone)
-            .map_err(|reason| BookingError::NotBookable(reason.into()))?;
+        let slot = if self.walk_in(booker, request.scheduled_start, now) {
+            self.slot_at(&doctor, request.scheduled_start)?
+        } else {
+            self.bookable_slot(&doctor, request.scheduled_start, now)?
+        };
         let appointment = Appointment::book(profile.id, doctor.id, slot, now);
         let to_phone = login.contact_phone(profile.phone.as_ref());
         let confirmation =
@@ -225,19 +258,59 @@ impl Booking {
             .ok_or(BookingError::AppointmentNotFound)
     }
 
-    /// Cancels one of the patient's appointments; cancelling twice is fine.
+    /// Cancels one of the patient's appointments (they get a short acknowledgement);
+    /// cancelling twice is fine.
     pub fn cancel(&self, patient: PatientId, id: AppointmentId) -> Result<Appointment, BookingError> {
         let mine = |appointment: &Appointment| appointment.patient_id == patient;
-        move_to(&*self.appointments, &*self.clock, id, AppointmentStatus::Cancelled, mine).map_err(
-            |e| match e {
-                MoveError::NotFound => BookingError::AppointmentNotFound,
-                MoveError::Refused(refused) => BookingError::NotCancellable(refused),
-                MoveError::Store(error) => BookingError::Store(error),
-            },
-        )
+        let cancellation = Cancellation { by: CancelledBy::Patient, reason: None };
+        move_to(&*self.appointments, &*self.clock, id, AppointmentStatus::Cancelled, Some(cancellation), mine)
+            .map_err(|e| changed(e, BookingError::NotCancellable))
     }
 
-    /// Whether a start already passed may still be booked: by staff, the same clinic day.
+    /// Moves a booked appointment to another slot (of its doctor, or of `to.doctor_id`),
+    /// keeping its id: the new slot is held and the old one freed in one unit of work, by
+    /// the booking rules; the patient is told. Moving to where it is changes nothing.
+    pub fn reschedule(
+        &self,
+        who: Requester,
+        id: AppointmentId,
+        to: Move,
+    ) -> Result<Appointment, BookingError> {
+        let decide = |before: &Appointment, now: OffsetDateTime| -> Result<Decision, BookingError> {
+            let doctor = self.active_doctor(to.doctor_id.unwrap_or(before.doctor_id))?;
+            let slot = self.bookable_slot(&doctor, to.scheduled_start, now)?;
+            if before.is_at(doctor.id, &slot) && before.status == AppointmentStatus::Booked {
+                return Ok(None);
+            }
+            let after = before.moved(doctor.id, slot, now).map_err(BookingError::NotMovable)?;
+            Ok(Some((after, Some(NotificationKind::Rescheduled))))
+        };
+        change(&*self.appointments, &*self.clock, id, |a| who.may_see(a), decide)
+            .map_err(|e| changed(e, |refusal| refusal))
+    }
+
+    /// The doctor's slot starting at `start`, if it may be booked at `now`.
+    fn bookable_slot(
+        &self,
+        doctor: &Doctor,
+        start: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<Slot, BookingError> {
+        if start <= now {
+            return Err(BookingError::NotBookable(NotBookable::InThePast));
+        }
+        self.slot_at(doctor, start)
+    }
+
+    /// The doctor's slot starting at `start`, whenever that is.
+    fn slot_at(&self, doctor: &Doctor, start: OffsetDateTime) -> Result<Slot, BookingError> {
+        doctor
+            .schedule
+            .slot_starting_at(start, &self.clinic.zone)
+            .map_err(|reason| BookingError::NotBookable(reason.into()))
+    }
+
+    /// Whether a start may be booked even if it passed: by staff, on the clinic's current day.
     fn walk_in(&self, booker: Booker, start: OffsetDateTime, now: OffsetDateTime) -> bool {
         let zone = &self.clinic.zone;
         booker == Booker::Staff && zone.local_date(start) == zone.local_date(now)

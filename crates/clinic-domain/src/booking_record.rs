@@ -1,11 +1,11 @@
-//! What a booking stores: the appointment, its confirmation, and the idempotency key
-//! that made it.
+//! What a booking stores (the appointment, its confirmation, the idempotency key that
+//! made it), and what a change of an appointment stores.
 
 use time::{Duration, OffsetDateTime};
 
 use crate::appointment::Appointment;
 use crate::ids::{AppointmentId, DoctorId, PatientId};
-use crate::notification::NewNotification;
+use crate::notification::{NewNotification, NotificationKind};
 
 /// How long an `Idempotency-Key` replays its booking.
 pub const IDEMPOTENCY_KEY_LIFETIME: Duration = Duration::HOUR.saturating_mul(24);
@@ -54,4 +54,27 @@ pub enum BookingStored {
     SlotTaken,
     /// A concurrent request with the same key won; nothing was stored.
     KeyAlreadyUsed(BookingKey),
+}
+
+/// One change of an appointment (a move, a cancel, an outcome), stored as a unit: the new
+/// state, provided the appointment is still as it was read; the end of the older
+/// versions' messages still pending; and the message telling the patient, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppointmentChange {
+    /// As it was read: the change applies only if it is still so.
+    pub before: Appointment,
+    pub after: Appointment,
+    /// The message about `after`, addressed as the patient's profile says when stored.
+    pub message: Option<NotificationKind>,
+    pub at: OffsetDateTime,
+}
+
+/// What storing a change came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeStored {
+    Changed,
+    /// The appointment changed meanwhile; nothing was stored.
+    Stale,
+    /// Another appointment holds the new doctor and start; nothing was stored.
+    SlotTaken,
 }

@@ -2,7 +2,7 @@
 
 use time::OffsetDateTime;
 
-use crate::appointment::AppointmentStatus;
+use crate::appointment::{AppointmentStatus, Cancellation};
 use crate::ids::{AppointmentId, NotificationId, PatientId};
 use crate::notification::{NotificationKind, SkipReason};
 use crate::patient::Channel;
@@ -17,7 +17,7 @@ pub struct DueNotification {
     pub kind: NotificationKind,
     pub channel: Channel,
     pub to_phone: Option<PhoneNumber>,
-    /// `None` until composed (reminders are composed when first sent).
+    /// The text as an earlier attempt composed it, if any: asked about as it was sent.
     pub message: Option<String>,
     /// Attempts recorded before this one.
     pub attempts: u32,
@@ -25,9 +25,16 @@ pub struct DueNotification {
     /// process died, the database went away, the provider did not answer): the provider
     /// may hold that message, so it is asked before anything is sent.
     pub unresolved_since: Option<OffsetDateTime>,
+    /// The appointment as it is now (messages are composed from it when sent).
     pub appointment_status: AppointmentStatus,
     pub scheduled_start: OffsetDateTime,
     pub doctor_name: String,
+    /// The version of the appointment the message is about, and its version now.
+    pub about_version: u32,
+    pub appointment_version: u32,
+    pub cancellation: Option<Cancellation>,
+    /// Whether any message about this appointment has reached the patient already.
+    pub patient_told: bool,
     pub patient_sms_opt_in: bool,
 }
 

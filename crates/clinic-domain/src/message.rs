@@ -29,6 +29,45 @@ pub fn reminder(clinic: &Clinic, doctor_name: &str, start: OffsetDateTime) -> St
     )
 }
 
+/// `Gabriel Family Clinic: your appointment is moved to Thu 26 Nov 2026, 10:00 with Dr Tan. Reply STOP to opt out.`
+pub fn rescheduled(clinic: &Clinic, doctor_name: &str, start: OffsetDateTime) -> String {
+    format!(
+        "{}: your appointment is moved to {} with {}. Reply STOP to opt out.",
+        clinic.name,
+        visit_time(clinic, start),
+        doctor_name
+    )
+}
+
+/// The patient's own cancel, acknowledged:
+/// `Gabriel Family Clinic: your appointment with Dr Tan on Wed 25 Nov 2026, 09:30 is cancelled, as you asked. Reply STOP to opt out.`
+pub fn cancelled_as_asked(clinic: &Clinic, doctor_name: &str, start: OffsetDateTime) -> String {
+    format!(
+        "{}: your appointment with {} on {} is cancelled, as you asked. Reply STOP to opt out.",
+        clinic.name,
+        doctor_name,
+        visit_time(clinic, start)
+    )
+}
+
+/// The clinic's cancel, with its reason:
+/// `Gabriel Family Clinic: sorry, your appointment with Dr Tan on Wed 25 Nov 2026, 09:30 is cancelled (Doctor unwell). Please call us to book again. Reply STOP to opt out.`
+pub fn cancelled_by_clinic(
+    clinic: &Clinic,
+    doctor_name: &str,
+    start: OffsetDateTime,
+    reason: Option<&str>,
+) -> String {
+    let reason = reason.map(|r| format!(" ({r})")).unwrap_or_default();
+    format!(
+        "{}: sorry, your appointment with {} on {} is cancelled{}. Please call us to book again. Reply STOP to opt out.",
+        clinic.name,
+        doctor_name,
+        visit_time(clinic, start),
+        reason
+    )
+}
+
 /// The answer to HELP or INFO.
 pub fn help(clinic: &Clinic) -> String {
     format!("{}: appointment messages. Reply STOP to opt out, START to opt back in.", clinic.name)

@@ -16,6 +16,10 @@ named_enum!(
         Confirmation = "confirmation",
         Reminder = "reminder",
         QueueAlert = "queue_alert",
+        /// The appointment moved.
+        Rescheduled = "rescheduled",
+        /// The appointment was cancelled, by the patient or the clinic.
+        Cancellation = "cancellation",
     }
 );
 
@@ -37,6 +41,8 @@ pub enum SkipReason {
     AppointmentCancelled,
     /// The visit has started (or has an outcome): the message would come too late.
     AppointmentPassed,
+    /// The appointment moved since: a message about its old time would be untrue.
+    Rescheduled,
     /// The gateway cannot send on this channel (`sms not configured`, ...).
     NotConfigured(String),
 }
@@ -48,7 +54,17 @@ impl SkipReason {
             Self::OptedOut => "patient opted out",
             Self::AppointmentCancelled => "appointment cancelled",
             Self::AppointmentPassed => "appointment already started",
+            Self::Rescheduled => "rescheduled",
             Self::NotConfigured(what) => what,
+        }
+    }
+
+    /// Why the messages still pending about an appointment's older versions are not sent,
+    /// once a change of `kind` has been made (a later message tells the truth).
+    pub fn superseded_by(kind: NotificationKind) -> Self {
+        match kind {
+            NotificationKind::Cancellation => Self::AppointmentCancelled,
+            _ => Self::Rescheduled,
         }
     }
 
@@ -60,9 +76,26 @@ impl SkipReason {
         starts: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<&PhoneNumber, Self> {
-        if appointment == AppointmentStatus::Cancelled {
+        Self::recipient_of(NotificationKind::Confirmation, phone, sms_opt_in, appointment, starts, now)
+    }
+
+    /// As [`SkipReason::recipient`], for a message of `kind`: a cancellation is about a
+    /// cancelled appointment, everything else about a booked one.
+    pub fn recipient_of(
+        kind: NotificationKind,
+        phone: Option<&PhoneNumber>,
+        sms_opt_in: bool,
+        appointment: AppointmentStatus,
+        starts: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<&PhoneNumber, Self> {
+        let expected = match kind {
+            NotificationKind::Cancellation => AppointmentStatus::Cancelled,
+            _ => AppointmentStatus::Booked,
+        };
+        if appointment == AppointmentStatus::Cancelled && expected != appointment {
             Err(Self::AppointmentCancelled)
-        } else if appointment != AppointmentStatus::Booked || starts <= now {
+        } else if appointment != expected || starts <= now {
             Err(Self::AppointmentPassed)
         } else if !sms_opt_in {
             Err(Self::OptedOut)
@@ -226,7 +259,7 @@ impl ReminderWindow {
     pub fn includes(&self, appointment: &Appointment) -> bool {
         appointment.status == Self::STATUS
             && (self.starts_from..self.starts_before).contains(&appointment.scheduled_start)
-            && appointment.booked_at <= appointment.scheduled_start - self.min_notice
+            && appointment.time_set_at <= appointment.scheduled_start - self.min_notice
     }
 }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
+use crate::appointment::{AppointmentStatus, Cancellation, CancelledBy};
 use crate::clinic::Clinic;
 use crate::delivery::{Delivery, DeliveryOutcome, DueNotification, REMINDER_HANDOFF, Recorded, Scope};
 use crate::events::apply_report;
@@ -312,7 +313,12 @@ impl Outbox {
     /// Decides, composes and sends one message; or adopts the one an earlier attempt
     /// left with the provider.
     fn deliver_one(&self, row: &DueNotification) -> Delivery {
-        let message = row.message.clone().unwrap_or_else(|| self.compose(row));
+        // Composed from the appointment as it is now, so no text states what is no
+        // longer true; an attempt whose fate is unknown is asked about as it was sent.
+        let message = match (&row.message, row.unresolved_since) {
+            (Some(sent), Some(_)) => sent.clone(),
+            _ => self.compose(row),
+        };
         let segments = message::sms_segments(&message);
         let delivery = |outcome, attempts, patient_opted_out, at| Delivery {
             id: row.id,
@@ -326,13 +332,20 @@ impl Outbox {
             at,
         };
         let now = self.clock.now();
-        let recipient = SkipReason::recipient(
-            row.to_phone.as_ref(),
-            row.patient_sms_opt_in,
-            row.appointment_status,
-            row.scheduled_start,
-            now,
-        );
+        let recipient = if row.about_version < row.appointment_version
+            && row.appointment_status == AppointmentStatus::Booked
+        {
+            Err(SkipReason::Rescheduled)
+        } else {
+            SkipReason::recipient_of(
+                row.kind,
+                row.to_phone.as_ref(),
+                row.patient_sms_opt_in,
+                row.appointment_status,
+                row.scheduled_start,
+                now,
+            )
+        };
         let to = match recipient {
             Ok(to) => to.clone(),
             Err(reason) => return delivery(DeliveryOutcome::Skipped(reason), row.attempts, false, now),
@@ -404,13 +417,27 @@ impl Outbox {
         Some(until_visit.clamp(VALIDITY.0, VALIDITY.1))
     }
 
+    /// The text of a message of its kind, from the appointment as it is now. A patient who
+    /// was never told the old time (its confirmation had not gone out) is told of a move as
+    /// a confirmation of the new one.
     fn compose(&self, row: &DueNotification) -> String {
+        let (clinic, doctor, start) = (&self.clinic, row.doctor_name.as_str(), row.scheduled_start);
         match row.kind {
-            NotificationKind::Reminder => {
-                message::reminder(&self.clinic, &row.doctor_name, row.scheduled_start)
-            }
-            NotificationKind::Confirmation | NotificationKind::QueueAlert => {
-                message::confirmation(&self.clinic, &row.doctor_name, row.scheduled_start)
+            NotificationKind::Reminder => message::reminder(clinic, doctor, start),
+            NotificationKind::Rescheduled if row.patient_told => message::rescheduled(clinic, doctor, start),
+            NotificationKind::Cancellation => match &row.cancellation {
+                Some(Cancellation { by: CancelledBy::Patient, .. }) => {
+                    message::cancelled_as_asked(clinic, doctor, start)
+                }
+                cancellation => message::cancelled_by_clinic(
+                    clinic,
+                    doctor,
+                    start,
+                    cancellation.as_ref().and_then(|c| c.reason.as_deref()),
+                ),
+            },
+            NotificationKind::Confirmation | NotificationKind::Rescheduled | NotificationKind::QueueAlert => {
+                message::confirmation(clinic, doctor, start)
             }
         }
     }

@@ -7,8 +7,10 @@ use std::sync::Arc;
 use thiserror::Error;
 use time::OffsetDateTime;
 
-use crate::appointment::{Appointment, AppointmentStatus, DayEntry};
-use crate::booking_record::{BookingKey, BookingStored, IdempotencyKey, NewBooking};
+use crate::appointment::{Appointment, DayEntry};
+use crate::booking_record::{
+    AppointmentChange, BookingKey, BookingStored, ChangeStored, IdempotencyKey, NewBooking,
+};
 use crate::delivery::{Delivery, DueNotification, Recorded, Scope};
 use crate::doctor::Doctor;
 use crate::ids::{AppointmentId, DoctorId, LoginId, PatientId};
@@ -183,14 +185,10 @@ pub trait AppointmentRepository: Send + Sync {
         until: OffsetDateTime,
         doctor: Option<DoctorId>,
     ) -> Result<Vec<DayEntry>, StoreError>;
-    /// Moves the appointment from `from` to `to`; `None` if it was not in `from` any more.
-    fn change_status(
-        &self,
-        id: AppointmentId,
-        from: AppointmentStatus,
-        to: AppointmentStatus,
-        at: OffsetDateTime,
-    ) -> Result<Option<Appointment>, StoreError>;
+    /// Stores a change with its message, in one unit of work, if the appointment is still
+    /// as `change.before` (same version); the older versions' pending messages are
+    /// skipped, as [`crate::notification::SkipReason::superseded_by`] says.
+    fn change(&self, change: &AppointmentChange) -> Result<ChangeStored, StoreError>;
 }
 
 /// The outbox: one row per message.

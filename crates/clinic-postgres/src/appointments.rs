@@ -1,8 +1,10 @@
 //! Appointments, and the booking unit of work.
 
 use clinic_domain::appointment::DayEntry;
-use clinic_domain::appointment::{Appointment, AppointmentStatus};
-use clinic_domain::booking_record::{BookingKey, BookingStored, IdempotencyKey, NewBooking};
+use clinic_domain::appointment::{Appointment, AppointmentStatus, Cancellation};
+use clinic_domain::booking_record::{
+    AppointmentChange, BookingKey, BookingStored, ChangeStored, IdempotencyKey, NewBooking,
+};
 use clinic_domain::ids::{AppointmentId, DoctorId, PatientId};
 use clinic_domain::phone::PhoneNumber;
 use clinic_domain::ports::{AppointmentRepository, StoreError};
@@ -11,9 +13,9 @@ use diesel::result::Error as DieselError;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::notifications;
 use crate::schema::{appointments, idempotency_keys, patient_profiles};
 use crate::store::{PgStore, corrupt, readable, store_error, violates};
+use crate::{changes, notifications};
 
 /// The partial unique index that makes one appointment per doctor and start a database fact.
 const ONE_PER_DOCTOR_AND_START: &str = "appointments_one_per_doctor_and_start";
@@ -21,13 +23,17 @@ const ONE_PER_DOCTOR_AND_START: &str = "appointments_one_per_doctor_and_start";
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = appointments, check_for_backend(diesel::pg::Pg))]
 pub(crate) struct AppointmentRow {
-    id: Uuid,
-    patient_id: Uuid,
-    doctor_id: Uuid,
-    scheduled_start: OffsetDateTime,
-    scheduled_end: OffsetDateTime,
-    status: String,
-    created_at: OffsetDateTime,
+    pub(crate) id: Uuid,
+    pub(crate) patient_id: Uuid,
+    pub(crate) doctor_id: Uuid,
+    pub(crate) scheduled_start: OffsetDateTime,
+    pub(crate) scheduled_end: OffsetDateTime,
+    pub(crate) status: String,
+    pub(crate) created_at: OffsetDateTime,
+    pub(crate) version: i32,
+    pub(crate) moved_at: Option<OffsetDateTime>,
+    pub(crate) cancelled_by: Option<String>,
+    pub(crate) cancellation_reason: Option<String>,
 }
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
@@ -219,24 +225,12 @@ impl AppointmentRepository for PgStore {
             .collect()
     }
 
-    fn change_status(
-        &self,
-        id: AppointmentId,
-        from: AppointmentStatus,
-        to: AppointmentStatus,
-        at: OffsetDateTime,
-    ) -> Result<Option<Appointment>, StoreError> {
-        self.run(|conn| {
-            diesel::update(
-                appointments::table.find(id.as_uuid()).filter(appointments::status.eq(from.as_str())),
-            )
-            .set((appointments::status.eq(to.as_str()), appointments::updated_at.eq(at)))
-            .returning(AppointmentRow::as_returning())
-            .get_result(conn)
-            .optional()
-        })?
-        .map(to_appointment)
-        .transpose()
+    fn change(&self, change: &AppointmentChange) -> Result<ChangeStored, StoreError> {
+        let stored = PgConnection::transaction(&mut *self.connection()?, |conn| changes::store(conn, change));
+        match stored {
+            Err(error) if violates(&error, ONE_PER_DOCTOR_AND_START) => Ok(ChangeStored::SlotTaken),
+            other => other.map_err(store_error),
+        }
     }
 }
 
@@ -277,7 +271,7 @@ fn key_row(key: &BookingKey) -> KeyRow {
     }
 }
 
-fn appointment_row(
+pub(crate) fn appointment_row(
     appointment: &Appointment,
 ) -> (AppointmentRow, diesel::dsl::Eq<appointments::updated_at, OffsetDateTime>) {
     let row = AppointmentRow {
@@ -288,6 +282,10 @@ fn appointment_row(
         scheduled_end: appointment.scheduled_end,
         status: appointment.status.as_str().to_owned(),
         created_at: appointment.booked_at,
+        version: i32::try_from(appointment.version).unwrap_or(i32::MAX),
+        moved_at: (appointment.time_set_at != appointment.booked_at).then_some(appointment.time_set_at),
+        cancelled_by: appointment.cancellation.as_ref().map(|c| c.by.as_str().to_owned()),
+        cancellation_reason: appointment.cancellation.as_ref().and_then(|c| c.reason.clone()),
     };
     (row, appointments::updated_at.eq(appointment.booked_at))
 }
@@ -301,5 +299,14 @@ pub(crate) fn to_appointment(row: AppointmentRow) -> Result<Appointment, StoreEr
         scheduled_end: row.scheduled_end,
         status: row.status.parse().map_err(|()| corrupt("appointment status", &row.status))?,
         booked_at: row.created_at,
+        version: u32::try_from(row.version).map_err(|_| corrupt("appointment version", row.version))?,
+        time_set_at: row.moved_at.unwrap_or(row.created_at),
+        cancellation: row
+            .cancelled_by
+            .map(|by| {
+                let by = by.parse().map_err(|()| corrupt("cancelled_by", &by))?;
+                Ok::<_, StoreError>(Cancellation { by, reason: row.cancellation_reason })
+            })
+            .transpose()?,
     })
 }

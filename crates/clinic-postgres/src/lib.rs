@@ -2,6 +2,7 @@
 //! migrations, and a private local cluster for the embedded default and for tests.
 
 mod appointments;
+mod changes;
 pub mod cluster;
 mod doctors;
 mod metrics;

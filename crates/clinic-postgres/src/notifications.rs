@@ -183,6 +183,7 @@ struct NewNotificationRow<'a> {
     next_attempt_at: OffsetDateTime,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
+    appointment_version: i32,
 }
 
 /// Puts a new message into the outbox: pending and due now, or skipped with its reason.
@@ -205,6 +206,7 @@ pub(crate) fn insert(conn: &mut PgConnection, notification: &NewNotification) ->
         next_attempt_at: notification.created_at,
         created_at: notification.created_at,
         updated_at: notification.created_at,
+        appointment_version: 1,
     };
     diesel::insert_into(notifications::table).values(&row).execute(conn)?;
     Ok(())

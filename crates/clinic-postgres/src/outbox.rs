@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use clinic_domain::appointment::Cancellation;
 use clinic_domain::delivery::{Delivery, DeliveryOutcome, DueNotification, Recorded, Scope};
 use clinic_domain::ids::{AppointmentId, NotificationId, PatientId};
 use clinic_domain::notification::ReminderWindow;
@@ -27,10 +28,10 @@ use crate::schema::{appointments, doctors, notifications, patient_profiles};
 use crate::store::{PgPooled, PgStore, corrupt, readable, store_error};
 
 type DueRow = (
-    (Uuid, Uuid, Uuid, String, String, Option<String>, Option<String>, i32),
-    (String, OffsetDateTime),
+    (Uuid, Uuid, Uuid, String, String, Option<String>, Option<String>, i32, i32),
+    (String, OffsetDateTime, i32, Option<String>, Option<String>),
     String,
-    bool,
+    (bool, bool),
 );
 
 /// Every appointment `ReminderWindow::includes` without a reminder gets one, addressed as
@@ -38,11 +39,12 @@ type DueRow = (
 /// the domain's; this only translates it (its names bound as parameters). The one
 /// reminder per appointment is the unique index's, whichever instance inserts first.
 const CREATE_REMINDERS: &str = "INSERT INTO notifications \
-    (id, appointment_id, patient_id, channel, type, to_phone, status, attempts, next_attempt_at, created_at, updated_at) \
-    SELECT gen_random_uuid(), a.id, a.patient_id, p.preferred_channel, $5, p.phone, $6, 0, $4, $4, $4 \
+    (id, appointment_id, patient_id, channel, type, to_phone, status, attempts, next_attempt_at, created_at, updated_at, \
+     appointment_version) \
+    SELECT gen_random_uuid(), a.id, a.patient_id, p.preferred_channel, $5, p.phone, $6, 0, $4, $4, $4, a.version \
     FROM appointments a JOIN patient_profiles p ON p.id = a.patient_id \
     WHERE a.status = $7 AND a.scheduled_start >= $1 AND a.scheduled_start < $2 \
-      AND a.created_at <= a.scheduled_start - $3 \
+      AND COALESCE(a.moved_at, a.created_at) <= a.scheduled_start - $3 \
     ON CONFLICT DO NOTHING";
 
 impl PgStore {
@@ -180,6 +182,12 @@ fn due_rows(
 }
 
 fn context(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<DueRow>> {
+    let earlier = diesel::alias!(notifications as earlier);
+    let told = diesel::dsl::exists(
+        earlier
+            .filter(earlier.field(notifications::appointment_id).eq(notifications::appointment_id))
+            .filter(earlier.field(notifications::status).eq(NotificationStatus::Sent.as_str())),
+    );
     notifications::table
         .inner_join(appointments::table.inner_join(doctors::table))
         .inner_join(patient_profiles::table)
@@ -195,10 +203,17 @@ fn context(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<DueRow>> {
                 notifications::to_phone,
                 notifications::message,
                 notifications::attempts,
+                notifications::appointment_version,
             ),
-            (appointments::status, appointments::scheduled_start),
+            (
+                appointments::status,
+                appointments::scheduled_start,
+                appointments::version,
+                appointments::cancelled_by,
+                appointments::cancellation_reason,
+            ),
             doctors::name,
-            patient_profiles::sms_opt_in,
+            (patient_profiles::sms_opt_in, told),
         ))
         .load(conn)
 }
@@ -219,10 +234,10 @@ fn set_aside(conn: &mut PgConnection, id: Uuid, reason: &str, now: OffsetDateTim
 
 fn to_due(row: DueRow) -> Result<DueNotification, String> {
     let (
-        (id, appointment_id, patient_id, kind, channel, to_phone, message, attempts),
-        (status, start),
+        (id, appointment_id, patient_id, kind, channel, to_phone, message, attempts, about),
+        (status, start, version, cancelled_by, reason),
         doctor,
-        opt_in,
+        (opt_in, told),
     ) = row;
     let unreadable = |what: &str, value: &dyn std::fmt::Debug| corrupt(what, value).to_string();
     Ok(DueNotification {
@@ -240,6 +255,16 @@ fn to_due(row: DueRow) -> Result<DueNotification, String> {
         appointment_status: status.parse().map_err(|()| unreadable("appointment status", &status))?,
         scheduled_start: start,
         doctor_name: doctor,
+        about_version: u32::try_from(about).map_err(|_| unreadable("appointment version", &about))?,
+        appointment_version: u32::try_from(version)
+            .map_err(|_| unreadable("appointment version", &version))?,
+        cancellation: cancelled_by
+            .map(|by| {
+                let by = by.parse().map_err(|()| unreadable("cancelled_by", &by))?;
+                Ok::<_, String>(Cancellation { by, reason })
+            })
+            .transpose()?,
+        patient_told: told,
         patient_sms_opt_in: opt_in,
     })
 }

@@ -45,6 +45,10 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        version -> Int4,
+        moved_at -> Nullable<Timestamptz>,
+        cancelled_by -> Nullable<Text>,
+        cancellation_reason -> Nullable<Text>,
     }
 }
 
@@ -69,6 +73,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
+        appointment_version -> Int4,
     }
 }
 

@@ -84,6 +84,15 @@ impl ApiError {
     }
 
     /// A bug: the cause goes to the log, the client learns nothing of it.
+    /// 409 `status_change_refused`, with why in `details.reason`.
+    fn status_change_refused(refused: StatusChangeRefused, message: String) -> Self {
+        let details = match refused {
+            StatusChangeRefused::NotStarted => json!({ "reason": "not_started" }),
+            StatusChangeRefused::Closed(status) => json!({ "reason": "closed", "status": status.as_str() }),
+        };
+        Self::new(StatusCode::CONFLICT, "status_change_refused", message).with_details(details)
+    }
+
     pub fn internal(cause: impl fmt::Display) -> Self {
         log::error!("internal error: {cause}");
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "internal error")
@@ -153,6 +162,7 @@ impl From<BookingError> for ApiError {
             BookingError::NotCancellable(_) => {
                 Self::new(StatusCode::CONFLICT, "appointment_not_cancellable", message)
             }
+            BookingError::NotMovable(refused) => Self::status_change_refused(refused, message),
             BookingError::Store(error) => error.into(),
         }
     }
@@ -165,15 +175,7 @@ impl From<AdminError> for ApiError {
             AdminError::Invalid(fields) => Self::invalid_fields(&fields),
             AdminError::DoctorNotFound => Self::not_found("doctor_not_found", message),
             AdminError::AppointmentNotFound => Self::not_found("appointment_not_found", message),
-            AdminError::StatusChange(refused) => {
-                let details = match refused {
-                    StatusChangeRefused::NotStarted => json!({ "reason": "not_started" }),
-                    StatusChangeRefused::Closed(status) => {
-                        json!({ "reason": "closed", "status": status.as_str() })
-                    }
-                };
-                Self::new(StatusCode::CONFLICT, "status_change_refused", message).with_details(details)
-            }
+            AdminError::StatusChange(refused) => Self::status_change_refused(refused, message),
             AdminError::Store(error) => error.into(),
         }
     }

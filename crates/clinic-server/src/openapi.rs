@@ -11,7 +11,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, PathItem, Ref, Respon
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorBody;
-use crate::routes::{admin, health, metrics, ops, patient, public, reception, webhooks};
+use crate::routes::{admin, health, metrics, ops, patient, public, reception, reschedule, webhooks};
 
 const UNAUTHORIZED: &str = "`unauthorized`: missing, malformed, expired or foreign token";
 const FORBIDDEN: &str = "`forbidden`: a patient's token on a staff route";
@@ -45,11 +45,13 @@ pub const TWILIO_SIGNATURE: &str =
         patient::appointments,
         patient::appointment,
         patient::cancel,
+        reschedule::by_patient,
         admin::create_doctor,
         admin::update_doctor,
         admin::replace_schedule,
         admin::day,
         admin::set_status,
+        reschedule::by_staff,
         admin::notifications,
         reception::register_patient,
         reception::search_patients,

@@ -4,6 +4,8 @@ use time::macros::{date, datetime};
 use time::{Duration, OffsetDateTime};
 
 use super::*;
+use crate::appointment::{Cancellation, CancelledBy};
+use crate::booking_record::ChangeStored;
 use crate::clinic::ClinicZone;
 use crate::ids::PatientId;
 use crate::notification::{NotificationKind, NotificationStatus};
@@ -138,22 +140,23 @@ fn world_with(appointment: &Appointment) -> World {
 fn an_outcome_is_recorded_once_the_visit_has_started() {
     let started = appointment(NOW - Duration::minutes(5), AppointmentStatus::Booked);
     let mut world = world_with(&started);
-    let completed = Appointment { status: AppointmentStatus::Completed, ..started.clone() };
     world
         .appointments
-        .expect_change_status()
-        .withf(|_, from, to, _| *from == AppointmentStatus::Booked && *to == AppointmentStatus::Completed)
+        .expect_change()
+        .withf(|c| {
+            c.after.status == AppointmentStatus::Completed && c.after.version == 2 && c.message.is_none()
+        })
         .times(1)
-        .returning(move |_, _, _, _| Ok(Some(completed.clone())));
-    let result = world.admin().set_status(started.id, AppointmentStatus::Completed).unwrap();
-    assert_eq!(result.status, AppointmentStatus::Completed);
+        .returning(|_| Ok(ChangeStored::Changed));
+    let result = world.admin().set_status(started.id, AppointmentStatus::Completed, None).unwrap();
+    assert_eq!((result.status, result.version), (AppointmentStatus::Completed, 2));
 }
 
 #[test]
 fn an_outcome_before_the_visit_is_refused() {
     let upcoming = appointment(NOW + Duration::hours(1), AppointmentStatus::Booked);
     assert_eq!(
-        world_with(&upcoming).admin().set_status(upcoming.id, AppointmentStatus::NoShow),
+        world_with(&upcoming).admin().set_status(upcoming.id, AppointmentStatus::NoShow, None),
         Err(AdminError::StatusChange(StatusChangeRefused::NotStarted))
     );
 }
@@ -163,9 +166,37 @@ fn an_unknown_appointment_has_no_outcome() {
     let mut world = World::new();
     world.appointments.expect_find().returning(|_| Ok(None));
     assert_eq!(
-        world.admin().set_status(AppointmentId::generate(), AppointmentStatus::Cancelled),
+        world.admin().set_status(AppointmentId::generate(), AppointmentStatus::Cancelled, None),
         Err(AdminError::AppointmentNotFound)
     );
+}
+
+#[test]
+fn a_clinic_cancel_tells_the_patient_with_the_reason() {
+    let upcoming = appointment(NOW + Duration::hours(1), AppointmentStatus::Booked);
+    let mut world = world_with(&upcoming);
+    world
+        .appointments
+        .expect_change()
+        .withf(|c| {
+            c.after.status == AppointmentStatus::Cancelled
+                && c.message == Some(NotificationKind::Cancellation)
+                && c.after.cancellation
+                    == Some(Cancellation { by: CancelledBy::Clinic, reason: Some("Doctor unwell".into()) })
+        })
+        .times(1)
+        .returning(|_| Ok(ChangeStored::Changed));
+    let cancelled =
+        world.admin().set_status(upcoming.id, AppointmentStatus::Cancelled, Some(" Doctor unwell "));
+    assert_eq!(cancelled.unwrap().status, AppointmentStatus::Cancelled);
+}
+
+#[test]
+fn a_reason_over_160_characters_is_refused_before_anything_changes() {
+    let upcoming = appointment(NOW + Duration::hours(1), AppointmentStatus::Booked);
+    let long = "x".repeat(161);
+    let refused = World::new().admin().set_status(upcoming.id, AppointmentStatus::Cancelled, Some(&long));
+    assert!(matches!(refused, Err(AdminError::Invalid(errors)) if errors.fields().contains_key("reason")));
 }
 
 #[test]

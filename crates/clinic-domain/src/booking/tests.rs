@@ -4,6 +4,8 @@ use time::Duration;
 use time::macros::{date, datetime};
 
 use super::*;
+use crate::appointment::{Cancellation, CancelledBy};
+use crate::booking_record::ChangeStored;
 use crate::clinic::ClinicZone;
 use crate::notification::{NotificationKind, SkipReason};
 use crate::patient::{Channel, PatientProfile};
@@ -328,15 +330,20 @@ fn cancelling_moves_a_booked_appointment_to_cancelled_once() {
     let login = patient();
     let appointment = appointment_of(&login, AppointmentStatus::Booked);
     let mut world = world_with(&appointment);
-    let cancelled = Appointment { status: AppointmentStatus::Cancelled, ..appointment.clone() };
+    let before = appointment.clone();
     world
         .appointments
-        .expect_change_status()
-        .withf(|_, from, to, at| {
-            *from == AppointmentStatus::Booked && *to == AppointmentStatus::Cancelled && *at == NOW
+        .expect_change()
+        .withf(move |c| {
+            c.before == before
+                && c.after.status == AppointmentStatus::Cancelled
+                && c.after.version == before.version + 1
+                && c.after.cancellation == Some(Cancellation { by: CancelledBy::Patient, reason: None })
+                && c.message == Some(NotificationKind::Cancellation)
+                && c.at == NOW
         })
         .times(1)
-        .returning(move |_, _, _, _| Ok(Some(cancelled.clone())));
+        .returning(|_| Ok(ChangeStored::Changed));
     let result = world.booking().cancel(login.id, appointment.id).unwrap();
     assert_eq!(result.status, AppointmentStatus::Cancelled);
 }
@@ -361,7 +368,7 @@ fn a_cancel_that_races_an_outcome_decides_on_the_new_status() {
     let mut world = World::new();
     let mut reads = vec![no_show, booked.clone()];
     world.appointments.expect_find().times(2).returning(move |_| Ok(reads.pop()));
-    world.appointments.expect_change_status().times(1).returning(|_, _, _, _| Ok(None));
+    world.appointments.expect_change().times(1).returning(|_| Ok(ChangeStored::Stale));
     assert_eq!(
         world.booking().cancel(login.id, booked.id),
         Err(BookingError::NotCancellable(StatusChangeRefused::Closed(AppointmentStatus::NoShow)))
@@ -450,4 +457,91 @@ fn staff_booking_for_an_unknown_patient_is_patient_not_found() {
     let world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&patient())).without_keys();
     let err = world.booking().book_for(PatientId::generate(), request(&doctor, SLOT), None).unwrap_err();
     assert_eq!(err, BookingError::PatientNotFound);
+}
+
+/// The doctor's booked appointment at SLOT, for `login`, and a world that holds both.
+fn booked_with(doctor: &Doctor, login: &PatientLogin) -> (Appointment, World) {
+    let slot = Slot { start: SLOT, end: SLOT + Duration::minutes(30) };
+    let appointment = Appointment::book(login.id, doctor.id, slot, NOW - Duration::days(1));
+    let world = world_with(&appointment).with_doctor(doctor.clone());
+    (appointment, world)
+}
+
+const LATER: OffsetDateTime = datetime!(2026-11-25 03:00 UTC);
+
+fn to(start: OffsetDateTime) -> Move {
+    Move { scheduled_start: start, doctor_id: None }
+}
+
+#[test]
+fn a_move_keeps_the_id_holds_the_new_slot_and_tells_the_patient() {
+    let (tan, login) = (doctor(), patient());
+    let (appointment, mut world) = booked_with(&tan, &login);
+    let before = appointment.clone();
+    world
+        .appointments
+        .expect_change()
+        .withf(move |c| {
+            c.before == before
+                && c.after.id == before.id
+                && (c.after.scheduled_start, c.after.scheduled_end) == (LATER, LATER + Duration::minutes(30))
+                && (c.after.version, c.after.time_set_at) == (2, NOW)
+                && c.message == Some(NotificationKind::Rescheduled)
+        })
+        .times(1)
+        .returning(|_| Ok(ChangeStored::Changed));
+    let moved = world.booking().reschedule(Requester::Patient(login.id), appointment.id, to(LATER)).unwrap();
+    assert_eq!((moved.id, moved.scheduled_start), (appointment.id, LATER));
+}
+
+#[test]
+fn moving_to_where_it_is_changes_nothing() {
+    let (tan, login) = (doctor(), patient());
+    let (appointment, world) = booked_with(&tan, &login);
+    let unchanged = world.booking().reschedule(Requester::Staff, appointment.id, to(SLOT));
+    assert_eq!(unchanged, Ok(appointment));
+}
+
+#[test]
+fn only_a_booked_appointment_of_ones_own_moves_to_a_bookable_free_slot() {
+    let (tan, login) = (doctor(), patient());
+    let (appointment, world) = booked_with(&tan, &login);
+    let booking = world.booking();
+    let stranger = Requester::Patient(PatientId::generate());
+    assert_eq!(
+        booking.reschedule(stranger, appointment.id, to(LATER)),
+        Err(BookingError::AppointmentNotFound)
+    );
+    assert_eq!(
+        booking.reschedule(Requester::Staff, appointment.id, to(LATER + Duration::minutes(10))),
+        Err(BookingError::NotBookable(NotBookable::NotOnSlotBoundary))
+    );
+    assert_eq!(
+        booking.reschedule(Requester::Staff, appointment.id, to(NOW - Duration::hours(1))),
+        Err(BookingError::NotBookable(NotBookable::InThePast))
+    );
+    let elsewhere = Move { scheduled_start: LATER, doctor_id: Some(DoctorId::generate()) };
+    assert_eq!(
+        booking.reschedule(Requester::Staff, appointment.id, elsewhere),
+        Err(BookingError::DoctorNotFound)
+    );
+
+    let cancelled = Appointment { status: AppointmentStatus::Cancelled, ..appointment };
+    let (_, world) = booked_with(&tan, &login);
+    let world = World { appointments: world_with(&cancelled).appointments, ..world };
+    assert_eq!(
+        world.booking().reschedule(Requester::Staff, cancelled.id, to(LATER)),
+        Err(BookingError::NotMovable(StatusChangeRefused::Closed(AppointmentStatus::Cancelled)))
+    );
+}
+
+#[test]
+fn a_move_onto_a_held_slot_is_refused_and_changes_nothing() {
+    let (tan, login) = (doctor(), patient());
+    let (appointment, mut world) = booked_with(&tan, &login);
+    world.appointments.expect_change().times(1).returning(|_| Ok(ChangeStored::SlotTaken));
+    assert_eq!(
+        world.booking().reschedule(Requester::Staff, appointment.id, to(LATER)),
+        Err(BookingError::SlotTaken)
+    );
 }

@@ -3,7 +3,7 @@ use std::sync::atomic::AtomicUsize;
 use time::macros::datetime;
 
 use super::*;
-use crate::appointment::AppointmentStatus;
+use crate::appointment::{AppointmentStatus, Cancellation, CancelledBy};
 use crate::clinic::ClinicZone;
 use crate::gateway::{LookupError, MockSmsGateway};
 use crate::ids::{AppointmentId, PatientId};
@@ -44,6 +44,10 @@ pub(super) fn due(kind: NotificationKind) -> DueNotification {
         appointment_status: AppointmentStatus::Booked,
         scheduled_start: datetime!(2026-11-25 01:30 UTC),
         doctor_name: "Dr Tan".into(),
+        about_version: 1,
+        appointment_version: 1,
+        cancellation: None,
+        patient_told: false,
         patient_sms_opt_in: true,
     }
 }
@@ -106,7 +110,7 @@ pub(super) fn gateway_answering(result: Result<String, SendError>) -> MockSmsGat
 fn a_due_message_is_sent_once_and_recorded_with_the_providers_id() {
     let row = due(NotificationKind::Confirmation);
     let mut gateway = MockSmsGateway::new();
-    let expected = row.message.clone().unwrap();
+    let expected = "Gabriel Family Clinic: appointment confirmed with Dr Tan on Wed 25 Nov 2026, 09:30. Reply STOP to opt out.";
     gateway
         .expect_send()
         .withf(move |m| m.to.as_str() == "+6591234567" && m.body == expected && m.channel == Channel::Sms)
@@ -386,4 +390,91 @@ fn a_status_callback_that_beat_the_commit_is_applied_once_the_send_is_recorded()
     );
     let stop = AtomicBool::new(false);
     assert_eq!(outbox.deliver_due(&Until { deadline: None, stop: &stop }).unwrap().sent, 1);
+}
+
+/// The body a message of `kind` is sent with, for the row as `row` says.
+fn sent_body(row: DueNotification) -> Option<String> {
+    let seen = Arc::new(Mutex::new(None));
+    let mut gateway = MockSmsGateway::new();
+    let record = seen.clone();
+    gateway.expect_send().returning(move |m| {
+        *record.lock().unwrap() = Some(m.body.clone());
+        Ok("SM".into())
+    });
+    run(vec![row], gateway);
+    seen.lock().unwrap().take()
+}
+
+#[test]
+fn every_text_is_composed_when_sent_from_the_appointment_as_it_then_is() {
+    let later = datetime!(2026-11-26 02:00 UTC);
+    let stale_text = DueNotification {
+        scheduled_start: later,
+        message: Some("appointment confirmed ... Wed 25 Nov 2026, 09:30".into()),
+        ..due(NotificationKind::Confirmation)
+    };
+    assert_eq!(
+        sent_body(stale_text).as_deref(),
+        Some(
+            "Gabriel Family Clinic: appointment confirmed with Dr Tan on Thu 26 Nov 2026, 10:00. Reply STOP to opt out."
+        )
+    );
+    let moved = DueNotification {
+        scheduled_start: later,
+        about_version: 2,
+        appointment_version: 2,
+        patient_told: true,
+        ..due(NotificationKind::Rescheduled)
+    };
+    assert_eq!(
+        sent_body(moved.clone()).as_deref(),
+        Some(
+            "Gabriel Family Clinic: your appointment is moved to Thu 26 Nov 2026, 10:00 with Dr Tan. Reply STOP to opt out."
+        )
+    );
+    let never_told = DueNotification { patient_told: false, ..moved };
+    assert!(
+        sent_body(never_told)
+            .unwrap()
+            .contains("appointment confirmed with Dr Tan on Thu 26 Nov 2026, 10:00")
+    );
+}
+
+#[test]
+fn a_cancellation_acknowledges_the_patient_or_gives_the_clinics_reason() {
+    let cancelled = |by, reason: Option<&str>| DueNotification {
+        appointment_status: AppointmentStatus::Cancelled,
+        about_version: 2,
+        appointment_version: 2,
+        cancellation: Some(Cancellation { by, reason: reason.map(str::to_owned) }),
+        ..due(NotificationKind::Cancellation)
+    };
+    assert_eq!(
+        sent_body(cancelled(CancelledBy::Patient, None)).as_deref(),
+        Some(
+            "Gabriel Family Clinic: your appointment with Dr Tan on Wed 25 Nov 2026, 09:30 is cancelled, as you asked. Reply STOP to opt out."
+        )
+    );
+    assert_eq!(
+        sent_body(cancelled(CancelledBy::Clinic, Some("Doctor unwell"))).as_deref(),
+        Some(
+            "Gabriel Family Clinic: sorry, your appointment with Dr Tan on Wed 25 Nov 2026, 09:30 is cancelled (Doctor unwell). Please call us to book again. Reply STOP to opt out."
+        )
+    );
+}
+
+#[test]
+fn a_message_about_an_older_version_of_a_booked_appointment_is_skipped_as_rescheduled() {
+    let stale =
+        DueNotification { about_version: 1, appointment_version: 2, ..due(NotificationKind::Reminder) };
+    let run = run(vec![stale], MockSmsGateway::new());
+    assert_eq!(run.deliveries[0].outcome, DeliveryOutcome::Skipped(SkipReason::Rescheduled));
+    assert_eq!(SkipReason::Rescheduled.describe(), "rescheduled");
+    let confirmation_of_cancelled = DueNotification {
+        appointment_status: AppointmentStatus::Cancelled,
+        appointment_version: 2,
+        ..due(NotificationKind::Confirmation)
+    };
+    let run = super::tests::run(vec![confirmation_of_cancelled], MockSmsGateway::new());
+    assert_eq!(run.deliveries[0].outcome, DeliveryOutcome::Skipped(SkipReason::AppointmentCancelled));
 }

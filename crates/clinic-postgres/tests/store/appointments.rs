@@ -1,11 +1,11 @@
 use clinic_domain::appointment::AppointmentStatus;
-use clinic_domain::booking_record::{BookingKey, BookingStored, IdempotencyKey};
+use clinic_domain::booking_record::{BookingKey, BookingStored, ChangeStored, IdempotencyKey};
 use clinic_domain::ports::{AppointmentRepository, StoreError};
 use clinic_postgres::PgStore;
 use clinic_postgres::testing::{TestDatabase, concurrently};
 use time::Duration;
 
-use crate::fixtures::{NOW, SLOT, booking_of, count, doctor, outbox, patient};
+use crate::fixtures::{NOW, SLOT, booking_of, cancel, change, count, doctor, outbox, patient};
 
 #[test]
 fn a_booking_stores_the_appointment_and_its_confirmation_together() {
@@ -77,28 +77,24 @@ fn cancelling_frees_the_slot() {
     let (tan, siti) = (doctor(&store, "Dr Tan"), patient(&store, None));
     let first = booking_of(&siti, &tan, SLOT);
     store.book(&first).unwrap();
-    let cancelled = store
-        .change_status(first.appointment.id, AppointmentStatus::Booked, AppointmentStatus::Cancelled, NOW)
-        .unwrap()
-        .unwrap();
-    assert_eq!(cancelled.status, AppointmentStatus::Cancelled);
+    let cancelled = cancel(&store, &first.appointment);
+    assert_eq!(store.find(cancelled.id).unwrap().unwrap(), cancelled);
     assert_eq!(store.book(&booking_of(&siti, &tan, SLOT)).unwrap(), BookingStored::Booked);
 }
 
 #[test]
-fn a_status_change_applies_only_from_the_expected_status() {
+fn a_change_applies_only_to_the_version_it_was_decided_on() {
     let db = TestDatabase::new();
     let store = db.store();
     let booking = booking_of(&patient(&store, None), &doctor(&store, "Dr Tan"), SLOT);
     store.book(&booking).unwrap();
-    let id = booking.appointment.id;
-    let moved =
-        store.change_status(id, AppointmentStatus::Booked, AppointmentStatus::Completed, NOW).unwrap();
-    assert_eq!(moved.unwrap().status, AppointmentStatus::Completed);
-    let missed =
-        store.change_status(id, AppointmentStatus::Booked, AppointmentStatus::Cancelled, NOW).unwrap();
-    assert_eq!(missed, None);
-    assert_eq!(store.find(id).unwrap().unwrap().status, AppointmentStatus::Completed);
+    let read = booking.appointment;
+    let completed = read.with_status(AppointmentStatus::Completed, None);
+    assert_eq!(change(&store, &read, completed, None), ChangeStored::Changed);
+    let missed = read.with_status(AppointmentStatus::Cancelled, None);
+    assert_eq!(change(&store, &read, missed, None), ChangeStored::Stale);
+    let now = store.find(read.id).unwrap().unwrap();
+    assert_eq!((now.status, now.version), (AppointmentStatus::Completed, 2));
 }
 
 #[test]
@@ -112,9 +108,7 @@ fn taken_starts_are_the_doctors_held_slots_in_the_window() {
     }
     let cancelled = booking_of(&siti, &tan, SLOT + Duration::hours(2));
     store.book(&cancelled).unwrap();
-    store
-        .change_status(cancelled.appointment.id, AppointmentStatus::Booked, AppointmentStatus::Cancelled, NOW)
-        .unwrap();
+    cancel(&store, &cancelled.appointment);
     assert_eq!(store.taken_starts(tan.id, SLOT, SLOT + Duration::days(1)).unwrap(), vec![SLOT, later]);
     assert!(store.taken_starts(tan.id, SLOT + Duration::minutes(1), later).unwrap().is_empty());
 }

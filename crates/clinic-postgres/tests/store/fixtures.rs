@@ -1,14 +1,15 @@
 //! Rows every test needs: a doctor with a schedule, a patient, a booking.
 
-use clinic_domain::appointment::Appointment;
+use clinic_domain::appointment::{Appointment, AppointmentStatus, Cancellation, CancelledBy};
 use clinic_domain::booking_record::NewBooking;
+use clinic_domain::booking_record::{AppointmentChange, ChangeStored};
 use clinic_domain::clinic::{Clinic, ClinicZone};
 use clinic_domain::doctor::Doctor;
 use clinic_domain::ids::PatientId;
-use clinic_domain::notification::NewNotification;
+use clinic_domain::notification::{NewNotification, NotificationKind};
 use clinic_domain::patient::{Channel, PatientProfile};
 use clinic_domain::phone::PhoneNumber;
-use clinic_domain::ports::{DoctorRepository, PatientRepository};
+use clinic_domain::ports::{AppointmentRepository, DoctorRepository, PatientRepository};
 use clinic_domain::schedule::{OpeningHoursInput, ScheduleInput, Slot, WeeklySchedule};
 use clinic_postgres::PgStore;
 use time::macros::datetime;
@@ -95,4 +96,25 @@ pub fn count(conn: &mut diesel::PgConnection, table: &str) -> i64 {
     )
     .unwrap()
     .n
+}
+
+/// Stores `change` of `before` (a status change, a move) with its message, if any.
+pub fn change(
+    store: &PgStore,
+    before: &Appointment,
+    after: Appointment,
+    message: Option<NotificationKind>,
+) -> ChangeStored {
+    store.change(&AppointmentChange { before: before.clone(), after, message, at: NOW }).unwrap()
+}
+
+/// Cancels `appointment` as the clinic, telling the patient; the appointment as it now is.
+pub fn cancel(store: &PgStore, appointment: &Appointment) -> Appointment {
+    let cancellation = Cancellation { by: CancelledBy::Clinic, reason: None };
+    let after = appointment.with_status(AppointmentStatus::Cancelled, Some(cancellation));
+    assert_eq!(
+        change(store, appointment, after.clone(), Some(NotificationKind::Cancellation)),
+        ChangeStored::Changed
+    );
+    after
 }

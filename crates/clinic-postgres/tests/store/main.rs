@@ -4,6 +4,7 @@
 
 mod appointments;
 mod attempts;
+mod changes;
 mod doctors;
 mod fixtures;
 mod metrics;

@@ -1,4 +1,4 @@
-use clinic_domain::appointment::{Appointment, AppointmentStatus};
+use clinic_domain::appointment::Appointment;
 use clinic_domain::booking_record::NewBooking;
 use clinic_domain::delivery::{REMINDER_HANDOFF, Scope};
 use clinic_domain::doctor::Doctor;
@@ -26,7 +26,7 @@ fn appointment(
     booked_at: OffsetDateTime,
 ) -> Appointment {
     let NewBooking { appointment, confirmation, key, keys_used_since } = booking_of(who, doctor, start);
-    let appointment = Appointment { booked_at, ..appointment };
+    let appointment = Appointment { booked_at, time_set_at: booked_at, ..appointment };
     let confirmation = clinic_domain::notification::NewNotification { created_at: booked_at, ..confirmation };
     store.book(&NewBooking { appointment: appointment.clone(), confirmation, key, keys_used_since }).unwrap();
     appointment
@@ -65,7 +65,7 @@ fn cancelled_and_short_notice_appointments_get_no_reminder() {
     let (tan, siti) = (doctor(&store, "Dr Tan"), patient(&store, Some("+6591234567")));
     let start = NOW + Duration::hours(5);
     let cancelled = appointment(&store, &siti, &tan, start, NOW - Duration::days(1));
-    store.change_status(cancelled.id, AppointmentStatus::Booked, AppointmentStatus::Cancelled, NOW).unwrap();
+    crate::fixtures::cancel(&store, &cancelled);
     appointment(
         &store,
         &siti,
@@ -99,19 +99,7 @@ fn the_sql_reminds_exactly_the_appointments_the_domains_rule_includes() {
             ));
         }
     }
-    let cancelled = appointments[10].clone();
-    store.change_status(cancelled.id, AppointmentStatus::Booked, AppointmentStatus::Cancelled, NOW).unwrap();
-    let appointments: Vec<_> =
-        appointments
-            .into_iter()
-            .map(|a| {
-                if a.id == cancelled.id {
-                    Appointment { status: AppointmentStatus::Cancelled, ..a }
-                } else {
-                    a
-                }
-            })
-            .collect();
+    appointments[10] = crate::fixtures::cancel(&store, &appointments[10]);
     store.create_reminders(&window(NOW)).unwrap();
     let mut expected: Vec<_> =
         appointments.iter().filter(|a| window(NOW).includes(a)).map(|a| a.id.as_uuid()).collect();

@@ -174,6 +174,10 @@ pub struct StatusBody {
     /// `completed`, `no_show` or `cancelled`.
     #[schema(example = "completed")]
     status: String,
+    /// For a cancel: told to the patient in their cancellation text (at most 160 characters).
+    #[serde(default)]
+    #[schema(example = "Doctor unwell")]
+    reason: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/admin/appointments/{id}/status", tag = "staff", security(("bearer" = [])),
@@ -204,7 +208,7 @@ pub async fn set_status(
                 .with_details(json!({ "status": problem })));
         }
     };
-    let appointment = blocking(move || state.admin.set_status(id, wanted)).await?;
+    let appointment = blocking(move || state.admin.set_status(id, wanted, body.reason.as_deref())).await?;
     Ok(HttpResponse::Ok().json(AppointmentView::from(&appointment)))
 }
 

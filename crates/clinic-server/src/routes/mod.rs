@@ -17,6 +17,7 @@ pub(crate) mod ops;
 pub(crate) mod patient;
 pub(crate) mod public;
 pub(crate) mod reception;
+pub(crate) mod reschedule;
 pub mod views;
 pub mod webhooks;
 
@@ -58,11 +59,13 @@ pub fn table() -> Vec<Route> {
         route(Method::GET, "/api/appointments", |r| r.to(patient::appointments)),
         route(Method::GET, "/api/appointments/{id}", |r| r.to(patient::appointment)),
         route(Method::POST, "/api/appointments/{id}/cancel", |r| r.to(patient::cancel)),
+        route(Method::POST, "/api/appointments/{id}/reschedule", |r| r.to(reschedule::by_patient)),
         route(Method::POST, "/api/admin/doctors", |r| r.to(admin::create_doctor)),
         route(Method::PATCH, "/api/admin/doctors/{id}", |r| r.to(admin::update_doctor)),
         route(Method::PUT, "/api/admin/doctors/{id}/schedule", |r| r.to(admin::replace_schedule)),
         route(Method::GET, "/api/admin/appointments", |r| r.to(admin::day)),
         route(Method::POST, "/api/admin/appointments/{id}/status", |r| r.to(admin::set_status)),
+        route(Method::POST, "/api/admin/appointments/{id}/reschedule", |r| r.to(reschedule::by_staff)),
         route(Method::GET, "/api/admin/notifications", |r| r.to(admin::notifications)),
         route(Method::POST, "/api/admin/patients", |r| r.to(reception::register_patient)),
         route(Method::GET, "/api/admin/patients", |r| r.to(reception::search_patients)),

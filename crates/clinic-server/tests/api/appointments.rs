@@ -1,6 +1,4 @@
 use clinic_domain::appointment::AppointmentStatus;
-use clinic_domain::ids::AppointmentId;
-use clinic_domain::ports::AppointmentRepository;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -67,9 +65,19 @@ fn a_visit_that_happened_cannot_be_cancelled() {
             tan,
             if outcome == AppointmentStatus::Completed { SLOT } else { "2026-11-25T02:00:00Z" },
         );
-        app.store
-            .change_status(AppointmentId::from_uuid(id), AppointmentStatus::Booked, outcome, NOW)
-            .unwrap();
+        // The visit took place (or not): staff record it once it has started.
+        app.clock.set(
+            time::OffsetDateTime::parse(SLOT, &time::format_description::well_known::Rfc3339).unwrap()
+                + time::Duration::hours(2),
+        );
+        let staff = app.staff();
+        let recorded = app.post(
+            &format!("/api/admin/appointments/{id}/status"),
+            Some(&staff),
+            &json!({"status": outcome.as_str()}),
+        );
+        assert_eq!(recorded.status, 200, "{recorded:?}");
+        app.clock.set(NOW);
         let answer = app.request("POST", &format!("/api/appointments/{id}/cancel"), Some(&siti), None);
         assert_eq!((answer.status, answer.code()), (409, "appointment_not_cancellable"), "{outcome}");
     }

@@ -300,15 +300,26 @@ fn a_patient_who_prefers_whatsapp_gets_it_on_both_ends() {
 }
 
 #[test]
-fn a_confirmation_of_a_cancelled_appointment_is_skipped() {
+fn a_booking_cancelled_before_its_confirmation_went_out_gets_only_the_acknowledgement() {
     let fake = FakeTwilio::start();
     let app = app_with(&fake);
     let patient = app.patient();
     let appointment = app.booked(&patient, app.doctor("Dr Tan"), SLOT);
     app.request("POST", &format!("/api/appointments/{appointment}/cancel"), Some(&patient), None);
-    assert_eq!(app.deliver().skipped, 1);
-    assert_eq!(only_row(&app)["error_message"], "appointment cancelled");
-    assert!(fake.received().is_empty());
+    let rows = app.notifications();
+    let of = |kind: &str| rows.iter().find(|r| r["type"] == kind).unwrap().clone();
+    assert_eq!(
+        (of("confirmation")["status"].as_str(), of("confirmation")["error_message"].as_str()),
+        (Some("skipped"), Some("appointment cancelled")),
+        "skipped as the cancel commits"
+    );
+    assert_eq!(app.deliver().sent, 1);
+    let received = fake.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(
+        received[0].form["Body"],
+        "Gabriel Family Clinic: your appointment with Dr Tan on Wed 25 Nov 2026, 09:30 is cancelled, as you asked. Reply STOP to opt out."
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@
 mod admin;
 mod appointments;
 mod booking;
+mod changes;
 mod chaos;
 mod confirmations;
 mod conventions;
