@@ -30,6 +30,8 @@ impl PatientSearch {
             errors.add("q", "must not be empty");
         } else if text.chars().count() > 200 {
             errors.add("q", "must be at most 200 characters");
+        } else if text.chars().any(char::is_control) {
+            errors.add("q", "must be a single line of text");
         } else if text.starts_with('+') {
             match PhoneNumber::parse(text) {
                 Ok(phone) => return Ok(Self::Phone(phone)),
@@ -80,7 +82,7 @@ mod tests {
 
     #[test]
     fn an_empty_long_or_malformed_search_is_refused() {
-        for bad in ["", "   ", "+65 9123", &"a".repeat(201)] {
+        for bad in ["", "   ", "+65 9123", "siti\0", "si\nti", &"a".repeat(201)] {
             let errors = PatientSearch::parse(bad).unwrap_err();
             assert!(errors.fields().contains_key("q"), "{bad:?}");
         }

@@ -22,8 +22,11 @@ use crate::openapi::{DATABASE_UNAVAILABLE, INVALID_INPUT};
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPatient {
+    /// One line, 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200, example = "Sití Rahman")]
     full_name: String,
-    /// E.164, e.g. `+6591234567`: how the clinic texts them, and how their login claims them.
+    /// E.164: how the clinic texts them, and how their login claims them.
+    #[schema(pattern = r"^\+[1-9][0-9]{6,14}$", example = "+6591234567")]
     phone: String,
     /// Default true.
     #[serde(default)]

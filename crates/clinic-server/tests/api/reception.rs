@@ -122,6 +122,7 @@ fn staff_find_a_patient_by_name_whatever_its_accents_or_by_phone() {
         "/api/admin/patients",
         "/api/admin/patients?q=",
         "/api/admin/patients?q=%2B65",
+        "/api/admin/patients?q=siti%00",
         &format!("/api/admin/patients?q={long}"),
     ] {
         let answer = app.get(bad, Some(&staff));
