@@ -106,6 +106,9 @@ impl From<NotASlot> for NotBookable {
 pub enum BookingError {
     #[error("create your patient profile before booking")]
     PatientProfileNotFound,
+    /// Staff booked for a patient id the clinic does not know.
+    #[error("no such patient")]
+    PatientNotFound,
     #[error("no such doctor")]
     DoctorNotFound,
     #[error("that time cannot be booked ({})", .0.as_str())]
@@ -122,6 +125,15 @@ pub enum BookingError {
     NotMovable(StatusChangeRefused),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Who asks for a booking: one rule set, with one allowance for staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Booker {
+    Patient,
+    /// At the desk or on the phone, for a patient; may book a slot that started earlier
+    /// today, for a walk-in seen at once.
+    Staff,
 }
 
 /// The patient-facing side of the clinic.
@@ -178,6 +190,28 @@ impl Booking {
         request: BookingRequest,
         key: Option<IdempotencyKey>,
     ) -> Result<BookingReceipt, BookingError> {
+        self.book_as(Booker::Patient, login, request, key)
+    }
+
+    /// Books for a patient, as staff: the rules of [`Booking::book`] (keys are the
+    /// patient's), and a slot that started earlier today (clinic-local) may be booked
+    /// too. The confirmation goes to the patient's own phone.
+    pub fn book_for(
+        &self,
+        patient: PatientId,
+        request: BookingRequest,
+        key: Option<IdempotencyKey>,
+    ) -> Result<BookingReceipt, BookingError> {
+        self.book_as(Booker::Staff, &PatientLogin { id: patient, phone: None }, request, key)
+    }
+
+    fn book_as(
+        &self,
+        booker: Booker,
+        login: &PatientLogin,
+        request: BookingRequest,
+        key: Option<IdempotencyKey>,
+    ) -> Result<BookingReceipt, BookingError> {
         let now = self.clock.now();
         let keys_used_since = now - IDEMPOTENCY_KEY_LIFETIME;
         if let Some(key) = &key {
@@ -185,9 +219,17 @@ impl Booking {
                 return replay(&earlier, request);
             }
         }
-        let profile = self.patients.find(login.id)?.ok_or(BookingError::PatientProfileNotFound)?;
+        let missing = match booker {
+            Booker::Patient => BookingError::PatientProfileNotFound,
+            Booker::Staff => BookingError::PatientNotFound,
+        };
+        let profile = self.patients.find(login.id)?.ok_or(missing)?;
         let doctor = self.active_doctor(request.doctor_id)?;
-        let slot = self.bookable_slot(&doctor, request.scheduled_start, now)?;
+        let slot = if self.walk_in(booker, request.scheduled_start, now) {
+            self.slot_at(&doctor, request.scheduled_start)?
+        } else {
+            self.bookable_slot(&doctor, request.scheduled_start, now)?
+        };
         let appointment = Appointment::book(profile.id, doctor.id, slot, now);
         let to_phone = login.contact_phone(profile.phone.as_ref());
         let confirmation =
@@ -270,10 +312,21 @@ impl Booking {
         if start <= now {
             return Err(BookingError::NotBookable(NotBookable::InThePast));
         }
+        self.slot_at(doctor, start)
+    }
+
+    /// The doctor's slot starting at `start`, whenever that is.
+    fn slot_at(&self, doctor: &Doctor, start: OffsetDateTime) -> Result<Slot, BookingError> {
         doctor
             .schedule
             .slot_starting_at(start, &self.clinic.zone)
             .map_err(|reason| BookingError::NotBookable(reason.into()))
+    }
+
+    /// Whether a start may be booked even if it passed: by staff, on the clinic's current day.
+    fn walk_in(&self, booker: Booker, start: OffsetDateTime, now: OffsetDateTime) -> bool {
+        let zone = &self.clinic.zone;
+        booker == Booker::Staff && zone.local_date(start) == zone.local_date(now)
     }
 
     fn active_doctor(&self, id: DoctorId) -> Result<Doctor, BookingError> {

@@ -49,8 +49,13 @@ id_type!(
     DoctorId
 );
 id_type!(
-    /// A patient: the same UUID as the patient's login (the token's `sub`).
+    /// A patient. A profile a login made has its login's UUID (the token's `sub`); one
+    /// staff registered has its own, and keeps it when a login claims it.
     PatientId
+);
+id_type!(
+    /// A login: the access token's `sub`.
+    LoginId
 );
 id_type!(
     /// One booked visit.

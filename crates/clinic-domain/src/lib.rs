@@ -21,6 +21,8 @@ pub mod message;
 pub mod notification;
 pub mod outbox;
 pub mod patient;
+pub mod patient_records;
+pub mod patient_search;
 pub mod phone;
 pub mod ports;
 pub mod profile;
@@ -45,14 +47,24 @@ mod layers {
         "message",
         "notification",
         "patient",
+        "patient_search",
         "phone",
         "reminder",
         "schedule",
         "validation",
     ];
     const PORTS: &str = "ports";
-    const SERVICES: &[&str] =
-        &["admin", "appointment_moves", "booking", "closures", "events", "outbox", "profile", "reminders"];
+    const SERVICES: &[&str] = &[
+        "admin",
+        "appointment_moves",
+        "booking",
+        "closures",
+        "events",
+        "outbox",
+        "patient_records",
+        "profile",
+        "reminders",
+    ];
 
     /// Each module's source (tests apart: they may reach anywhere).
     fn sources() -> Vec<(&'static str, &'static str)> {
@@ -74,6 +86,8 @@ mod layers {
             ("notification", include_str!("notification.rs")),
             ("outbox", include_str!("outbox.rs")),
             ("patient", include_str!("patient.rs")),
+            ("patient_records", include_str!("patient_records.rs")),
+            ("patient_search", include_str!("patient_search.rs")),
             ("phone", include_str!("phone.rs")),
             ("ports", include_str!("ports.rs")),
             ("profile", include_str!("profile.rs")),

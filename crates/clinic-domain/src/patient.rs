@@ -39,6 +39,22 @@ impl PatientLogin {
     }
 }
 
+/// A patient as staff see them: whether a login is theirs, besides the profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatientRecord {
+    pub profile: PatientProfile,
+    /// False for a patient staff registered until a login claims them.
+    pub has_login: bool,
+}
+
+/// What registering a patient came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registered {
+    Created,
+    /// A patient with that phone exists (this one); nothing was stored.
+    PhoneTaken(PatientId),
+}
+
 /// A profile as the patient sends it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ProfileInput {
@@ -58,7 +74,46 @@ impl PatientProfile {
         existing: Option<&PatientProfile>,
     ) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let full_name = required_text("full_name", &input.full_name, &mut errors);
+        let parsed = ParsedInput::parse(input, &mut errors);
+        errors.into_result(Self {
+            id: login.id,
+            full_name: parsed.full_name,
+            phone: login.contact_phone(parsed.phone.as_ref()),
+            sms_opt_in: input.sms_opt_in.or(existing.map(|p| p.sms_opt_in)).unwrap_or(true),
+            preferred_channel: parsed.preferred_channel,
+        })
+    }
+
+    /// A patient staff register without a login (they phoned or walked in). The phone is
+    /// required: it is how the clinic texts them, finds them again, and how their login,
+    /// should they make one, claims this record.
+    pub fn register(input: &ProfileInput) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let parsed = ParsedInput::parse(input, &mut errors);
+        if input.phone.is_none() {
+            errors.add("phone", "is required");
+        }
+        // Without errors, the phone is there.
+        errors.into_result(Self {
+            id: PatientId::generate(),
+            full_name: parsed.full_name,
+            phone: parsed.phone,
+            sms_opt_in: input.sms_opt_in.unwrap_or(true),
+            preferred_channel: parsed.preferred_channel,
+        })
+    }
+}
+
+/// The fields of a [`ProfileInput`] that mean the same for every profile.
+struct ParsedInput {
+    full_name: String,
+    phone: Option<PhoneNumber>,
+    preferred_channel: Channel,
+}
+
+impl ParsedInput {
+    fn parse(input: &ProfileInput, errors: &mut FieldErrors) -> Self {
+        let full_name = required_text("full_name", &input.full_name, errors);
         let phone = match input.phone.as_deref() {
             Some(raw) => PhoneNumber::parse(raw.trim()).map_err(|e| errors.add("phone", e.to_string())).ok(),
             None => None,
@@ -70,13 +125,7 @@ impl PatientProfile {
                 Channel::Sms
             }),
         };
-        errors.into_result(Self {
-            id: login.id,
-            full_name,
-            phone: login.contact_phone(phone.as_ref()),
-            sms_opt_in: input.sms_opt_in.or(existing.map(|p| p.sms_opt_in)).unwrap_or(true),
-            preferred_channel,
-        })
+        Self { full_name, phone, preferred_channel }
     }
 }
 

@@ -14,9 +14,10 @@ use crate::booking_record::{
 use crate::closure::Closure;
 use crate::delivery::{Delivery, DueNotification, Recorded, Scope};
 use crate::doctor::Doctor;
-use crate::ids::{AppointmentId, ClosureId, DoctorId, PatientId};
+use crate::ids::{AppointmentId, ClosureId, DoctorId, LoginId, PatientId};
 use crate::notification::{Notification, NotificationFilter, StatusReport};
-use crate::patient::PatientProfile;
+use crate::patient::{PatientProfile, PatientRecord, Registered};
+use crate::patient_search::PatientSearch;
 use crate::phone::PhoneNumber;
 use crate::reminder::ReminderWindow;
 use crate::schedule::WeeklySchedule;
@@ -130,6 +131,28 @@ pub trait PatientRepository: Send + Sync {
         opt_in: bool,
         at: OffsetDateTime,
     ) -> Result<u64, StoreError>;
+}
+
+/// Patients as the clinic keeps them, with a login or without, and which login is whom.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait PatientRecordRepository: Send + Sync {
+    /// Stores a patient without a login, unless a patient with that phone exists,
+    /// however many registrations race.
+    fn register(&self, patient: &PatientProfile, at: OffsetDateTime) -> Result<Registered, StoreError>;
+    /// The patients the search finds, by name, at most `limit`.
+    fn search(&self, search: &PatientSearch, limit: u32) -> Result<Vec<PatientRecord>, StoreError>;
+    fn record(&self, id: PatientId) -> Result<Option<PatientRecord>, StoreError>;
+    /// The patient this login is, if any.
+    fn patient_of_login(&self, login: LoginId) -> Result<Option<PatientId>, StoreError>;
+    /// Makes `login` the login of the patient without one whose phone is `phone` (the
+    /// oldest, should there be several); that patient, or `None` if there was none free.
+    /// Of logins claiming one patient at once, one wins; a login never gets two.
+    fn claim(
+        &self,
+        login: LoginId,
+        phone: &PhoneNumber,
+        at: OffsetDateTime,
+    ) -> Result<Option<PatientId>, StoreError>;
 }
 
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]

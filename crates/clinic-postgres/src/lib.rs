@@ -9,6 +9,7 @@ mod doctors;
 mod metrics;
 mod notifications;
 mod outbox;
+mod patient_records;
 mod patients;
 mod schema;
 mod store;

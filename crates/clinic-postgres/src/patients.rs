@@ -2,6 +2,7 @@
 
 use clinic_domain::ids::PatientId;
 use clinic_domain::patient::PatientProfile;
+use clinic_domain::patient_search::fold_name;
 use clinic_domain::phone::PhoneNumber;
 use clinic_domain::ports::{PatientRepository, StoreError};
 use diesel::prelude::*;
@@ -14,7 +15,7 @@ use crate::store::{PgStore, corrupt};
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = patient_profiles, check_for_backend(diesel::pg::Pg))]
-struct ProfileRow {
+pub(crate) struct ProfileRow {
     id: Uuid,
     full_name: String,
     phone: Option<String>,
@@ -31,17 +32,13 @@ impl PatientRepository for PgStore {
         .transpose()
     }
 
+    /// A login's own profile: a new one is that login's (its id is the login's).
     fn save(&self, profile: &PatientProfile, at: OffsetDateTime) -> Result<(), StoreError> {
-        let row = ProfileRow {
-            id: profile.id.as_uuid(),
-            full_name: profile.full_name.clone(),
-            phone: profile.phone.as_ref().map(|p| p.as_str().to_owned()),
-            sms_opt_in: profile.sms_opt_in,
-            preferred_channel: profile.preferred_channel.as_str().to_owned(),
-        };
+        let row = profile_row(profile);
+        let login = patient_profiles::login_sub.eq(Some(profile.id.as_uuid()));
         self.run(|conn| {
             diesel::insert_into(patient_profiles::table)
-                .values((&row, patient_profiles::created_at.eq(at), patient_profiles::updated_at.eq(at)))
+                .values((&row, login, written(profile, at)))
                 .on_conflict(patient_profiles::id)
                 .do_update()
                 .set((
@@ -50,6 +47,7 @@ impl PatientRepository for PgStore {
                     patient_profiles::sms_opt_in.eq(excluded(patient_profiles::sms_opt_in)),
                     patient_profiles::preferred_channel.eq(excluded(patient_profiles::preferred_channel)),
                     patient_profiles::updated_at.eq(excluded(patient_profiles::updated_at)),
+                    patient_profiles::search_name.eq(excluded(patient_profiles::search_name)),
                 ))
                 .execute(conn)
         })?;
@@ -71,7 +69,49 @@ impl PatientRepository for PgStore {
     }
 }
 
-fn to_profile(row: ProfileRow) -> Result<PatientProfile, StoreError> {
+pub(crate) fn profile_row(profile: &PatientProfile) -> ProfileRow {
+    ProfileRow {
+        id: profile.id.as_uuid(),
+        full_name: profile.full_name.clone(),
+        phone: profile.phone.as_ref().map(|p| p.as_str().to_owned()),
+        sms_opt_in: profile.sms_opt_in,
+        preferred_channel: profile.preferred_channel.as_str().to_owned(),
+    }
+}
+
+/// The columns every write of a profile sets besides the row: its times, and its name
+/// folded for search.
+pub(crate) fn written(
+    profile: &PatientProfile,
+    at: OffsetDateTime,
+) -> (
+    diesel::dsl::Eq<patient_profiles::created_at, OffsetDateTime>,
+    diesel::dsl::Eq<patient_profiles::updated_at, OffsetDateTime>,
+    diesel::dsl::Eq<patient_profiles::search_name, String>,
+) {
+    (
+        patient_profiles::created_at.eq(at),
+        patient_profiles::updated_at.eq(at),
+        patient_profiles::search_name.eq(fold_name(&profile.full_name)),
+    )
+}
+
+/// Folds the names of rows written before the service kept `search_name` (by an
+/// older version, or before the migration that added it); how many.
+pub(crate) fn fold_missing_search_names(conn: &mut PgConnection) -> QueryResult<usize> {
+    let unfolded: Vec<(Uuid, String)> = patient_profiles::table
+        .filter(patient_profiles::search_name.is_null())
+        .select((patient_profiles::id, patient_profiles::full_name))
+        .load(conn)?;
+    for (id, name) in &unfolded {
+        diesel::update(patient_profiles::table.find(id))
+            .set(patient_profiles::search_name.eq(fold_name(name)))
+            .execute(conn)?;
+    }
+    Ok(unfolded.len())
+}
+
+pub(crate) fn to_profile(row: ProfileRow) -> Result<PatientProfile, StoreError> {
     Ok(PatientProfile {
         id: PatientId::from_uuid(row.id),
         full_name: row.full_name,

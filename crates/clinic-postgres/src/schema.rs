@@ -30,6 +30,8 @@ diesel::table! {
         preferred_channel -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        login_sub -> Nullable<Uuid>,
+        search_name -> Nullable<Text>,
     }
 }
 

@@ -133,7 +133,11 @@ pub fn migrate(conn: &mut PgConnection) -> Result<Vec<String>, StoreError> {
     let applied = conn
         .run_pending_migrations(MIGRATIONS)
         .map(|versions| versions.iter().map(ToString::to_string).collect())
-        .map_err(|e| StoreError::failed(format!("migration failed: {e}")));
+        .map_err(|e| StoreError::failed(format!("migration failed: {e}")))
+        .and_then(|applied| {
+            crate::patients::fold_missing_search_names(conn).map_err(store_error)?;
+            Ok(applied)
+        });
     lock(conn, "SELECT pg_advisory_unlock($1)")?;
     applied
 }

@@ -13,6 +13,7 @@ use clinic_domain::closures::Closures;
 use clinic_domain::events::MessageEvents;
 use clinic_domain::gateway::SmsGateway;
 use clinic_domain::outbox::{DeliverySettings, Outbox};
+use clinic_domain::patient_records::PatientRecords;
 use clinic_domain::ports::Clock;
 use clinic_domain::profile::Profiles;
 use clinic_domain::reminder::ReminderSchedule;
@@ -55,6 +56,8 @@ pub struct AppState {
     /// Doctors' leave and the clinic's holidays.
     pub closures: Closures,
     pub profiles: Profiles,
+    /// Patients staff register and find; which patient a login is.
+    pub patients: PatientRecords,
     /// Delivers the outbox: the worker and the reminders job run it.
     pub outbox: Arc<Outbox>,
     pub reminders: Arc<Reminders>,
@@ -104,6 +107,7 @@ impl AppState {
             closures: Closures::new(clinic.clone(), shared.clone(), shared.clone(), clock.clone()),
             admin: Administration::new(clinic, shared.clone(), shared.clone(), shared.clone(), clock.clone()),
             events: MessageEvents::new(config.clinic.clone(), shared.clone(), shared.clone(), clock.clone()),
+            patients: PatientRecords::new(shared.clone(), shared.clone(), clock.clone()),
             profiles: Profiles::new(shared, clock.clone()),
             outbox,
             reminders: Arc::new(reminders),

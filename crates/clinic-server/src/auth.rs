@@ -1,7 +1,8 @@
 //! Access tokens: HS256 JWTs in the format Supabase Auth issues, so a Supabase
 //! project's tokens work unchanged. `app_metadata.clinic_role` makes staff.
 
-use std::future::{Ready, ready};
+use std::future::{Future, Ready, ready};
+use std::pin::Pin;
 use std::time::Duration;
 
 use actix_web::dev::Payload;
@@ -15,8 +16,10 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
+use crate::app::AppState;
 use crate::config::Secret;
 use crate::error::ApiError;
+use crate::routes::blocking;
 
 /// What Supabase calls an authenticated user's audience.
 const AUDIENCE: &str = "authenticated";
@@ -55,7 +58,8 @@ pub enum Role {
     Staff,
 }
 
-/// A caller with a valid token.
+/// A caller with a valid token. As a handler's argument, `login.id` is the patient the
+/// login is (see its `FromRequest`); from [`TokenKeys::verify`], the token's `sub`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     pub login: PatientLogin,
@@ -163,12 +167,22 @@ pub fn require_bearer_secret(
     }
 }
 
+/// The caller as a patient: the token checked, then its login matched to the patient it
+/// is, once per request (a login may claim a patient staff registered; see
+/// `PatientRecords::patient_of`), so every handler sees the patient's own id.
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(caller(req))
+        let token = caller(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let Caller { login, role } = token?;
+            let state = state.ok_or_else(|| ApiError::internal("the app state is not configured"))?;
+            let login = blocking(move || state.patients.patient_of(&login)).await?;
+            Ok(Caller { login, role })
+        })
     }
 }
 

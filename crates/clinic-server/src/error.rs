@@ -10,6 +10,7 @@ use clinic_domain::admin::AdminError;
 use clinic_domain::appointment::StatusChangeRefused;
 use clinic_domain::booking::BookingError;
 use clinic_domain::closures::ClosureError;
+use clinic_domain::patient_records::PatientRecordsError;
 use clinic_domain::ports::StoreError;
 use clinic_domain::profile::ProfileError;
 use clinic_domain::validation::FieldErrors;
@@ -148,6 +149,7 @@ impl From<BookingError> for ApiError {
             BookingError::PatientProfileNotFound => {
                 Self::new(StatusCode::BAD_REQUEST, "patient_profile_not_found", message)
             }
+            BookingError::PatientNotFound => Self::not_found("patient_not_found", message),
             BookingError::DoctorNotFound => Self::not_found("doctor_not_found", message),
             BookingError::AppointmentNotFound => Self::not_found("appointment_not_found", message),
             BookingError::NotBookable(reason) => {
@@ -198,6 +200,21 @@ impl From<ProfileError> for ApiError {
             ProfileError::NotFound => Self::not_found("patient_profile_not_found", error.to_string()),
             ProfileError::Invalid(fields) => Self::invalid_fields(&fields),
             ProfileError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<PatientRecordsError> for ApiError {
+    fn from(error: PatientRecordsError) -> Self {
+        let message = error.to_string();
+        match error {
+            PatientRecordsError::Invalid(fields) => Self::invalid_fields(&fields),
+            PatientRecordsError::PhoneTaken(existing) => {
+                Self::new(StatusCode::CONFLICT, "patient_exists", message)
+                    .with_details(json!({ "patient_id": existing }))
+            }
+            PatientRecordsError::NotFound => Self::not_found("patient_not_found", message),
+            PatientRecordsError::Store(error) => error.into(),
         }
     }
 }

@@ -11,7 +11,9 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, PathItem, Ref, Respon
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorBody;
-use crate::routes::{admin, closures, health, metrics, ops, patient, public, reschedule, webhooks};
+use crate::routes::{
+    admin, closures, health, metrics, ops, patient, public, reception, reschedule, webhooks,
+};
 
 const UNAUTHORIZED: &str = "`unauthorized`: missing, malformed, expired or foreign token";
 const FORBIDDEN: &str = "`forbidden`: a patient's token on a staff route";
@@ -56,6 +58,10 @@ pub const TWILIO_SIGNATURE: &str =
         closures::close,
         closures::list,
         closures::reopen,
+        reception::register_patient,
+        reception::search_patients,
+        reception::patient_file,
+        reception::book_for_patient,
         ops::reminders,
         webhooks::status,
         webhooks::inbound,

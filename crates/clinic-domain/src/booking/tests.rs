@@ -441,6 +441,69 @@ fn keys_older_than_their_lifetime_are_forgotten() {
     assert_eq!(world.booking().forget_expired_keys(), Ok(3));
 }
 
+/// Wednesday 2026-11-25, 16:00 in Singapore: the doctor's 09:00 to 12:00 are over.
+const WEDNESDAY_AFTERNOON: OffsetDateTime = datetime!(2026-11-25 08:00 UTC);
+
+#[test]
+fn staff_may_book_a_slot_that_started_earlier_today_for_a_walk_in() {
+    let (doctor, registered) = (doctor(), patient());
+    let mut world =
+        World::new().with_doctor(doctor.clone()).with_profile(profile_of(&registered)).without_keys();
+    world.now = WEDNESDAY_AFTERNOON;
+    world.appointments.expect_book().times(1).returning(|_| Ok(BookingStored::Booked));
+    let receipt = world.booking().book_for(registered.id, request(&doctor, SLOT), None).unwrap();
+    assert_eq!((receipt.patient_id, receipt.scheduled_start), (registered.id, SLOT));
+}
+
+#[test]
+fn a_patient_may_not_book_what_started_today_and_staff_not_what_started_yesterday() {
+    let (doctor, registered) = (doctor(), patient());
+    let mut world =
+        World::new().with_doctor(doctor.clone()).with_profile(profile_of(&registered)).without_keys();
+    // Thursday 00:30 in Singapore: Wednesday's slots are yesterday's.
+    world.now = datetime!(2026-11-25 16:30 UTC);
+    let in_the_past = Err(BookingError::NotBookable(NotBookable::InThePast));
+    assert_eq!(world.booking().book_for(registered.id, request(&doctor, SLOT), None), in_the_past);
+
+    let mut world =
+        World::new().with_doctor(doctor.clone()).with_profile(profile_of(&registered)).without_keys();
+    world.now = WEDNESDAY_AFTERNOON;
+    assert_eq!(world.booking().book(&registered, request(&doctor, SLOT), None), in_the_past);
+}
+
+#[test]
+fn staff_booking_follows_the_patients_rules_and_texts_the_patients_phone() {
+    let (doctor, registered) = (doctor(), patient());
+    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&registered));
+    world
+        .appointments
+        .expect_find_booking_key()
+        .withf(move |patient, key, _| *patient == registered.id && key.as_str() == "desk-1")
+        .returning(|_, _, _| Ok(None));
+    world.appointments.expect_book().times(1).returning(move |booking| {
+        assert_eq!(booking.confirmation.to_phone.as_ref().unwrap().as_str(), "+6591234567");
+        assert_eq!(booking.key.as_ref().unwrap().patient_id, registered.id);
+        Ok(BookingStored::SlotTaken)
+    });
+    let booking = world.booking();
+    assert_eq!(
+        booking.book_for(registered.id, request(&doctor, SLOT), Some(key("desk-1"))),
+        Err(BookingError::SlotTaken)
+    );
+    assert_eq!(
+        booking.book_for(registered.id, request(&doctor, SLOT + Duration::minutes(10)), None),
+        Err(BookingError::NotBookable(NotBookable::NotOnSlotBoundary))
+    );
+}
+
+#[test]
+fn staff_booking_for_an_unknown_patient_is_patient_not_found() {
+    let doctor = doctor();
+    let world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&patient())).without_keys();
+    let err = world.booking().book_for(PatientId::generate(), request(&doctor, SLOT), None).unwrap_err();
+    assert_eq!(err, BookingError::PatientNotFound);
+}
+
 /// The doctor's booked appointment at SLOT, for `login`, and a world that holds both.
 fn booked_with(doctor: &Doctor, login: &PatientLogin) -> (Appointment, World) {
     let slot = Slot { start: SLOT, end: SLOT + Duration::minutes(30) };

@@ -11,5 +11,6 @@ mod fixtures;
 mod metrics;
 mod migrations;
 mod outbox;
+mod patient_records;
 mod patients;
 mod reminders;

@@ -17,6 +17,7 @@ pub(crate) mod metrics;
 pub(crate) mod ops;
 pub(crate) mod patient;
 pub(crate) mod public;
+pub(crate) mod reception;
 pub(crate) mod reschedule;
 pub mod views;
 pub mod webhooks;
@@ -70,6 +71,10 @@ pub fn table() -> Vec<Route> {
         route(Method::POST, "/api/admin/closures", |r| r.to(closures::close)),
         route(Method::GET, "/api/admin/closures", |r| r.to(closures::list)),
         route(Method::DELETE, "/api/admin/closures/{id}", |r| r.to(closures::reopen)),
+        route(Method::POST, "/api/admin/patients", |r| r.to(reception::register_patient)),
+        route(Method::GET, "/api/admin/patients", |r| r.to(reception::search_patients)),
+        route(Method::GET, "/api/admin/patients/{id}", |r| r.to(reception::patient_file)),
+        route(Method::POST, "/api/admin/appointments", |r| r.to(reception::book_for_patient)),
     ]
 }
 
@@ -110,7 +115,9 @@ fn resource(path: &str) -> Resource {
 
 /// Runs blocking work (the database, Twilio) on the blocking pool, never on an async
 /// worker, inside the request's span so that its log lines carry the request id.
-async fn blocking<T, E>(work: impl FnOnce() -> Result<T, E> + Send + 'static) -> Result<T, ApiError>
+pub(crate) async fn blocking<T, E>(
+    work: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, ApiError>
 where
     T: Send + 'static,
     E: Into<ApiError> + Send + 'static,

@@ -1,6 +1,6 @@
 use actix_web::web::{Data, Json, Path};
 use actix_web::{HttpRequest, HttpResponse};
-use clinic_domain::booking::BookingRequest;
+use clinic_domain::booking::{BookingReceipt, BookingRequest};
 use clinic_domain::booking_record::IdempotencyKey;
 use clinic_domain::ids::{AppointmentId, DoctorId};
 use clinic_domain::patient::ProfileInput;
@@ -97,18 +97,23 @@ pub async fn book(
         doctor_id: DoctorId::from_uuid(body.doctor_id),
         scheduled_start: body.scheduled_start,
     };
-    let (wakeup, metrics) = (state.wakeup.clone(), state.metrics.clone());
-    let receipt = blocking(move || state.booking.book(&caller.login, request, key)).await?;
-    if receipt.created {
-        wakeup.wake();
-        metrics.record_booking();
-    }
-    Ok(HttpResponse::Created()
-        .insert_header(("Idempotent-Replayed", if receipt.created { "false" } else { "true" }))
-        .json(Booked { success: true, appointment: AppointmentView::from(&receipt) }))
+    let booking = state.clone();
+    let receipt = blocking(move || booking.booking.book(&caller.login, request, key)).await?;
+    Ok(booked(&state, &receipt))
 }
 
-fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError> {
+/// A booking's 201, first or replayed; a new booking wakes the outbox for its confirmation.
+pub(super) fn booked(state: &AppState, receipt: &BookingReceipt) -> HttpResponse {
+    if receipt.created {
+        state.wakeup.wake();
+        state.metrics.record_booking();
+    }
+    HttpResponse::Created()
+        .insert_header(("Idempotent-Replayed", if receipt.created { "false" } else { "true" }))
+        .json(Booked { success: true, appointment: AppointmentView::from(receipt) })
+}
+
+pub(super) fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError> {
     let Some(header) = req.headers().get("Idempotency-Key") else {
         return Ok(None);
     };

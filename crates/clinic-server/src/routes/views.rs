@@ -9,7 +9,8 @@ use clinic_domain::doctor::Doctor;
 use clinic_domain::ids::{AppointmentId, ClosureId, DoctorId, NotificationId, PatientId};
 use clinic_domain::notification::Notification;
 use clinic_domain::outbox::DeliveryReport;
-use clinic_domain::patient::PatientProfile;
+use clinic_domain::patient::{PatientProfile, PatientRecord};
+use clinic_domain::patient_records::PatientFile;
 use clinic_domain::schedule::{Slot, format_clock_time};
 use serde::{Serialize, Serializer};
 use time::format_description::well_known::Rfc3339;
@@ -367,6 +368,56 @@ impl From<DeliveryReport> for ReminderSummary {
             left: report.left,
             adopted: report.adopted,
             unrecorded: report.unrecorded,
+        }
+    }
+}
+
+/// A patient as staff see them; the phone is masked.
+#[derive(Serialize, ToSchema)]
+pub struct PatientView<'a> {
+    #[schema(value_type = Uuid)]
+    pub id: PatientId,
+    pub full_name: &'a str,
+    #[schema(example = "+65****4567")]
+    pub phone: Option<String>,
+    pub sms_opt_in: bool,
+    pub preferred_channel: &'static str,
+    /// Whether a login is this patient; false for one staff registered, until they log in.
+    pub has_login: bool,
+}
+
+impl<'a> From<&'a PatientRecord> for PatientView<'a> {
+    fn from(record: &'a PatientRecord) -> Self {
+        let profile = &record.profile;
+        Self {
+            id: profile.id,
+            full_name: &profile.full_name,
+            phone: profile.phone.as_ref().map(|p| p.masked()),
+            sms_opt_in: profile.sms_opt_in,
+            preferred_channel: profile.preferred_channel.as_str(),
+            has_login: record.has_login,
+        }
+    }
+}
+
+/// What a patient search found, by name.
+#[derive(Serialize, ToSchema)]
+pub struct PatientList<'a> {
+    pub patients: Vec<PatientView<'a>>,
+}
+
+/// A patient and their appointments, by start.
+#[derive(Serialize, ToSchema)]
+pub struct PatientFileView<'a> {
+    pub patient: PatientView<'a>,
+    pub appointments: Vec<AppointmentView>,
+}
+
+impl<'a> From<&'a PatientFile> for PatientFileView<'a> {
+    fn from(file: &'a PatientFile) -> Self {
+        Self {
+            patient: PatientView::from(&file.record),
+            appointments: file.appointments.iter().map(Into::into).collect(),
         }
     }
 }

@@ -22,6 +22,7 @@ mod openapi;
 mod process;
 mod profile;
 mod public;
+mod reception;
 mod reminders;
 mod request_ids;
 mod support;
