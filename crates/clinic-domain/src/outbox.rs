@@ -340,7 +340,7 @@ impl Outbox {
         {
             Err(SkipReason::Rescheduled)
         } else {
-            SkipReason::recipient_of(
+            SkipReason::recipient(
                 row.kind,
                 row.to_phone.as_ref(),
                 row.patient_sms_opt_in,
