@@ -29,6 +29,8 @@ pub mod profile;
 pub mod reminder;
 pub mod reminders;
 pub mod schedule;
+pub mod sign_in;
+pub mod sign_in_code;
 pub mod validation;
 
 /// The module graph is layered: entities at the bottom, ports above them, services on
@@ -51,6 +53,7 @@ mod layers {
         "phone",
         "reminder",
         "schedule",
+        "sign_in_code",
         "validation",
     ];
     const PORTS: &str = "ports";
@@ -64,6 +67,7 @@ mod layers {
         "patient_records",
         "profile",
         "reminders",
+        "sign_in",
     ];
 
     /// Each module's source (tests apart: they may reach anywhere).
@@ -94,6 +98,8 @@ mod layers {
             ("reminder", include_str!("reminder.rs")),
             ("reminders", include_str!("reminders.rs")),
             ("schedule", include_str!("schedule.rs")),
+            ("sign_in", include_str!("sign_in.rs")),
+            ("sign_in_code", include_str!("sign_in_code.rs")),
             ("validation", include_str!("validation.rs")),
         ]
     }

@@ -293,3 +293,38 @@ impl Clock for ManualClock {
         *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
+
+/// Codes texted to sign in, their limits, and staff phones.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait SignInRepository: Send + Sync {
+    /// Stores the request's code in place of the phone's earlier one, unless a limit
+    /// says no; the check and the store are one step for concurrent requests.
+    fn issue_code(
+        &self,
+        request: &crate::sign_in_code::CodeRequest,
+        limits: &crate::sign_in_code::CodeLimits,
+    ) -> Result<crate::sign_in_code::CodeIssued, StoreError>;
+    /// Checks `candidate` against the phone's live code, counting a wrong one; concurrent
+    /// checks count every wrong code and accept a right one once.
+    fn check_code(
+        &self,
+        phone: &PhoneNumber,
+        candidate: &crate::sign_in_code::CodeHash,
+        at: OffsetDateTime,
+    ) -> Result<crate::sign_in_code::CodeChecked, StoreError>;
+    fn staff_role(&self, phone: &PhoneNumber) -> Result<Option<crate::sign_in_code::StaffRole>, StoreError>;
+    /// Adds a member of staff, or updates the one with that phone.
+    fn add_staff(
+        &self,
+        staff: &crate::sign_in_code::StaffPhone,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+}
+
+/// Makes codes and hashes them with a key only the service holds.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait CodeSecrets: Send + Sync {
+    /// A fresh code of [`crate::sign_in_code::CODE_DIGITS`] random digits.
+    fn new_code(&self) -> String;
+    fn hash(&self, phone: &PhoneNumber, code: &str) -> crate::sign_in_code::CodeHash;
+}

@@ -12,6 +12,7 @@ mod outbox;
 mod patient_records;
 mod patients;
 mod schema;
+mod sign_in;
 mod store;
 #[cfg(feature = "test-support")]
 pub mod testing;

@@ -14,3 +14,4 @@ mod outbox;
 mod patient_records;
 mod patients;
 mod reminders;
+mod sign_in;
