@@ -324,7 +324,8 @@ pub trait SignInRepository: Send + Sync {
 /// Makes codes and hashes them with a key only the service holds.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 pub trait CodeSecrets: Send + Sync {
-    /// A fresh code of [`crate::sign_in_code::CODE_DIGITS`] random digits.
-    fn new_code(&self) -> String;
+    /// A fresh code of [`crate::sign_in_code::CODE_DIGITS`] random digits; `None` when
+    /// the system has no randomness to give.
+    fn new_code(&self) -> Option<String>;
     fn hash(&self, phone: &PhoneNumber, code: &str) -> crate::sign_in_code::CodeHash;
 }

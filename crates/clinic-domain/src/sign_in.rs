@@ -28,6 +28,8 @@ pub enum SignInError {
     TooMany { retry_after: time::Duration },
     #[error("that code is wrong or has expired")]
     WrongCode,
+    #[error("no randomness to make a code")]
+    NoRandomness,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -65,7 +67,7 @@ impl SignIn {
     /// outbox: it is worth nothing in five minutes, and a second copy does no harm.
     pub fn request_code(&self, phone: &str, client: &str) -> Result<(), SignInError> {
         let phone = phone_field(phone)?;
-        let code = self.secrets.new_code();
+        let code = self.secrets.new_code().ok_or(SignInError::NoRandomness)?;
         let request = CodeRequest {
             hash: self.secrets.hash(&phone, &code),
             phone,
@@ -109,9 +111,21 @@ impl SignIn {
             }
         }
     }
+}
+
+/// Staff phones, registered from the command line.
+pub struct StaffPhones {
+    store: Arc<dyn SignInRepository>,
+    clock: Arc<dyn Clock>,
+}
+
+impl StaffPhones {
+    pub fn new(store: Arc<dyn SignInRepository>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
 
     /// Registers (or updates) a member of staff's phone.
-    pub fn add_staff(&self, phone: &str, name: &str, admin: bool) -> Result<StaffPhone, SignInError> {
+    pub fn add(&self, phone: &str, name: &str, admin: bool) -> Result<StaffPhone, SignInError> {
         let phone = phone_field(phone)?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > NAME_MAX {

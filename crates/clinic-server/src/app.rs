@@ -14,10 +14,11 @@ use clinic_domain::events::MessageEvents;
 use clinic_domain::gateway::SmsGateway;
 use clinic_domain::outbox::{DeliverySettings, Outbox};
 use clinic_domain::patient_records::PatientRecords;
-use clinic_domain::ports::Clock;
+use clinic_domain::ports::{Clock, CodeSecrets};
 use clinic_domain::profile::Profiles;
 use clinic_domain::reminder::ReminderSchedule;
 use clinic_domain::reminders::{DEFAULT_BUDGET, Reminders};
+use clinic_domain::sign_in::SignIn;
 use clinic_postgres::PgStore;
 use clinic_twilio::{LogGateway, RateLimiter, RequestValidator, Sender, TwilioConfig, TwilioGateway};
 use time::OffsetDateTime;
@@ -76,6 +77,8 @@ pub struct AppState {
     /// `None`: `/metrics` is open.
     pub metrics_token: Option<Secret>,
     pub clock: Arc<dyn Clock>,
+    /// Sign-in codes go straight through it (see [`AppState::sign_in`]).
+    pub sms: Arc<dyn SmsGateway>,
 }
 
 impl AppState {
@@ -84,7 +87,7 @@ impl AppState {
         let shared = Arc::new(store.clone());
         let delivery = DeliverySettings::default();
         let metrics = Arc::new(Metrics::default());
-        let outbox = Outbox::new(clinic.clone(), shared.clone(), gateway, clock.clone(), delivery)
+        let outbox = Outbox::new(clinic.clone(), shared.clone(), gateway.clone(), clock.clone(), delivery)
             .observed_by(Arc::new(DeliveryLog { metrics: metrics.clone() }));
         let outbox = Arc::new(outbox);
         let schedule = ReminderSchedule {
@@ -119,7 +122,14 @@ impl AppState {
             metrics,
             metrics_token: config.metrics_token.clone(),
             clock,
+            sms: gateway,
         }
+    }
+
+    /// Signing in by a texted code, its codes hashed under the token secret's key.
+    pub fn sign_in(&self, secrets: Arc<dyn CodeSecrets>) -> SignIn {
+        let store = Arc::new(self.store.clone());
+        SignIn::new(self.booking.clinic().clone(), store, secrets, self.sms.clone(), self.clock.clone())
     }
 }
 
@@ -165,12 +175,14 @@ pub fn http_server(
     handle_signals: bool,
 ) -> std::io::Result<Server> {
     let origins = state.cors_allowed_origins.clone();
+    let sign_in = web::Data::new(state.sign_in(tokens.codes()));
     let state = web::Data::new(state);
     let tokens = web::Data::new(tokens);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .app_data(tokens.clone())
+            .app_data(sign_in.clone())
             .app_data(web::JsonConfig::default().limit(BODY_LIMIT).error_handler(error::json_error))
             .app_data(web::FormConfig::default().limit(BODY_LIMIT).error_handler(error::form_error))
             .app_data(web::QueryConfig::default().error_handler(error::query_error))

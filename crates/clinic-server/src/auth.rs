@@ -3,6 +3,7 @@
 
 use std::future::{Future, Ready, ready};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Payload;
@@ -11,12 +12,14 @@ use actix_web::{FromRequest, HttpRequest, web};
 use clinic_domain::ids::PatientId;
 use clinic_domain::patient::PatientLogin;
 use clinic_domain::phone::PhoneNumber;
+use clinic_domain::sign_in::SignedIn;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 use crate::app::AppState;
+use crate::codes::HmacCodes;
 use crate::config::Secret;
 use crate::error::ApiError;
 use crate::routes::blocking;
@@ -71,6 +74,8 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    /// Sign-in codes are hashed under a key derived from the same secret.
+    codes: Arc<HmacCodes>,
 }
 
 impl TokenKeys {
@@ -84,7 +89,13 @@ impl TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            codes: Arc::new(HmacCodes::new(secret)),
         }
+    }
+
+    /// Makes and hashes sign-in codes.
+    pub fn codes(&self) -> Arc<HmacCodes> {
+        self.codes.clone()
     }
 
     pub fn verify(&self, token: &str) -> Result<Caller, ApiError> {
@@ -117,14 +128,36 @@ impl TokenKeys {
         staff: bool,
         ttl: Duration,
     ) -> Result<String, jsonwebtoken::errors::Error> {
+        self.sign(sub, None, staff.then(|| "staff".into()), ttl)
+    }
+
+    /// The token a sign-in by code earns: Supabase's shape, its `phone` claim without
+    /// the `+` as Supabase writes it, and the staff role of a staff phone.
+    pub fn issue_signed_in(
+        &self,
+        signed_in: &SignedIn,
+        ttl: Duration,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        let phone = signed_in.phone.as_str().trim_start_matches('+').to_owned();
+        let role = signed_in.staff.map(|role| role.as_str().to_owned());
+        self.sign(signed_in.login.as_uuid(), Some(phone), role, ttl)
+    }
+
+    fn sign(
+        &self,
+        sub: Uuid,
+        phone: Option<String>,
+        clinic_role: Option<String>,
+        ttl: Duration,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let claims = Claims {
             sub,
             iat: Some(now),
             exp: now.saturating_add(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX)),
             aud: Some(Audience::One(AUDIENCE.into())),
-            phone: None,
-            app_metadata: AppMetadata { clinic_role: staff.then(|| "staff".into()) },
+            phone,
+            app_metadata: AppMetadata { clinic_role },
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
     }

@@ -5,6 +5,7 @@ use std::fmt;
 
 use actix_web::error::{BlockingError, JsonPayloadError, PayloadError, QueryPayloadError, UrlencodedError};
 use actix_web::http::StatusCode;
+use actix_web::http::header::RETRY_AFTER;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use clinic_domain::admin::AdminError;
 use clinic_domain::appointment::StatusChangeRefused;
@@ -13,6 +14,7 @@ use clinic_domain::closures::ClosureError;
 use clinic_domain::patient_records::PatientRecordsError;
 use clinic_domain::ports::StoreError;
 use clinic_domain::profile::ProfileError;
+use clinic_domain::sign_in::SignInError;
 use clinic_domain::validation::FieldErrors;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -24,6 +26,8 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     details: Option<Value>,
+    /// Seconds, sent as `Retry-After`.
+    retry_after: Option<u64>,
 }
 
 /// The body of every error answer.
@@ -42,7 +46,7 @@ pub struct ErrorBody<'a> {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), details: None }
+        Self { status, code, message: message.into(), details: None, retry_after: None }
     }
 
     pub fn with_details(mut self, details: Value) -> Self {
@@ -61,6 +65,16 @@ impl ApiError {
     /// 400 with one message per field in `details`.
     pub fn invalid_fields(errors: &FieldErrors) -> Self {
         Self::invalid_input(errors.to_string()).with_details(json!(errors.fields()))
+    }
+
+    /// 429 `too_many_requests`, `Retry-After` in whole seconds (at least one).
+    pub fn too_many_requests(message: impl Into<String>, retry_after: time::Duration) -> Self {
+        let seconds = u64::try_from(retry_after.whole_seconds()).unwrap_or(0);
+        let seconds = seconds + u64::from(retry_after.subsec_nanoseconds() > 0);
+        Self {
+            retry_after: Some(seconds.max(1)),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message)
+        }
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
@@ -112,11 +126,11 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(ErrorBody {
-            error: &self.message,
-            code: self.code,
-            details: self.details.as_ref(),
-        })
+        let mut answer = HttpResponse::build(self.status);
+        if let Some(seconds) = self.retry_after {
+            answer.insert_header((RETRY_AFTER, seconds));
+        }
+        answer.json(ErrorBody { error: &self.message, code: self.code, details: self.details.as_ref() })
     }
 }
 
@@ -215,6 +229,19 @@ impl From<PatientRecordsError> for ApiError {
             }
             PatientRecordsError::NotFound => Self::not_found("patient_not_found", message),
             PatientRecordsError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<SignInError> for ApiError {
+    fn from(error: SignInError) -> Self {
+        let message = error.to_string();
+        match error {
+            SignInError::Invalid(fields) => Self::invalid_fields(&fields),
+            SignInError::TooMany { retry_after } => Self::too_many_requests(message, retry_after),
+            SignInError::WrongCode => Self::new(StatusCode::UNAUTHORIZED, "invalid_code", message),
+            SignInError::NoRandomness => Self::internal(message),
+            SignInError::Store(error) => error.into(),
         }
     }
 }

@@ -12,7 +12,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorBody;
 use crate::routes::{
-    admin, closures, health, metrics, ops, patient, public, reception, reschedule, webhooks,
+    admin, closures, health, metrics, ops, patient, public, reception, reschedule, sign_in, webhooks,
 };
 
 const UNAUTHORIZED: &str = "`unauthorized`: missing, malformed, expired or foreign token";
@@ -65,6 +65,8 @@ pub const TWILIO_SIGNATURE: &str =
         ops::reminders,
         webhooks::status,
         webhooks::inbound,
+        sign_in::request_code,
+        sign_in::verify,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Conventions),

@@ -19,6 +19,7 @@ pub(crate) mod patient;
 pub(crate) mod public;
 pub(crate) mod reception;
 pub(crate) mod reschedule;
+pub(crate) mod sign_in;
 pub mod views;
 pub mod webhooks;
 
@@ -53,6 +54,8 @@ pub fn table() -> Vec<Route> {
         route(Method::GET, "/api/doctors/{id}/slots", |r| r.to(public::slots)),
         route(Method::GET, "/api/me/profile", |r| r.to(patient::profile)),
         route(Method::PUT, "/api/me/profile", |r| r.to(patient::save_profile)),
+        route(Method::POST, "/api/auth/otp", |r| r.to(sign_in::request_code)),
+        route(Method::POST, "/api/auth/verify", |r| r.to(sign_in::verify)),
         route(Method::POST, "/api/cron/reminders", |r| r.to(ops::reminders)),
         route(Method::POST, TWILIO_STATUS_PATH, |r| r.to(webhooks::status)),
         route(Method::POST, "/api/webhooks/twilio/inbound", |r| r.to(webhooks::inbound)),

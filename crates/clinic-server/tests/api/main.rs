@@ -25,5 +25,6 @@ mod public;
 mod reception;
 mod reminders;
 mod request_ids;
+mod sign_in;
 mod support;
 mod webhooks;

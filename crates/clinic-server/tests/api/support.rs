@@ -174,6 +174,7 @@ pub struct Answer {
     pub replayed: Option<String>,
     pub content_type: Option<String>,
     pub request_id: Option<String>,
+    pub retry_after: Option<String>,
 }
 
 impl Answer {
@@ -403,7 +404,7 @@ pub fn send(
     };
     let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let (replayed, content_type) = (header("Idempotent-Replayed"), header("Content-Type"));
-    let request_id = header("X-Request-Id");
+    let (request_id, retry_after) = (header("X-Request-Id"), header("Retry-After"));
     let status = response.status().as_u16();
     let text = response.body_mut().read_to_string().unwrap();
     let body = if text.is_empty() {
@@ -411,7 +412,7 @@ pub fn send(
     } else {
         serde_json::from_str(&text).unwrap_or(Value::String(text))
     };
-    Answer { status, body, replayed, content_type, request_id }
+    Answer { status, body, replayed, content_type, request_id, retry_after }
 }
 
 pub fn rfc3339(instant: OffsetDateTime) -> String {
