@@ -30,6 +30,27 @@ pub enum Command {
     SeedDemo,
     /// Start the embedded PostgreSQL alone, until Ctrl-C.
     Db,
+    /// Staff who sign in by a code texted to their phone.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Register a member of staff's phone, or change the name and role it has.
+    Add(StaffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StaffArgs {
+    /// E.164, e.g. +6591234567.
+    #[arg(long)]
+    pub phone: String,
+    #[arg(long)]
+    pub name: String,
+    /// An admin rather than staff.
+    #[arg(long)]
+    pub admin: bool,
 }
 
 #[derive(Debug, Args)]
@@ -61,6 +82,27 @@ mod tests {
             Cli::try_parse_from(["clinic", "token", "--sub", &Uuid::nil().to_string(), "--ttl", "1w"])
                 .is_err()
         );
+    }
+
+    #[test]
+    fn staff_are_added_with_a_phone_a_name_and_maybe_admin() {
+        let cli = Cli::try_parse_from([
+            "clinic",
+            "staff",
+            "add",
+            "--phone",
+            "+6591234567",
+            "--name",
+            "Lim",
+            "--admin",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Staff(StaffCommand::Add(StaffArgs { ref phone, ref name, admin: true })))
+                if phone == "+6591234567" && name == "Lim"
+        ));
+        assert!(Cli::try_parse_from(["clinic", "staff", "add", "--phone", "+6591234567"]).is_err());
     }
 
     #[test]

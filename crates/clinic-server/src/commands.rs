@@ -7,13 +7,14 @@ use std::time::Duration;
 
 use clinic_domain::booking::Booking;
 use clinic_domain::ports::Clock;
+use clinic_domain::sign_in::StaffPhones;
 use clinic_postgres::PgStore;
 use time::Duration as Span;
 use uuid::Uuid;
 
 use crate::app::{AppState, SystemClock, http_server, sms_gateway};
 use crate::auth::TokenKeys;
-use crate::cli::{Command, TokenArgs};
+use crate::cli::{Command, StaffArgs, StaffCommand, TokenArgs};
 use crate::config::{Config, Secret};
 use crate::outbox::{POLL, housekeeping, outbox_worker, reminder_schedule};
 use crate::routes::views::ReminderSummary;
@@ -49,6 +50,7 @@ pub fn run(command: Command, config: Config) -> CommandResult {
         Command::Worker => with_database(&config, |store| worker(&config, store)),
         Command::Remind => with_database(&config, |store| remind(&config, store)),
         Command::Db => db(&config),
+        Command::Staff(StaffCommand::Add(args)) => with_database(&config, |store| add_staff(store, &args)),
     }
 }
 
@@ -90,7 +92,7 @@ fn serve(config: &Config, store: PgStore, (secret, dev_mode): (Secret, bool)) ->
     let tidy = housekeeping(state.booking.clone(), HOUSEKEEPING);
     let base = format!("http://{}", listener.local_addr()?);
     if dev_mode {
-        print_dev_banner(&base, &tokens, &state.booking)?;
+        print_dev_banner(&base, &tokens, &state.booking, config.twilio.is_none())?;
     } else {
         log::info!("serving on {base}");
     }
@@ -106,13 +108,19 @@ fn serve(config: &Config, store: PgStore, (secret, dev_mode): (Secret, bool)) ->
 }
 
 /// What a developer needs to try the API at once: tokens and a curl line that books.
-fn print_dev_banner(base: &str, tokens: &TokenKeys, booking: &Booking) -> CommandResult {
+fn print_dev_banner(base: &str, tokens: &TokenKeys, booking: &Booking, codes_logged: bool) -> CommandResult {
     let week = Duration::from_secs(7 * 86_400);
     let patient = tokens.issue(DEMO_PATIENT.as_uuid(), false, week)?;
     let staff = tokens.issue(DEMO_STAFF, true, week)?;
     println!("\nclinic is serving {base} (dev mode: no AUTH_JWT_SECRET set)\n");
     println!("Patient token (Demo Patient, valid 7 days):\n  export PATIENT={patient}");
     println!("Staff token (valid 7 days):\n  export STAFF={staff}\n");
+    if codes_logged {
+        println!(
+            "Sign in by code: POST {base}/api/auth/otp {{\"phone\"}}; without Twilio the code is in this log, \
+             then POST {base}/api/auth/verify {{\"phone\",\"code\"}}.\n"
+        );
+    }
     match next_free_slot(booking)? {
         Some((doctor, start)) => {
             println!("Book the next free slot:");
@@ -144,6 +152,18 @@ fn next_free_slot(booking: &Booking) -> Result<Option<(Uuid, String)>, Box<dyn E
 fn token(config: &Config, args: &TokenArgs) -> CommandResult {
     let (secret, _) = jwt_secret(config)?;
     println!("{}", TokenKeys::new(secret.expose().as_bytes()).issue(args.sub, args.staff, args.ttl)?);
+    Ok(())
+}
+
+fn add_staff(store: PgStore, args: &StaffArgs) -> CommandResult {
+    let staff =
+        StaffPhones::new(Arc::new(store), Arc::new(SystemClock)).add(&args.phone, &args.name, args.admin)?;
+    println!(
+        "{} ({}) signs in as {} with a code texted to that phone.",
+        staff.name,
+        staff.phone.masked(),
+        staff.role.as_str()
+    );
     Ok(())
 }
 

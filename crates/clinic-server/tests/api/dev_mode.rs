@@ -7,7 +7,7 @@ use std::process::Command;
 use clinic_domain::ports::DoctorRepository;
 use clinic_postgres::testing::TestDatabase;
 
-use crate::process::{Clinic, book, get_json};
+use crate::process::{Clinic, book, get_json, post_json};
 use crate::support::clinic_command;
 
 fn temp_data_dir() -> PathBuf {
@@ -62,4 +62,43 @@ fn a_production_config_serves_without_seeding_or_printing_tokens() {
     assert_eq!(get_json(&format!("{base}/api/doctors"), None).1["doctors"], serde_json::json!([]));
     assert!(!data_dir.exists(), "no dev secret");
     assert!(clinic.interrupt().success());
+}
+
+#[test]
+fn a_newcomer_signs_in_as_staff_with_the_code_from_the_log() {
+    let db = TestDatabase::new();
+    let data_dir = temp_data_dir();
+    let added = on_database(&db, &data_dir)
+        .args(["staff", "add", "--phone", "+6591234567", "--name", "Nurse Lim", "--admin"])
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let said = String::from_utf8_lossy(&added.stdout);
+    assert!(said.contains("Nurse Lim (+65****4567) signs in as admin"), "{said}");
+    let refused = on_database(&db, &data_dir)
+        .args(["staff", "add", "--phone", "9123", "--name", "X"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+
+    let clinic = Clinic::spawn(on_database(&db, &data_dir).env("CLINIC_DEV", "1"));
+    let banner = clinic.line_with("Sign in by code: POST ");
+    let base =
+        banner.split("POST ").nth(1).unwrap().trim_end_matches("/api/auth/otp {\"phone\"};").to_owned();
+    let base = base.split("/api/auth/otp").next().unwrap().to_owned();
+    let phone = serde_json::json!({"phone": "+6591234567"});
+    assert_eq!(post_json(&format!("{base}/api/auth/otp"), None, &phone).0, 202);
+    let logged = clinic.line_with("your sign-in code is ");
+    assert!(!logged.contains("+6591234567"), "the phone is masked: {logged}");
+    let code: String = logged.split("your sign-in code is ").nth(1).unwrap().chars().take(6).collect();
+    let (status, body) = post_json(
+        &format!("{base}/api/auth/verify"),
+        None,
+        &serde_json::json!({"phone": "+6591234567", "code": code}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let token = body["access_token"].as_str().unwrap();
+    assert_eq!(get_json(&format!("{base}/api/admin/notifications"), Some(token)).0, 200);
+    assert!(clinic.interrupt().success());
+    let _ = std::fs::remove_dir_all(&data_dir);
 }

@@ -106,12 +106,16 @@ pub fn get_json(url: &str, token: Option<&str>) -> (u16, Value) {
 
 /// Books with the banner's token and body; the answer's status.
 pub fn book(base: &str, token: &str, booking: &Value) -> (u16, Value) {
-    let mut answer = agent()
-        .post(format!("{base}/api/appointments/book"))
-        .header("Authorization", format!("Bearer {token}"))
-        .header("Content-Type", "application/json")
-        .send(booking.to_string())
-        .unwrap();
+    post_json(&format!("{base}/api/appointments/book"), Some(token), booking)
+}
+
+/// POST `body` as JSON to `url`, with a bearer token when given: (status, body).
+pub fn post_json(url: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
+    let mut request = agent().post(url).header("Content-Type", "application/json");
+    if let Some(token) = token {
+        request = request.header("Authorization", format!("Bearer {token}"));
+    }
+    let mut answer = request.send(body.to_string()).unwrap();
     let body = serde_json::from_str(&answer.body_mut().read_to_string().unwrap()).unwrap_or(Value::Null);
     (answer.status().as_u16(), body)
 }
