@@ -1,7 +1,9 @@
-//! Access tokens: HS256 JWTs in the format Supabase Auth issues, so a Supabase
-//! project's tokens work unchanged. `app_metadata.clinic_role` makes staff.
+//! Access tokens: JWTs in the format Supabase Auth issues, so a Supabase project's
+//! tokens work unchanged: HS256 with the shared secret, and with `AUTH_JWKS_URL` the
+//! ES256/RS256 tokens of newer projects. `app_metadata.clinic_role` makes staff.
 
-use std::future::{Future, Ready, ready};
+use std::fmt;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,9 +22,13 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::codes::HmacCodes;
-use crate::config::Secret;
+use crate::config::{Config, Secret};
 use crate::error::ApiError;
 use crate::routes::blocking;
+
+mod jwks;
+
+pub use jwks::Jwks;
 
 /// What Supabase calls an authenticated user's audience.
 const AUDIENCE: &str = "authenticated";
@@ -76,20 +82,49 @@ pub struct TokenKeys {
     validation: Validation,
     /// Sign-in codes are hashed under a key derived from the same secret.
     codes: Arc<HmacCodes>,
+    /// A Supabase project's public keys (`AUTH_JWKS_URL`).
+    jwks: Option<Arc<Jwks>>,
+}
+
+/// A token checked as far as the keys at hand allow.
+enum Checked {
+    Done(Result<Caller, ApiError>),
+    /// Signed with a published key not fetched yet.
+    UnknownKey(Arc<Jwks>),
+}
+
+/// Every algorithm's checks but the algorithm, pinned to `algorithm`.
+fn validation(algorithm: Algorithm) -> Validation {
+    let mut validation = Validation::new(algorithm);
+    validation.leeway = 0;
+    // `aud` is optional for us, but when present it must be Supabase's; checked below.
+    validation.validate_aud = false;
+    validation.set_required_spec_claims(&["exp", "sub"]);
+    validation
+}
+
+fn refused(problem: impl fmt::Display) -> ApiError {
+    ApiError::unauthorized(format!("invalid access token: {problem}"))
 }
 
 impl TokenKeys {
     pub fn new(secret: &[u8]) -> Self {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 0;
-        // `aud` is optional for us, but when present it must be Supabase's; checked below.
-        validation.validate_aud = false;
-        validation.set_required_spec_claims(&["exp", "sub"]);
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
-            validation,
+            validation: validation(Algorithm::HS256),
             codes: Arc::new(HmacCodes::new(secret)),
+            jwks: None,
+        }
+    }
+
+    /// The keys `config` asks for: the secret's, and a Supabase project's public keys
+    /// when `AUTH_JWKS_URL` is set (fetched now).
+    pub fn configured(secret: &[u8], config: &Config) -> Self {
+        let keys = Self::new(secret);
+        match &config.jwks_url {
+            Some(url) => Self { jwks: Some(Arc::new(Jwks::fetch(url))), ..keys },
+            None => keys,
         }
     }
 
@@ -98,17 +133,52 @@ impl TokenKeys {
         self.codes.clone()
     }
 
+    /// The token's caller, with the keys at hand (a key not fetched yet is refused).
     pub fn verify(&self, token: &str) -> Result<Caller, ApiError> {
-        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|e| ApiError::unauthorized(format!("invalid access token: {e}")))?
-            .claims;
+        match self.check(token) {
+            Checked::Done(caller) => caller,
+            Checked::UnknownKey(_) => Err(refused("unknown signing key")),
+        }
+    }
+
+    /// Each algorithm only with its own key: HS256 with the secret, ES256 and RS256 with
+    /// the published key of the token's `kid` pinned to that algorithm; nothing else (no
+    /// `none`, no HS256 keyed by a public key).
+    fn check(&self, token: &str) -> Checked {
+        let header = match jsonwebtoken::decode_header(token) {
+            Ok(header) => header,
+            Err(e) => return Checked::Done(Err(refused(e))),
+        };
+        match header.alg {
+            Algorithm::HS256 => Checked::Done(self.caller(token, &self.decoding, &self.validation)),
+            Algorithm::ES256 | Algorithm::RS256 => {
+                let Some(jwks) = &self.jwks else {
+                    return Checked::Done(Err(refused("AUTH_JWKS_URL is not set for public-key tokens")));
+                };
+                let Some(kid) = header.kid else { return Checked::Done(Err(refused("no key id (kid)"))) };
+                match jwks.key(&kid) {
+                    None => Checked::UnknownKey(jwks.clone()),
+                    Some(pinned) if pinned.algorithm != header.alg => {
+                        Checked::Done(Err(refused("the algorithm is not the key's")))
+                    }
+                    Some(pinned) => {
+                        Checked::Done(self.caller(token, &pinned.key, &validation(pinned.algorithm)))
+                    }
+                }
+            }
+            other => Checked::Done(Err(refused(format!("{other:?} is not accepted")))),
+        }
+    }
+
+    fn caller(&self, token: &str, key: &DecodingKey, validation: &Validation) -> Result<Caller, ApiError> {
+        let claims = jsonwebtoken::decode::<Claims>(token, key, validation).map_err(refused)?.claims;
         let audience_ok = match &claims.aud {
             None => true,
             Some(Audience::One(aud)) => aud == AUDIENCE,
             Some(Audience::Many(auds)) => auds.iter().any(|a| a == AUDIENCE),
         };
         if !audience_ok {
-            return Err(ApiError::unauthorized("invalid access token: audience must be \"authenticated\""));
+            return Err(refused("audience must be \"authenticated\""));
         }
         let role = match claims.app_metadata.clinic_role.as_deref() {
             Some("staff" | "admin") => Role::Staff,
@@ -163,11 +233,29 @@ impl TokenKeys {
     }
 }
 
-fn caller(req: &HttpRequest) -> Result<Caller, ApiError> {
-    let keys = req
-        .app_data::<web::Data<TokenKeys>>()
-        .ok_or_else(|| ApiError::internal("token keys are not configured"))?;
-    keys.verify(bearer_token(req)?)
+/// The request's caller. A token signed with a published key not fetched yet has the
+/// keys fetched again (off the async workers, at most once a minute) and is checked once
+/// more.
+fn caller(req: &HttpRequest) -> impl Future<Output = Result<Caller, ApiError>> + 'static {
+    let keys = req.app_data::<web::Data<TokenKeys>>().cloned();
+    let token = bearer_token(req).map(str::to_owned);
+    async move {
+        let keys = keys.ok_or_else(|| ApiError::internal("token keys are not configured"))?;
+        let token = token?;
+        match keys.check(&token) {
+            Checked::Done(caller) => caller,
+            Checked::UnknownKey(jwks) => {
+                blocking(move || {
+                    if let Err(e) = jwks.refetch_if_due() {
+                        log::warn!("AUTH_JWKS_URL: cannot fetch the signing keys: {e}");
+                    }
+                    Ok::<_, ApiError>(())
+                })
+                .await?;
+                keys.verify(&token)
+            }
+        }
+    }
 }
 
 /// The `<token>` of `Authorization: Bearer <token>`.
@@ -211,7 +299,7 @@ impl FromRequest for Caller {
         let token = caller(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
-            let Caller { login, role } = token?;
+            let Caller { login, role } = token.await?;
             let state = state.ok_or_else(|| ApiError::internal("the app state is not configured"))?;
             let login = blocking(move || state.patients.patient_of(&login)).await?;
             Ok(Caller { login, role })
@@ -225,13 +313,17 @@ pub struct Staff(pub Caller);
 
 impl FromRequest for Staff {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(caller(req).and_then(|caller| match caller.role {
-            Role::Staff => Ok(Self(caller)),
-            Role::Patient => Err(ApiError::forbidden("staff only")),
-        }))
+        let token = caller(req);
+        Box::pin(async move {
+            let caller = token.await?;
+            match caller.role {
+                Role::Staff => Ok(Self(caller)),
+                Role::Patient => Err(ApiError::forbidden("staff only")),
+            }
+        })
     }
 }
 

@@ -75,7 +75,7 @@ fn with_database(config: &Config, work: impl FnOnce(PgStore) -> CommandResult) -
 }
 
 fn serve(config: &Config, store: PgStore, (secret, dev_mode): (Secret, bool)) -> CommandResult {
-    let tokens = TokenKeys::new(secret.expose().as_bytes());
+    let tokens = TokenKeys::configured(secret.expose().as_bytes(), config);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     if dev_mode && seed_demo(&store, clock.now())? {
         log::info!("seeded the demo clinic");

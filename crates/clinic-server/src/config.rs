@@ -60,6 +60,9 @@ pub struct Config {
     /// `None`: dev mode on the embedded database or with `dev`, with a generated secret
     /// kept in the data directory; with `DATABASE_URL` otherwise, `serve` refuses to start.
     pub jwt_secret: Option<Secret>,
+    /// A Supabase project's JWKS (`…/auth/v1/.well-known/jwks.json`): its ES256/RS256
+    /// tokens are accepted too.
+    pub jwks_url: Option<String>,
     /// `CLINIC_DEV=1`: dev conveniences on a `DATABASE_URL` database too.
     pub dev: bool,
     pub cron_secret: Option<Secret>,
@@ -104,6 +107,7 @@ impl Config {
                 .parse()
                 .map_err(|_| invalid("BIND_ADDR", "must be an address and port, e.g. 127.0.0.1:8080"))?,
             jwt_secret: var("AUTH_JWT_SECRET").map(Secret::new),
+            jwks_url: var("AUTH_JWKS_URL").map(|url| http_url("AUTH_JWKS_URL", &url)).transpose()?,
             dev: flag(&var, "CLINIC_DEV")?,
             cron_secret: var("CRON_SECRET").map(Secret::new),
             metrics_token: var("METRICS_TOKEN").map(Secret::new),
@@ -226,6 +230,14 @@ fn check_base_url(url: &str) -> Result<String, ConfigError> {
             Ok(url.trim_end_matches('/').to_owned())
         }
         _ => Err(invalid("PUBLIC_BASE_URL", "must be an http(s) URL such as https://clinic.example.com")),
+    }
+}
+
+fn http_url(variable: &'static str, url: &str) -> Result<String, ConfigError> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(' ') => Ok(url.to_owned()),
+        _ => Err(invalid(variable, "must be an http(s) URL")),
     }
 }
 

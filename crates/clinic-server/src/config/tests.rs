@@ -154,3 +154,11 @@ fn several_reminder_leads_are_read_longest_first_and_the_old_variable_still_work
     let quiet = config(&[("QUIET_HOURS", "21:00-08:00")]).unwrap().quiet_hours.unwrap();
     assert_eq!((quiet.from.hour(), quiet.until.hour()), (21, 8));
 }
+
+#[test]
+fn auth_jwks_url_is_an_http_url() {
+    let url = "https://abc.supabase.co/auth/v1/.well-known/jwks.json";
+    assert_eq!(config(&[("AUTH_JWKS_URL", url)]).unwrap().jwks_url.as_deref(), Some(url));
+    assert_eq!(config(&[]).unwrap().jwks_url, None);
+    assert_eq!(error_of(&[("AUTH_JWKS_URL", "abc.supabase.co")]), "AUTH_JWKS_URL: must be an http(s) URL");
+}

@@ -14,6 +14,7 @@ mod dev_mode;
 mod embedded;
 mod errors;
 mod health;
+mod jwks;
 mod limits;
 mod logs;
 mod metrics;

@@ -128,9 +128,10 @@ pub fn spawn_app_with(settings: Settings) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (handle_tx, handle_rx) = mpsc::channel();
+    let keys_config = config.clone();
     let thread = std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            let server = http_server(listener, state, TokenKeys::new(SECRET), false)?;
+            let server = http_server(listener, state, TokenKeys::configured(SECRET, &keys_config), false)?;
             handle_tx.send(server.handle()).expect("the test waits for the handle");
             server.await
         })
