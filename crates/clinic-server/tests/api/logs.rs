@@ -165,12 +165,31 @@ fn a_full_run_logs_no_phone_token_or_secret_and_each_request_its_id() {
     assert_eq!((summary.status, &summary.body["failed"]), (200, &json!(1)), "{summary:?}");
     let stop = [("From", PHONE), ("To", SMS_FROM), ("Body", "STOP"), ("OptOutType", "STOP")];
     assert_eq!(clinic.signed_by_twilio("/api/webhooks/twilio/inbound", &stop), 200);
+    // Signing in by a texted code: neither the code nor the token it earns is logged.
+    let phone = json!({ "phone": PHONE }).to_string();
+    assert_eq!(clinic.call("POST", "/api/auth/otp", None, &[], Some(&phone)).status, 202);
+    let texted = fake.wait_for_accepted(2, WAIT).pop().unwrap().body;
+    let code: String = texted.split("code is ").nth(1).unwrap().chars().take(6).collect();
+    let verify = json!({ "phone": PHONE, "code": code }).to_string();
+    let signed_in = clinic.call("POST", "/api/auth/verify", None, &[], Some(&verify));
+    assert_eq!(signed_in.status, 200, "{signed_in:?}");
     let metrics = clinic.call("GET", "/metrics", Some(METRICS_TOKEN), &[], None);
     assert!(metrics.body.as_str().unwrap().contains("clinic_bookings_created_total 1\n"), "{metrics:?}");
     let log = clinic.stop();
 
     let text = log.join("\n");
-    for secret in ["6591234567", "eyJ", JWT_SECRET, CRON_SECRET, METRICS_TOKEN, AUTH_TOKEN, &patient] {
+    let earned = signed_in.body["access_token"].as_str().unwrap();
+    for secret in [
+        "6591234567",
+        "eyJ",
+        JWT_SECRET,
+        CRON_SECRET,
+        METRICS_TOKEN,
+        AUTH_TOKEN,
+        &patient,
+        earned,
+        "code is ",
+    ] {
         assert!(!text.contains(secret), "{secret:?} is in the log:\n{text}");
     }
     let of = |id: &str| log.iter().filter(|line| line.contains(id)).cloned().collect::<Vec<_>>();
