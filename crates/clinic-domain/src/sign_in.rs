@@ -6,6 +6,7 @@ use std::sync::Arc;
 use thiserror::Error;
 
 use crate::clinic::Clinic;
+use crate::doctor::required_text;
 use crate::gateway::{OutgoingMessage, SmsGateway};
 use crate::ids::LoginId;
 use crate::patient::Channel;
@@ -16,9 +17,6 @@ use crate::sign_in_code::{
     code_message,
 };
 use crate::validation::FieldErrors;
-
-/// The longest staff name kept.
-const NAME_MAX: usize = 200;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum SignInError {
@@ -127,12 +125,11 @@ impl StaffPhones {
     /// Registers (or updates) a member of staff's phone.
     pub fn add(&self, phone: &str, name: &str, admin: bool) -> Result<StaffPhone, SignInError> {
         let phone = phone_field(phone)?;
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > NAME_MAX {
-            return Err(invalid("name", "must be 1 to 200 characters"));
-        }
+        let mut errors = FieldErrors::new();
+        let name = required_text("name", name, &mut errors);
+        errors.into_result(()).map_err(SignInError::Invalid)?;
         let role = if admin { StaffRole::Admin } else { StaffRole::Staff };
-        let staff = StaffPhone { phone, name: name.to_owned(), role };
+        let staff = StaffPhone { phone, name, role };
         self.store.add_staff(&staff, self.clock.now())?;
         Ok(staff)
     }

@@ -43,6 +43,11 @@ fn signed_in(app: &TestApp, fake: &FakeTwilio, phone: &str, nth: usize) -> User 
     User { id: claims(&token)["sub"].as_str().unwrap().parse().unwrap(), token }
 }
 
+fn add_staff(app: &TestApp, role: StaffRole) {
+    let staff = StaffPhone { phone: PhoneNumber::parse(PHONE).unwrap(), name: "Nurse Lim".into(), role };
+    app.store.add_staff(&staff, NOW).unwrap();
+}
+
 fn twilio_app() -> (FakeTwilio, TestApp) {
     let fake = FakeTwilio::start();
     let app = spawn_app_with(Settings::twilio(&fake));
@@ -81,12 +86,7 @@ fn a_texted_code_signs_in_once_as_the_same_login_each_time() {
 #[test]
 fn a_staff_phone_signs_in_as_staff() {
     let (fake, app) = twilio_app();
-    let staff = StaffPhone {
-        phone: PhoneNumber::parse(PHONE).unwrap(),
-        name: "Nurse Lim".into(),
-        role: StaffRole::Admin,
-    };
-    app.store.add_staff(&staff, NOW).unwrap();
+    add_staff(&app, StaffRole::Admin);
     let user = signed_in(&app, &fake, PHONE, 0);
     assert_eq!(claims(&user.token)["app_metadata"]["clinic_role"], "admin");
     assert_eq!(app.get("/api/admin/notifications", Some(&user)).status, 200);
@@ -148,12 +148,7 @@ fn codes_are_limited_per_phone_with_retry_after() {
 #[test]
 fn known_and_unknown_numbers_get_the_same_answer() {
     let (_fake, app) = twilio_app();
-    let staff = StaffPhone {
-        phone: PhoneNumber::parse(PHONE).unwrap(),
-        name: "Nurse Lim".into(),
-        role: StaffRole::Staff,
-    };
-    app.store.add_staff(&staff, NOW).unwrap();
+    add_staff(&app, StaffRole::Staff);
     let known = ask(&app, PHONE);
     let unknown = ask(&app, "+6590000001");
     assert_eq!((known.status, &known.body), (unknown.status, &unknown.body));
