@@ -68,9 +68,11 @@ impl SignInRepository for PgStore {
                     .bind::<Text, _>(key)
                     .execute(conn)?;
             }
+            // What no limit or check needs any more goes as new requests come.
             sql_query("DELETE FROM sign_in_requests WHERE requested_at <= $1")
                 .bind::<Timestamptz, _>(at - HOUR)
                 .execute(conn)?;
+            sql_query("DELETE FROM sign_in_codes WHERE expires_at <= $1").bind::<Timestamptz, _>(at).execute(conn)?;
             let recent = |column: &str, value: &str, conn: &mut PgConnection| {
                 sql_query(format!(
                     "SELECT count(*) AS count, min(requested_at) AS oldest, max(requested_at) AS latest \

@@ -2,6 +2,7 @@
 //! derived from the token secret, so every instance hashes alike and a copy of the
 //! table signs no one in.
 
+use clinic_domain::gateway::{LookupError, OutgoingMessage, SendError, SmsGateway};
 use clinic_domain::phone::PhoneNumber;
 use clinic_domain::ports::CodeSecrets;
 use clinic_domain::sign_in_code::CodeHash;
@@ -44,6 +45,20 @@ impl CodeSecrets for HmacCodes {
         context.update(b"\0");
         context.update(code.as_bytes());
         CodeHash(context.sign().as_ref().to_vec())
+    }
+}
+
+/// Where codes go on an instance without Twilio outside dev mode: nowhere, and not to the
+/// log either, where whoever reads it could sign in as anyone.
+pub struct CodesUnsent;
+
+impl SmsGateway for CodesUnsent {
+    fn send(&self, _: &OutgoingMessage) -> Result<String, SendError> {
+        Err(SendError::NotConfigured("Twilio is not configured; codes are logged in dev mode only".into()))
+    }
+
+    fn find_sent(&self, _: &OutgoingMessage, _: time::OffsetDateTime) -> Result<Option<String>, LookupError> {
+        Ok(None)
     }
 }
 

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::app::{AppState, SystemClock, http_server, sms_gateway};
 use crate::auth::TokenKeys;
 use crate::cli::{Command, StaffArgs, StaffCommand, TokenArgs};
+use crate::codes::CodesUnsent;
 use crate::config::{Config, Secret};
 use crate::outbox::{POLL, housekeeping, outbox_worker, reminder_schedule};
 use crate::routes::views::ReminderSummary;
@@ -80,7 +81,10 @@ fn serve(config: &Config, store: PgStore, (secret, dev_mode): (Secret, bool)) ->
     if dev_mode && seed_demo(&store, clock.now())? {
         log::info!("seeded the demo clinic");
     }
-    let state = AppState::new(config, store, clock, sms_gateway(config));
+    let mut state = AppState::new(config, store, clock, sms_gateway(config));
+    if !dev_mode && config.twilio.is_none() {
+        state.sms = Arc::new(CodesUnsent);
+    }
     match crate::limits::raise_open_files_limit() {
         Ok(files) => log::debug!("up to {files} open files"),
         Err(e) => log::warn!("cannot raise the open files limit: {e}"),

@@ -100,6 +100,8 @@ fn an_expired_code_or_none_at_all_is_rejected() {
     store.issue_code(&request(phone(1), "ip", "123456", 0), &CODE_LIMITS).unwrap();
     let late = store.check_code(&phone(1), &hash("123456"), NOW + Duration::minutes(5)).unwrap();
     assert_eq!(late, CodeChecked::Rejected);
+    store.issue_code(&request(phone(2), "ip", "123456", 5), &CODE_LIMITS).unwrap();
+    assert_eq!(count(&mut db.connection(), "sign_in_codes"), 1, "expired codes are deleted");
 }
 
 #[test]

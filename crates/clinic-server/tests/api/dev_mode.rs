@@ -102,3 +102,19 @@ fn a_newcomer_signs_in_as_staff_with_the_code_from_the_log() {
     assert!(clinic.interrupt().success());
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+#[test]
+fn without_twilio_a_production_instance_logs_no_code() {
+    let db = TestDatabase::new();
+    let data_dir = temp_data_dir();
+    let clinic = Clinic::spawn(
+        on_database(&db, &data_dir).env("AUTH_JWT_SECRET", "a-production-secret-of-some-length"),
+    );
+    let serving = clinic.line_with("serving on ");
+    let base = serving.split("serving on ").nth(1).unwrap().trim();
+    let phone = serde_json::json!({"phone": "+6591234567"});
+    assert_eq!(post_json(&format!("{base}/api/auth/otp"), None, &phone).0, 202);
+    let unsent = clinic.line_with("sign-in code to +65****4567 not sent");
+    assert!(unsent.contains("codes are logged in dev mode only"), "{unsent}");
+    assert!(clinic.interrupt().success());
+}
