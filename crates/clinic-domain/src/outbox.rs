@@ -319,7 +319,7 @@ impl Outbox {
         // Composed from the appointment as it is now, so no text states what is no
         // longer true; an attempt whose fate is unknown is asked about as it was sent.
         let message = match (&row.message, row.unresolved_since) {
-            (Some(sent), Some(_)) => sent.clone(),
+            (Some(sent), Some(_)) if !sent.is_empty() => sent.clone(),
             _ => self.compose(row),
         };
         let segments = message::sms_segments(&message);
