@@ -25,6 +25,10 @@ pub struct DueNotification {
     /// process died, the database went away, the provider did not answer): the provider
     /// may hold that message, so it is asked before anything is sent.
     pub unresolved_since: Option<OffsetDateTime>,
+    /// When an earlier batch that never recorded its attempt was first found gone (its
+    /// lock free). That batch may have lost only its database connection and still be
+    /// sending for a while: the message waits a grace from then before it is asked about.
+    pub lost_since: Option<OffsetDateTime>,
     /// The appointment as it is now (messages are composed from it when sent).
     pub appointment_status: AppointmentStatus,
     pub scheduled_start: OffsetDateTime,

@@ -258,8 +258,13 @@ pub trait NotificationRepository: Send + Sync {
 /// already committed each row's attempt, so a send is never the first the database
 /// hears of it; dropping the batch unfinished releases the rows, and their attempts
 /// stay on record to be asked about.
-pub trait ClaimedBatch: Send {
+pub trait ClaimedBatch: Send + Sync {
     fn notifications(&self) -> &[DueNotification];
+    /// Whether the batch still holds its rows. A batch whose database connection was lost
+    /// has lost them: another worker may claim them, so this one must send no more.
+    fn still_held(&self) -> bool {
+        true
+    }
     /// Records the outcomes, releases the rows it was given none for (their attempt
     /// never started), and lets the rows go. May be called again after an error: it
     /// then records only what no other worker has recorded since.

@@ -6,6 +6,7 @@
 //! and their attempts tell the next worker to ask Twilio before sending.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, PoisonError};
 
 use clinic_domain::appointment::Cancellation;
 use clinic_domain::delivery::{Delivery, DeliveryOutcome, DueNotification, Recorded, Scope};
@@ -102,14 +103,25 @@ impl PgStore {
     ) -> Result<Box<dyn ClaimedBatch>, StoreError> {
         let mut conn = self.connection()?;
         AnsiTransactionManager::begin_transaction(&mut *conn).map_err(store_error)?;
-        let mut batch =
-            PgClaimedBatch { conn: None, rows: Vec::new(), batch_id: Uuid::new_v4(), store: self.clone() };
-        let conn = batch.conn.insert(conn);
-        let mut rows = due_rows(conn, scope, now, limit)?;
+        let mut rows = match due_rows(&mut conn, scope, now, limit) {
+            Ok(rows) => rows,
+            Err(e) => {
+                let _ = AnsiTransactionManager::rollback_transaction(&mut *conn);
+                return Err(e);
+            }
+        };
+        let mut batch = PgClaimedBatch {
+            conn: Mutex::new(Some(conn)),
+            rows: Vec::new(),
+            batch_id: Uuid::new_v4(),
+            store: self.clone(),
+        };
         if !rows.is_empty() {
             let unresolved = self.start_attempts(&rows, batch.batch_id, now)?;
             for row in &mut rows {
-                row.unresolved_since = unresolved.get(&row.id.as_uuid()).copied();
+                let earlier = unresolved.get(&row.id.as_uuid()).copied();
+                row.unresolved_since = earlier.map(|(since, _)| since);
+                row.lost_since = earlier.and_then(|(_, lost)| lost);
             }
         }
         batch.rows = rows;
@@ -123,7 +135,7 @@ impl PgStore {
         rows: &[DueNotification],
         batch: Uuid,
         now: OffsetDateTime,
-    ) -> Result<HashMap<Uuid, OffsetDateTime>, StoreError> {
+    ) -> Result<HashMap<Uuid, (OffsetDateTime, Option<OffsetDateTime>)>, StoreError> {
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id.as_uuid()).collect();
         let attempts: Vec<i32> =
             rows.iter().map(|r| i32::try_from(r.attempts + 1).unwrap_or(i32::MAX)).collect();
@@ -135,17 +147,23 @@ impl PgStore {
                 .bind::<Timestamptz, _>(now)
                 .load(conn)
         })?;
-        Ok(earlier.into_iter().map(|u| (u.notification_id, u.since)).collect())
+        Ok(earlier.into_iter().map(|u| (u.notification_id, (u.since, u.lost_since))).collect())
     }
 }
 
-/// Inserts this batch's attempts, and reads (from the snapshot before the insert)
-/// those that earlier runs left without an outcome.
+/// Inserts this batch's attempts; marks as abandoned, from now, the earlier attempts no
+/// batch recorded (their batch is gone: its lock was free); and reads, from the snapshot
+/// before both, when the earliest earlier attempt without an outcome started and when
+/// the latest unrecorded one was (or is now) found abandoned.
 const START_ATTEMPTS: &str = "WITH started AS ( \
       INSERT INTO send_attempts (notification_id, attempt, batch_id, started_at) \
-      SELECT a.id, a.attempt, $3, $4 FROM unnest($1::uuid[], $2::int4[]) AS a(id, attempt)) \
-    SELECT notification_id, min(started_at) AS since FROM send_attempts \
-    WHERE notification_id = ANY($1) GROUP BY notification_id";
+      SELECT a.id, a.attempt, $3, $4 FROM unnest($1::uuid[], $2::int4[]) AS a(id, attempt)), \
+    abandoned AS ( \
+      UPDATE send_attempts SET abandoned_at = $4 \
+      WHERE notification_id = ANY($1) AND NOT recorded AND abandoned_at IS NULL) \
+    SELECT notification_id, min(started_at) AS since, \
+      max(COALESCE(abandoned_at, $4)) FILTER (WHERE NOT recorded) AS lost_since \
+    FROM send_attempts WHERE notification_id = ANY($1) GROUP BY notification_id";
 
 #[derive(QueryableByName)]
 struct Unresolved {
@@ -153,6 +171,8 @@ struct Unresolved {
     notification_id: Uuid,
     #[diesel(sql_type = Timestamptz)]
     since: OffsetDateTime,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    lost_since: Option<OffsetDateTime>,
 }
 
 /// Locks up to `limit` due rows and reads them with their context. A row that cannot
@@ -287,6 +307,7 @@ fn to_due(row: DueRow) -> Result<DueNotification, String> {
         message,
         attempts: u32::try_from(attempts).map_err(|_| unreadable("attempts", &attempts))?,
         unresolved_since: None,
+        lost_since: None,
         appointment_status: status.parse().map_err(|()| unreadable("appointment status", &status))?,
         scheduled_start: start,
         doctor_name: doctor,
@@ -306,7 +327,7 @@ fn to_due(row: DueRow) -> Result<DueNotification, String> {
 
 struct PgClaimedBatch {
     /// Holds the rows' locks in its transaction; `None` once finished, or lost.
-    conn: Option<PgPooled>,
+    conn: Mutex<Option<PgPooled>>,
     rows: Vec<DueNotification>,
     /// Names this batch's attempts.
     batch_id: Uuid,
@@ -319,8 +340,22 @@ impl ClaimedBatch for PgClaimedBatch {
         &self.rows
     }
 
+    /// One round trip on the batch's own connection: an error means the connection, its
+    /// transaction and its locks are gone.
+    fn still_held(&self) -> bool {
+        let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(held) = conn.as_mut() else { return false };
+        let alive = diesel::sql_query("SELECT 1").execute(&mut **held).is_ok();
+        if !alive {
+            // Nothing of it is ours any more; a record goes through a fresh connection.
+            conn.take();
+        }
+        alive
+    }
+
     fn finish(&mut self, deliveries: &[Delivery]) -> Result<Recorded, StoreError> {
-        let Some(mut conn) = self.conn.take() else {
+        let taken = self.conn.get_mut().unwrap_or_else(PoisonError::into_inner).take();
+        let Some(mut conn) = taken else {
             // The batch's transaction is gone, and its locks with it: record what no
             // other worker has recorded since, in a transaction of its own.
             return self.store.transaction(|conn| record(conn, self.batch_id, &self.rows, deliveries));
@@ -341,7 +376,7 @@ impl ClaimedBatch for PgClaimedBatch {
 
 impl Drop for PgClaimedBatch {
     fn drop(&mut self) {
-        if let Some(mut conn) = self.conn.take() {
+        if let Some(mut conn) = self.conn.get_mut().unwrap_or_else(PoisonError::into_inner).take() {
             if let Err(e) = AnsiTransactionManager::rollback_transaction(&mut *conn) {
                 log::warn!("releasing an unfinished outbox batch: {e}");
             }
@@ -424,7 +459,10 @@ const RECORD: &str = "WITH d AS ( \
       DELETE FROM send_attempts s USING recorded r JOIN d ON d.id = r.id \
       WHERE s.notification_id = r.id AND d.settles), \
     released AS ( \
-      DELETE FROM send_attempts s WHERE s.batch_id = $14 AND s.notification_id = ANY($15::uuid[])) \
+      DELETE FROM send_attempts s WHERE s.batch_id = $14 AND s.notification_id = ANY($15::uuid[])), \
+    unknown AS ( \
+      UPDATE send_attempts s SET recorded = true FROM recorded r JOIN d ON d.id = r.id \
+      WHERE s.notification_id = r.id AND s.batch_id = $14 AND NOT d.settles) \
     SELECT r.id, r.provider_sid AS sid FROM recorded r WHERE r.provider_sid IS NOT NULL AND ( \
       EXISTS (SELECT 1 FROM notifications o WHERE o.provider_sid = r.provider_sid AND o.id <> r.id) \
       OR EXISTS (SELECT 1 FROM recorded r2 WHERE r2.provider_sid = r.provider_sid AND r2.id <> r.id))";

@@ -105,6 +105,8 @@ diesel::table! {
         batch_id -> Uuid,
         attempt -> Int4,
         started_at -> Timestamptz,
+        recorded -> Bool,
+        abandoned_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -82,7 +82,15 @@ impl AppState {
     pub fn new(config: &Config, store: PgStore, clock: Arc<dyn Clock>, gateway: Arc<dyn SmsGateway>) -> Self {
         let clinic = config.clinic.clone();
         let shared = Arc::new(store.clone());
-        let delivery = DeliverySettings::default();
+        // A batch cut off from the database stops within a check and one send's time.
+        let delivery = match &config.twilio {
+            Some(twilio) => DeliverySettings {
+                lost_batch_grace: time::Duration::try_from(twilio.timeout).unwrap_or(time::Duration::MINUTE)
+                    + time::Duration::seconds(2),
+                ..DeliverySettings::default()
+            },
+            None => DeliverySettings::default(),
+        };
         let metrics = Arc::new(Metrics::default());
         let outbox = Outbox::new(clinic.clone(), shared.clone(), gateway, clock.clone(), delivery)
             .observed_by(Arc::new(DeliveryLog { metrics: metrics.clone() }));

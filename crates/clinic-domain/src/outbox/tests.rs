@@ -41,6 +41,7 @@ pub(super) fn due(kind: NotificationKind) -> DueNotification {
         message: Some("Gabriel Family Clinic: appointment confirmed.".into()),
         attempts: 0,
         unresolved_since: None,
+        lost_since: None,
         appointment_status: AppointmentStatus::Booked,
         scheduled_start: datetime!(2026-11-25 01:30 UTC),
         doctor_name: "Dr Tan".into(),

@@ -10,7 +10,7 @@ use diesel::RunQueryDsl;
 
 use crate::support::{NOW, Settings, TestApp, clinic_command, rfc3339, spawn_app_with, twilio_vars};
 
-const WAIT: Duration = Duration::from_secs(20);
+const WAIT: Duration = Duration::from_secs(45);
 
 /// Twilio configured against the fake, with time enough to answer a held request.
 fn app_with(fake: &FakeTwilio) -> TestApp {
