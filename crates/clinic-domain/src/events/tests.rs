@@ -62,7 +62,7 @@ fn stop_opts_every_profile_with_the_phone_out() {
     let from = PhoneNumber::parse("+6591234567").ok();
     assert_eq!(
         received,
-        Received { from, keyword: Some(Keyword::OptOut), profiles: 2, answer: Answer::Nothing }
+        Received { from, keyword: Some(Keyword::OptOut), profiles: 2, answer: Answer::Nothing, reply: None }
     );
 }
 
