@@ -161,7 +161,15 @@ impl Outbox {
         clock: Arc<dyn Clock>,
         settings: DeliverySettings,
     ) -> Self {
-        Self { clinic, notifications, gateway, clock, settings, observer: Arc::new(Unobserved), replies: false }
+        Self {
+            clinic,
+            notifications,
+            gateway,
+            clock,
+            settings,
+            observer: Arc::new(Unobserved),
+            replies: false,
+        }
     }
 
     /// The same outbox; with `replies`, reminders end inviting a reply (`REPLIES`).

@@ -100,12 +100,12 @@ impl Replies {
         let a = &visit.appointment;
         let (clinic, doctor) = (&self.clinic, visit.doctor_name.as_str());
         match reply {
-            Reply::Confirm => Ok(self.inbox.confirm(a.id, visit.reminded_version, self.clock.now())?.then(|| {
-                ReplyAnswer {
+            Reply::Confirm => {
+                Ok(self.inbox.confirm(a.id, visit.reminded_version, self.clock.now())?.then(|| ReplyAnswer {
                     handled: Handled::Confirmed(a.id),
                     text: message::reply_confirmed(clinic, doctor, a.scheduled_start),
-                }
-            })),
+                }))
+            }
             Reply::Cancel => {
                 // Only the version reminded, and only before it starts; the answer is
                 // the acknowledgement, so no cancellation text follows it.

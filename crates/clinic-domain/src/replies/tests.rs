@@ -64,20 +64,25 @@ impl World {
     }
 }
 
-const PASSED_ON: &str =
-    "Gabriel Family Clinic: thank you, we have passed your message to the clinic. For anything urgent, please call us.";
+const PASSED_ON: &str = "Gabriel Family Clinic: thank you, we have passed your message to the clinic. For anything urgent, please call us.";
 
 #[test]
 fn c_confirms_the_visit_as_reminded_and_says_which() {
     let reminded = visit(SLOT);
     let id = reminded.appointment.id;
     let mut world = World::with(vec![Some(reminded)]);
-    world.inbox.expect_confirm().withf(move |a, v, at| (*a, *v, *at) == (id, 1, NOW)).times(1).returning(
-        |_, _, _| Ok(true),
-    );
+    world
+        .inbox
+        .expect_confirm()
+        .withf(move |a, v, at| (*a, *v, *at) == (id, 1, NOW))
+        .times(1)
+        .returning(|_, _, _| Ok(true));
     let (answer, kept) = world.answer(Some(&phone()), " confirm ");
     assert_eq!(answer.handled, Handled::Confirmed(id));
-    assert_eq!(answer.text, "Gabriel Family Clinic: thank you, see you on Wed 25 Nov 2026, 09:30 with Dr Tan.");
+    assert_eq!(
+        answer.text,
+        "Gabriel Family Clinic: thank you, see you on Wed 25 Nov 2026, 09:30 with Dr Tan."
+    );
     assert!(kept.is_empty());
 }
 
@@ -108,7 +113,11 @@ fn a_reply_to_a_visit_cancelled_or_moved_meanwhile_says_so_and_goes_to_staff() {
     let mut cancelled = visit(SLOT);
     cancelled.appointment = cancelled.appointment.with_status(AppointmentStatus::Cancelled, None);
     let (answer, kept) = World::with(vec![Some(cancelled.clone())]).answer(Some(&phone()), "C");
-    assert!(answer.text.contains("Dr Tan on Wed 25 Nov 2026, 09:30 was already cancelled"), "{}", answer.text);
+    assert!(
+        answer.text.contains("Dr Tan on Wed 25 Nov 2026, 09:30 was already cancelled"),
+        "{}",
+        answer.text
+    );
     assert_eq!(kept[0].appointment_id, Some(cancelled.appointment.id));
     assert_eq!(kept[0].patient_id, Some(cancelled.appointment.patient_id));
 
