@@ -1,6 +1,7 @@
 //! Patients answering their reminders, end to end: the reminder goes to the fake Twilio
 //! by a cron call, the reply comes back signed as Twilio signs it.
 
+use clinic_postgres::testing::concurrently;
 use clinic_twilio::fake::FakeTwilio;
 use serde_json::{Value, json};
 use time::macros::datetime;
@@ -252,4 +253,29 @@ fn with_replies_off_reminders_invite_none_and_c_is_passed_on() {
     assert_eq!(answered(&text(&app, PHONE, "C")), PASSED_ON);
     assert!(!confirmed(&app, id));
     assert_eq!(inbox(&app, "").len(), 1);
+}
+
+#[test]
+fn a_visit_the_clinic_cancelled_meanwhile_is_answered_truthfully_and_racing_replies_agree() {
+    let fake = FakeTwilio::start();
+    let app = app_with(&fake);
+    let (patient, doctor) = (app.patient(), app.doctor("Dr Tan"));
+    let id = reminded(&app, &fake, &patient, doctor, MORNING);
+    let cancel = json!({"status": "cancelled", "reason": "Doctor unwell"});
+    let cancelled = app.post(&format!("/api/admin/appointments/{id}/status"), Some(&app.staff()), &cancel);
+    assert_eq!(cancelled.status, 200, "{cancelled:?}");
+    let answer = answered(&text(&app, PHONE, "C"));
+    assert!(answer.contains("Dr Tan on Wed 25 Nov 2026, 09:30 was already cancelled"), "{answer}");
+    assert!(!confirmed(&app, id));
+
+    let other = reminded(&app, &fake, &patient, doctor, LATER);
+    let answers = concurrently(2, |i| answered(&text(&app, PHONE, ["C", "X"][i])));
+    assert!(answers[1].contains("11:00 is cancelled, as you asked"), "{answers:?}");
+    assert!(
+        answers[0].contains("see you on Wed 25 Nov 2026, 11:00")
+            || answers[0].contains("11:00 was already cancelled"),
+        "{answers:?}"
+    );
+    let status = app.get(&format!("/api/appointments/{other}"), Some(&patient)).body["status"].clone();
+    assert_eq!(status, "cancelled");
 }
