@@ -214,6 +214,9 @@ impl Outbox {
         }
         let now = self.clock.now();
         let mut batch = self.notifications.claim_due(run.scope(now), now, self.settings.batch_size)?;
+        // One span per batch: every line its sends and its record log carries it.
+        let span = tracing::info_span!("outbox_batch", messages = batch.notifications().len());
+        let _batch = span.enter();
         let deliveries = self.deliver_all(batch.notifications(), until);
         let mut report = DeliveryReport {
             left: (batch.notifications().len() - deliveries.len()) as u32,
@@ -352,7 +355,7 @@ impl Outbox {
         {
             Err(SkipReason::Rescheduled)
         } else {
-            SkipReason::recipient_of(
+            SkipReason::recipient(
                 row.kind,
                 row.to_phone.as_ref(),
                 row.patient_sms_opt_in,
