@@ -268,6 +268,7 @@ fn a_visit_the_clinic_cancelled_meanwhile_is_answered_truthfully_and_racing_repl
     assert!(answer.contains("Dr Tan on Wed 25 Nov 2026, 09:30 was already cancelled"), "{answer}");
     assert!(!confirmed(&app, id));
 
+    app.clock.advance(Duration::minutes(1));
     let other = reminded(&app, &fake, &patient, doctor, LATER);
     let answers = concurrently(2, |i| answered(&text(&app, PHONE, ["C", "X"][i])));
     assert!(answers[1].contains("11:00 is cancelled, as you asked"), "{answers:?}");
