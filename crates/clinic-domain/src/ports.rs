@@ -260,10 +260,12 @@ pub trait NotificationRepository: Send + Sync {
 pub trait InboxRepository: Send + Sync {
     /// The visit whose reminder was sent last to `phone` (whichever profile it was
     /// for), preferring visits still booked and not started at `now`; as it stands now.
+    /// With `only`, that appointment, if it was reminded at `phone`.
     fn reminded_visit(
         &self,
         phone: &PhoneNumber,
         now: OffsetDateTime,
+        only: Option<AppointmentId>,
     ) -> Result<Option<RemindedVisit>, StoreError>;
     /// Records the patient's confirmation if the appointment is still booked at
     /// `version` and not started at `at`; whether it was. Confirming twice keeps the first.

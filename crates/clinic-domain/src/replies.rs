@@ -66,14 +66,15 @@ impl Replies {
     /// anything else is kept for staff, and the answer says truthfully why.
     pub fn answer(&self, from: Option<&PhoneNumber>, body: &str) -> Result<ReplyAnswer, StoreError> {
         let reply = Reply::of(body).filter(|_| self.understood);
-        let visit = self.reminded_visit(from)?;
+        let visit = self.reminded_visit(from, None)?;
         if let (Some(reply), Some(visit)) = (reply, &visit) {
             if visit.state(self.clock.now()) == VisitState::AsReminded {
                 if let Some(done) = self.act(reply, visit)? {
                     return Ok(done);
                 }
                 // It changed under us: answer from what it became.
-                return self.keep(from, self.reminded_visit(from)?.as_ref(), body, Some(reply));
+                let became = self.reminded_visit(from, Some(visit.appointment.id))?;
+                return self.keep(from, became.as_ref(), body, Some(reply));
             }
         }
         self.keep(from, visit.as_ref(), body, reply)
@@ -88,9 +89,13 @@ impl Replies {
         self.inbox.mark_read(id, self.clock.now())?.ok_or(InboxError::NotFound)
     }
 
-    fn reminded_visit(&self, from: Option<&PhoneNumber>) -> Result<Option<RemindedVisit>, StoreError> {
+    fn reminded_visit(
+        &self,
+        from: Option<&PhoneNumber>,
+        only: Option<AppointmentId>,
+    ) -> Result<Option<RemindedVisit>, StoreError> {
         match from {
-            Some(phone) => self.inbox.reminded_visit(phone, self.clock.now()),
+            Some(phone) => self.inbox.reminded_visit(phone, self.clock.now(), only),
             None => Ok(None),
         }
     }

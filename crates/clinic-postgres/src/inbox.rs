@@ -43,18 +43,22 @@ impl InboxRepository for PgStore {
         &self,
         phone: &PhoneNumber,
         now: OffsetDateTime,
+        only: Option<AppointmentId>,
     ) -> Result<Option<RemindedVisit>, StoreError> {
         let still_on = appointments::status.eq("booked").and(appointments::scheduled_start.gt(now));
         let found: Option<(AppointmentRow, String, i32)> = self.run(|conn| {
-            notifications::table
+            let mut query = notifications::table
                 .inner_join(appointments::table.inner_join(doctors::table))
                 .filter(notifications::kind.eq(NotificationKind::Reminder.as_str()))
                 .filter(notifications::status.eq(NotificationStatus::Sent.as_str()))
                 .filter(notifications::to_phone.eq(phone.as_str()))
                 .order((still_on.desc(), notifications::sent_at.desc(), notifications::id.desc()))
                 .select((AppointmentRow::as_select(), doctors::name, notifications::appointment_version))
-                .first(conn)
-                .optional()
+                .into_boxed();
+            if let Some(id) = only {
+                query = query.filter(appointments::id.eq(id.as_uuid()));
+            }
+            query.first(conn).optional()
         })?;
         found
             .map(|(row, doctor_name, version)| {

@@ -40,9 +40,13 @@ impl World {
         let mut inbox = MockInboxRepository::new();
         let mut visits = visits;
         visits.reverse();
-        inbox.expect_reminded_visit().returning(move |p, now| {
+        inbox.expect_reminded_visit().returning(move |p, now, only| {
             assert_eq!((p, now), (&phone(), NOW));
-            Ok(if visits.len() > 1 { visits.pop().flatten() } else { visits.last().cloned().flatten() })
+            let visit =
+                if visits.len() > 1 { visits.pop().flatten() } else { visits.last().cloned().flatten() };
+            // After a lost race, the same visit is asked for again.
+            assert!(only.is_none_or(|id| visit.as_ref().is_some_and(|v| v.appointment.id == id)));
+            Ok(visit)
         });
         let kept = Arc::new(Mutex::new(Vec::new()));
         let keeping = kept.clone();

@@ -57,22 +57,27 @@ fn a_reply_is_about_the_visit_last_reminded_at_that_number_whichever_profile() {
     let (mother, son) = (patient(&store, Some(PHONE)), patient(&store, Some(PHONE)));
     let hers = booked(&store, &mother, SLOT);
     let his = booked(&store, &son, SLOT + Duration::days(1));
-    assert_eq!(store.reminded_visit(&phone(), NOW).unwrap(), None, "no reminder sent yet");
+    assert_eq!(store.reminded_visit(&phone(), NOW, None).unwrap(), None, "no reminder sent yet");
     reminder(&db, &hers, 1440, "sent", NOW - Duration::hours(2));
     reminder(&db, &his, 1440, "sent", NOW - Duration::hours(1));
     reminder(&db, &hers, 120, "pending", NOW);
-    let visit = store.reminded_visit(&phone(), NOW).unwrap().unwrap();
+    let visit = store.reminded_visit(&phone(), NOW, None).unwrap().unwrap();
     assert_eq!(
         (visit.appointment.id, visit.doctor_name.as_str(), visit.reminded_version),
         (his.id, "Dr Tan", 1)
     );
-    assert_eq!(store.reminded_visit(&PhoneNumber::parse("+6598765432").unwrap(), NOW).unwrap(), None);
+    assert_eq!(store.reminded_visit(&PhoneNumber::parse("+6598765432").unwrap(), NOW, None).unwrap(), None);
 
     // His is cancelled: hers, reminded earlier but still on, is the one.
     cancel(&store, &his);
-    assert_eq!(store.reminded_visit(&phone(), NOW).unwrap().unwrap().appointment.id, hers.id);
+    assert_eq!(store.reminded_visit(&phone(), NOW, None).unwrap().unwrap().appointment.id, hers.id);
+    // Asked for by id (a reply that lost a race): that visit, as it is now.
+    let his_now = store.reminded_visit(&phone(), NOW, Some(his.id)).unwrap().unwrap();
+    assert_eq!((his_now.appointment.id, his_now.appointment.status), (his.id, AppointmentStatus::Cancelled));
+    let other = PhoneNumber::parse("+6598765432").unwrap();
+    assert_eq!(store.reminded_visit(&other, NOW, Some(his.id)).unwrap(), None, "not reminded there");
     // Both over: the last reminded one, as it is now.
-    let visit = store.reminded_visit(&phone(), SLOT + Duration::minutes(5)).unwrap().unwrap();
+    let visit = store.reminded_visit(&phone(), SLOT + Duration::minutes(5), None).unwrap().unwrap();
     assert_eq!((visit.appointment.id, visit.appointment.status), (his.id, AppointmentStatus::Cancelled));
 }
 
