@@ -35,6 +35,23 @@ fn reminded(app: &TestApp, fake: &FakeTwilio, patient: &User, doctor: Uuid, star
     id
 }
 
+/// A patient of Dr Tan whose visit in the morning was reminded, and the service.
+struct Reminded {
+    app: TestApp,
+    fake: FakeTwilio,
+    patient: User,
+    doctor: Uuid,
+    id: Uuid,
+}
+
+fn reminded_in_the_morning() -> Reminded {
+    let fake = FakeTwilio::start();
+    let app = app_with(&fake);
+    let (patient, doctor) = (app.patient(), app.doctor("Dr Tan"));
+    let id = reminded(&app, &fake, &patient, doctor, MORNING);
+    Reminded { app, fake, patient, doctor, id }
+}
+
 fn day(app: &TestApp) -> Vec<Value> {
     let day = app.get("/api/admin/appointments?date=2026-11-25", Some(&app.staff()));
     day.body["appointments"].as_array().unwrap().clone()
@@ -54,10 +71,7 @@ fn inbox(app: &TestApp, query: &str) -> Vec<Value> {
 
 #[test]
 fn c_confirms_the_reminded_visit_and_the_day_list_shows_it() {
-    let fake = FakeTwilio::start();
-    let app = app_with(&fake);
-    let (patient, doctor) = (app.patient(), app.doctor("Dr Tan"));
-    let id = reminded(&app, &fake, &patient, doctor, MORNING);
+    let Reminded { app, fake, id, .. } = reminded_in_the_morning();
     let reminder = fake.accepted().pop().unwrap().body;
     assert!(reminder.ends_with("Reply STOP to opt out. Reply C to confirm or X to cancel."), "{reminder}");
     assert!(!confirmed(&app, id));
@@ -74,10 +88,7 @@ fn c_confirms_the_reminded_visit_and_the_day_list_shows_it() {
 
 #[test]
 fn x_cancels_the_visit_as_the_patient_frees_its_slot_and_texts_no_second_acknowledgement() {
-    let fake = FakeTwilio::start();
-    let app = app_with(&fake);
-    let (patient, doctor) = (app.patient(), app.doctor("Dr Tan"));
-    let id = reminded(&app, &fake, &patient, doctor, MORNING);
+    let Reminded { app, fake, patient, doctor, id } = reminded_in_the_morning();
     let answer = text(&app, PHONE, "cancel  APPT");
     assert_eq!(
         answered(&answer),
@@ -120,10 +131,7 @@ fn with_two_reminded_visits_a_reply_is_about_the_one_reminded_last() {
 
 #[test]
 fn a_visit_moved_since_its_reminder_is_not_confirmed_and_the_answer_says_where_it_is() {
-    let fake = FakeTwilio::start();
-    let app = app_with(&fake);
-    let (patient, doctor) = (app.patient(), app.doctor("Dr Tan"));
-    let id = reminded(&app, &fake, &patient, doctor, MORNING);
+    let Reminded { app, fake: _fake, id, .. } = reminded_in_the_morning();
     let moved = app.post(
         &format!("/api/admin/appointments/{id}/reschedule"),
         Some(&app.staff()),
@@ -138,10 +146,7 @@ fn a_visit_moved_since_its_reminder_is_not_confirmed_and_the_answer_says_where_i
 
 #[test]
 fn late_replies_free_text_and_strangers_go_to_the_inbox_with_a_polite_answer() {
-    let fake = FakeTwilio::start();
-    let app = app_with(&fake);
-    let (patient, doctor) = (app.patient(), app.doctor("Dr Tan"));
-    let id = reminded(&app, &fake, &patient, doctor, MORNING);
+    let Reminded { app, fake: _fake, patient, id, .. } = reminded_in_the_morning();
     let long = "é".repeat(2500);
     for body in ["Running late 🙏 10 min", "", "😀😀😀", "CANCEL APPT please", long.as_str()] {
         assert_eq!(answered(&text(&app, PHONE, body)), PASSED_ON, "{body:?}");
@@ -176,10 +181,7 @@ fn late_replies_free_text_and_strangers_go_to_the_inbox_with_a_polite_answer() {
 
 #[test]
 fn stop_start_and_help_come_first_and_bare_cancel_is_an_opt_out() {
-    let fake = FakeTwilio::start();
-    let app = app_with(&fake);
-    let (patient, doctor) = (app.patient(), app.doctor("Dr Tan"));
-    let id = reminded(&app, &fake, &patient, doctor, MORNING);
+    let Reminded { app, fake: _fake, patient, id, .. } = reminded_in_the_morning();
     let cancel = text(&app, PHONE, "CANCEL");
     assert_eq!(cancel.body, json!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>"));
     assert_eq!(app.get("/api/me/profile", Some(&patient)).body["sms_opt_in"], false);
@@ -191,10 +193,7 @@ fn stop_start_and_help_come_first_and_bare_cancel_is_an_opt_out() {
 
 #[test]
 fn an_unsigned_reply_is_refused_and_changes_nothing() {
-    let fake = FakeTwilio::start();
-    let app = app_with(&fake);
-    let (patient, doctor) = (app.patient(), app.doctor("Dr Tan"));
-    let id = reminded(&app, &fake, &patient, doctor, MORNING);
+    let Reminded { app, fake: _fake, patient, id, .. } = reminded_in_the_morning();
     let params = [("From", PHONE), ("Body", "X")];
     assert_eq!(post(&app, INBOUND, &params, None).status, 403);
     assert_eq!(post(&app, INBOUND, &params, Some("bm90IGEgc2lnbmF0dXJl")).status, 403);
@@ -257,10 +256,7 @@ fn with_replies_off_reminders_invite_none_and_c_is_passed_on() {
 
 #[test]
 fn a_visit_the_clinic_cancelled_meanwhile_is_answered_truthfully_and_racing_replies_agree() {
-    let fake = FakeTwilio::start();
-    let app = app_with(&fake);
-    let (patient, doctor) = (app.patient(), app.doctor("Dr Tan"));
-    let id = reminded(&app, &fake, &patient, doctor, MORNING);
+    let Reminded { app, fake, patient, doctor, id } = reminded_in_the_morning();
     let cancel = json!({"status": "cancelled", "reason": "Doctor unwell"});
     let cancelled = app.post(&format!("/api/admin/appointments/{id}/status"), Some(&app.staff()), &cancel);
     assert_eq!(cancelled.status, 200, "{cancelled:?}");
