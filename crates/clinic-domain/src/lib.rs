@@ -17,6 +17,7 @@ pub mod doctor;
 pub mod events;
 pub mod gateway;
 pub mod ids;
+pub mod inbound;
 pub mod message;
 pub mod notification;
 pub mod outbox;
@@ -28,6 +29,7 @@ pub mod ports;
 pub mod profile;
 pub mod reminder;
 pub mod reminders;
+pub mod replies;
 pub mod schedule;
 pub mod validation;
 
@@ -44,6 +46,7 @@ mod layers {
         "doctor",
         "gateway",
         "ids",
+        "inbound",
         "message",
         "notification",
         "patient",
@@ -64,6 +67,7 @@ mod layers {
         "patient_records",
         "profile",
         "reminders",
+        "replies",
     ];
 
     /// Each module's source (tests apart: they may reach anywhere).
@@ -82,6 +86,7 @@ mod layers {
             ("events", include_str!("events.rs")),
             ("gateway", include_str!("gateway.rs")),
             ("ids", include_str!("ids.rs")),
+            ("inbound", include_str!("inbound.rs")),
             ("message", include_str!("message.rs")),
             ("notification", include_str!("notification.rs")),
             ("outbox", include_str!("outbox.rs")),
@@ -93,6 +98,7 @@ mod layers {
             ("profile", include_str!("profile.rs")),
             ("reminder", include_str!("reminder.rs")),
             ("reminders", include_str!("reminders.rs")),
+            ("replies", include_str!("replies.rs")),
             ("schedule", include_str!("schedule.rs")),
             ("validation", include_str!("validation.rs")),
         ]

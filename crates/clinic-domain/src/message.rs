@@ -68,6 +68,48 @@ pub fn cancelled_by_clinic(
     )
 }
 
+/// A reminder's last line when patients may answer it (`REPLIES=on`).
+pub const REPLY_INVITATION: &str = "Reply C to confirm or X to cancel.";
+
+/// The text, inviting a reply: `... Reply STOP to opt out. Reply C to confirm or X to cancel.`
+pub fn inviting_replies(text: &str) -> String {
+    format!("{text} {REPLY_INVITATION}")
+}
+
+/// The answer to a confirming reply:
+/// `Gabriel Family Clinic: thank you, see you on Wed 25 Nov 2026, 09:30 with Dr Tan.`
+pub fn reply_confirmed(clinic: &Clinic, doctor_name: &str, start: OffsetDateTime) -> String {
+    format!("{}: thank you, see you on {} with {}.", clinic.name, visit_time(clinic, start), doctor_name)
+}
+
+/// The answer to a reply about a visit cancelled before it came.
+pub fn reply_already_cancelled(clinic: &Clinic, doctor_name: &str, start: OffsetDateTime) -> String {
+    format!(
+        "{}: your appointment with {} on {} was already cancelled. We have passed your message to the clinic.",
+        clinic.name,
+        doctor_name,
+        visit_time(clinic, start)
+    )
+}
+
+/// The answer to a reply about a visit moved since its reminder.
+pub fn reply_moved(clinic: &Clinic, doctor_name: &str, start: OffsetDateTime) -> String {
+    format!(
+        "{}: your appointment is now on {} with {}. We have passed your message to the clinic.",
+        clinic.name,
+        visit_time(clinic, start),
+        doctor_name
+    )
+}
+
+/// The answer to any other text: it is in the staff inbox.
+pub fn reply_passed_on(clinic: &Clinic) -> String {
+    format!(
+        "{}: thank you, we have passed your message to the clinic. For anything urgent, please call us.",
+        clinic.name
+    )
+}
+
 /// The answer to HELP or INFO.
 pub fn help(clinic: &Clinic) -> String {
     format!("{}: appointment messages. Reply STOP to opt out, START to opt back in.", clinic.name)
@@ -151,6 +193,25 @@ mod tests {
         {
             assert!(gsm7_septets(&text).is_some(), "{text}");
             assert_eq!(sms_segments(&text), 1, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_reminder_inviting_replies_stays_one_segment_for_the_demo_doctors() {
+        let clinic = clinic("Asia/Singapore");
+        let start = datetime!(2026-11-25 01:30 UTC);
+        for doctor in ["Dr Tan Wei Ming", "Dr Sarah Lim"] {
+            let text = inviting_replies(&reminder(&clinic, doctor, start));
+            assert!(text.ends_with("Reply C to confirm or X to cancel."), "{text}");
+            assert_eq!(sms_segments(&text), 1, "{text}");
+        }
+        for text in [
+            reply_confirmed(&clinic, "Dr Tan Wei Ming", start),
+            reply_already_cancelled(&clinic, "Dr Tan Wei Ming", start),
+            reply_moved(&clinic, "Dr Tan Wei Ming", start),
+            reply_passed_on(&clinic),
+        ] {
+            assert!(gsm7_septets(&text).is_some(), "{text}");
         }
     }
 

@@ -161,6 +161,8 @@ pub struct Outbox {
     clock: Arc<dyn Clock>,
     settings: DeliverySettings,
     observer: Arc<dyn OutboxObserver>,
+    /// Reminders invite a reply (C or X) when set.
+    replies: bool,
 }
 
 impl Outbox {
@@ -171,7 +173,20 @@ impl Outbox {
         clock: Arc<dyn Clock>,
         settings: DeliverySettings,
     ) -> Self {
-        Self { clinic, notifications, gateway, clock, settings, observer: Arc::new(Unobserved) }
+        Self {
+            clinic,
+            notifications,
+            gateway,
+            clock,
+            settings,
+            observer: Arc::new(Unobserved),
+            replies: false,
+        }
+    }
+
+    /// The same outbox; with `replies`, reminders end inviting a reply (`REPLIES`).
+    pub fn inviting_replies(self, replies: bool) -> Self {
+        Self { replies, ..self }
     }
 
     /// The same outbox, telling `observer` what happens.
@@ -448,6 +463,9 @@ impl Outbox {
     fn compose(&self, row: &DueNotification) -> String {
         let (clinic, doctor, start) = (&self.clinic, row.doctor_name.as_str(), row.scheduled_start);
         match row.kind {
+            NotificationKind::Reminder if self.replies => {
+                message::inviting_replies(&message::reminder(clinic, doctor, start))
+            }
             NotificationKind::Reminder => message::reminder(clinic, doctor, start),
             NotificationKind::Rescheduled if row.patient_told => message::rescheduled(clinic, doctor, start),
             NotificationKind::Cancellation => match &row.cancellation {

@@ -14,7 +14,8 @@ use crate::booking_record::{
 use crate::closure::Closure;
 use crate::delivery::{Delivery, DueNotification, Recorded, Scope};
 use crate::doctor::Doctor;
-use crate::ids::{AppointmentId, ClosureId, DoctorId, LoginId, PatientId};
+use crate::ids::{AppointmentId, ClosureId, DoctorId, InboundMessageId, LoginId, PatientId};
+use crate::inbound::{InboundMessage, InboxEntry, RemindedVisit};
 use crate::notification::{Notification, NotificationFilter, StatusReport};
 use crate::patient::{PatientProfile, PatientRecord, Registered};
 use crate::patient_search::PatientSearch;
@@ -252,6 +253,30 @@ pub trait NotificationRepository: Send + Sync {
         sids: &[String],
         forget_before: OffsetDateTime,
     ) -> Result<Vec<StatusReport>, StoreError>;
+}
+
+/// What patients text back: the visit a reply is about, and the staff inbox.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait InboxRepository: Send + Sync {
+    /// The visit whose reminder was sent last to `phone` (whichever profile it was
+    /// for), preferring visits still booked and not started at `now`; as it stands now.
+    /// With `only`, that appointment, if it was reminded at `phone`.
+    fn reminded_visit(
+        &self,
+        phone: &PhoneNumber,
+        now: OffsetDateTime,
+        only: Option<AppointmentId>,
+    ) -> Result<Option<RemindedVisit>, StoreError>;
+    /// Records the patient's confirmation if the appointment is still booked at
+    /// `version` and not started at `at`; whether it was. Confirming twice keeps the first.
+    fn confirm(&self, id: AppointmentId, version: u32, at: OffsetDateTime) -> Result<bool, StoreError>;
+    /// Keeps a message for staff. Without a patient, the oldest profile with the
+    /// sender's phone, if any, is taken as its patient.
+    fn keep(&self, message: &InboundMessage) -> Result<(), StoreError>;
+    /// Kept messages, newest first, at most `limit`; only unread ones with `unread_only`.
+    fn inbox(&self, unread_only: bool, limit: u32) -> Result<Vec<InboxEntry>, StoreError>;
+    /// Marks a message read (the first time counts); the message, or `None` if unknown.
+    fn mark_read(&self, id: InboundMessageId, at: OffsetDateTime) -> Result<Option<InboxEntry>, StoreError>;
 }
 
 /// Claimed rows, held against other workers until finished or dropped. Claiming has

@@ -6,6 +6,7 @@ mod changes;
 mod closures;
 pub mod cluster;
 mod doctors;
+mod inbox;
 mod metrics;
 mod notifications;
 mod outbox;

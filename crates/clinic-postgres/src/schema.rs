@@ -49,6 +49,7 @@ diesel::table! {
         moved_at -> Nullable<Timestamptz>,
         cancelled_by -> Nullable<Text>,
         cancellation_reason -> Nullable<Text>,
+        patient_confirmed_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -121,6 +122,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    inbound_messages (id) {
+        id -> Uuid,
+        from_phone -> Nullable<Text>,
+        patient_id -> Nullable<Uuid>,
+        appointment_id -> Nullable<Uuid>,
+        body -> Text,
+        received_at -> Timestamptz,
+        read_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(inbound_messages -> patient_profiles (patient_id));
 diesel::joinable!(send_attempts -> notifications (notification_id));
 diesel::joinable!(doctor_weekly_hours -> doctors (doctor_id));
 diesel::joinable!(appointments -> doctors (doctor_id));
@@ -137,4 +151,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     early_status_reports,
     send_attempts,
+    inbound_messages,
 );

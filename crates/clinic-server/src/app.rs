@@ -18,6 +18,7 @@ use clinic_domain::ports::Clock;
 use clinic_domain::profile::Profiles;
 use clinic_domain::reminder::ReminderSchedule;
 use clinic_domain::reminders::{DEFAULT_BUDGET, Reminders};
+use clinic_domain::replies::Replies;
 use clinic_postgres::PgStore;
 use clinic_twilio::{LogGateway, RateLimiter, RequestValidator, Sender, TwilioConfig, TwilioGateway};
 use time::OffsetDateTime;
@@ -65,6 +66,8 @@ pub struct AppState {
     pub cron_secret: Option<Secret>,
     /// Status callbacks and incoming texts.
     pub events: MessageEvents,
+    /// Replies to reminders, and the staff inbox of texts patients sent.
+    pub replies: Arc<Replies>,
     /// `None` (no public URL or no Twilio): the webhooks answer 403.
     pub webhook_signing: Option<WebhookSigning>,
     pub store: PgStore,
@@ -93,7 +96,8 @@ impl AppState {
         };
         let metrics = Arc::new(Metrics::default());
         let outbox = Outbox::new(clinic.clone(), shared.clone(), gateway, clock.clone(), delivery)
-            .observed_by(Arc::new(DeliveryLog { metrics: metrics.clone() }));
+            .observed_by(Arc::new(DeliveryLog { metrics: metrics.clone() }))
+            .inviting_replies(config.replies);
         let outbox = Arc::new(outbox);
         let schedule = ReminderSchedule {
             leads: config.reminder_leads.clone(),
@@ -110,11 +114,20 @@ impl AppState {
             shared.clone(),
             clock.clone(),
         );
+        let replies = Arc::new(Replies::new(
+            clinic.clone(),
+            shared.clone(),
+            shared.clone(),
+            clock.clone(),
+            config.replies,
+        ));
         Self {
             booking: Arc::new(booking),
             closures: Closures::new(clinic.clone(), shared.clone(), shared.clone(), clock.clone()),
             admin: Administration::new(clinic, shared.clone(), shared.clone(), shared.clone(), clock.clone()),
-            events: MessageEvents::new(config.clinic.clone(), shared.clone(), shared.clone(), clock.clone()),
+            events: MessageEvents::new(config.clinic.clone(), shared.clone(), shared.clone(), clock.clone())
+                .answering(replies.clone()),
+            replies,
             patients: PatientRecords::new(shared.clone(), shared.clone(), clock.clone()),
             profiles: Profiles::new(shared, clock.clone()),
             outbox,

@@ -79,6 +79,8 @@ pub struct Config {
     pub reminder_interval: Option<Duration>,
     /// Browser origins allowed to call the API (CORS); empty (default): none.
     pub cors_allowed_origins: Vec<String>,
+    /// `REPLIES` (default on): reminders invite C or X, and those replies act.
+    pub replies: bool,
 }
 
 impl Config {
@@ -130,6 +132,7 @@ impl Config {
                 .map(|raw| parse_duration(&raw).map_err(|problem| invalid("REMINDER_INTERVAL", problem)))
                 .transpose()?,
             cors_allowed_origins: var("CORS_ALLOWED_ORIGINS").map_or(Ok(Vec::new()), |raw| origins(&raw))?,
+            replies: var("REPLIES").is_none() || flag(&var, "REPLIES")?,
         })
     }
 }
@@ -199,8 +202,8 @@ fn number(
 /// `1`/`true`/`yes` or `0`/`false`/`no`; unset is false.
 fn flag(var: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<bool, ConfigError> {
     match var(name).map(|raw| raw.to_ascii_lowercase()).as_deref() {
-        None | Some("0" | "false" | "no") => Ok(false),
-        Some("1" | "true" | "yes") => Ok(true),
+        None | Some("0" | "false" | "no" | "off") => Ok(false),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
         Some(_) => Err(invalid(name, "must be 1 or 0")),
     }
 }

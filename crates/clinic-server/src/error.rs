@@ -13,6 +13,7 @@ use clinic_domain::closures::ClosureError;
 use clinic_domain::patient_records::PatientRecordsError;
 use clinic_domain::ports::StoreError;
 use clinic_domain::profile::ProfileError;
+use clinic_domain::replies::InboxError;
 use clinic_domain::validation::FieldErrors;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -190,6 +191,15 @@ impl From<ClosureError> for ApiError {
             ClosureError::DoctorNotFound => Self::not_found("doctor_not_found", message),
             ClosureError::ClosureNotFound => Self::not_found("closure_not_found", message),
             ClosureError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<InboxError> for ApiError {
+    fn from(error: InboxError) -> Self {
+        match error {
+            InboxError::NotFound => Self::not_found("message_not_found", error.to_string()),
+            InboxError::Store(error) => error.into(),
         }
     }
 }

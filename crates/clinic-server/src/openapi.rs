@@ -12,7 +12,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorBody;
 use crate::routes::{
-    admin, closures, health, metrics, ops, patient, public, reception, reschedule, webhooks,
+    admin, closures, health, inbox, metrics, ops, patient, public, reception, reschedule, webhooks,
 };
 
 const UNAUTHORIZED: &str = "`unauthorized`: missing, malformed, expired or foreign token";
@@ -62,6 +62,8 @@ pub const TWILIO_SIGNATURE: &str =
         reception::search_patients,
         reception::patient_file,
         reception::book_for_patient,
+        inbox::list,
+        inbox::mark_read,
         ops::reminders,
         webhooks::status,
         webhooks::inbound,

@@ -8,6 +8,7 @@ mod changes;
 mod closures;
 mod doctors;
 mod fixtures;
+mod inbox;
 mod metrics;
 mod migrations;
 mod outbox;

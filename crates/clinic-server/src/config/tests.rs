@@ -26,6 +26,7 @@ fn nothing_configured_is_the_embedded_dev_setup() {
     assert_eq!(config.reminder_leads, [time::Duration::hours(24)]);
     assert_eq!(config.quiet_hours, None);
     assert_eq!(config.reminder_interval, None);
+    assert!(config.replies, "reminders invite replies unless REPLIES=off");
     assert!(!config.dev, "dev conveniences come from the embedded database, not CLINIC_DEV");
     assert!(config.pool_size >= 4);
 }
@@ -153,4 +154,12 @@ fn several_reminder_leads_are_read_longest_first_and_the_old_variable_still_work
     assert_eq!(old, [time::Duration::hours(48)]);
     let quiet = config(&[("QUIET_HOURS", "21:00-08:00")]).unwrap().quiet_hours.unwrap();
     assert_eq!((quiet.from.hour(), quiet.until.hour()), (21, 8));
+}
+
+#[test]
+fn replies_are_on_unless_switched_off() {
+    for (raw, on) in [("on", true), ("1", true), ("off", false), ("0", false), ("OFF", false), ("", true)] {
+        assert_eq!(config(&[("REPLIES", raw)]).unwrap().replies, on, "{raw:?}");
+    }
+    assert!(error_of(&[("REPLIES", "maybe")]).contains("REPLIES"));
 }

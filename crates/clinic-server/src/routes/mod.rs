@@ -13,6 +13,7 @@ use crate::openapi;
 pub(crate) mod admin;
 pub(crate) mod closures;
 pub(crate) mod health;
+pub(crate) mod inbox;
 pub(crate) mod metrics;
 pub(crate) mod ops;
 pub(crate) mod patient;
@@ -75,6 +76,8 @@ pub fn table() -> Vec<Route> {
         route(Method::GET, "/api/admin/patients", |r| r.to(reception::search_patients)),
         route(Method::GET, "/api/admin/patients/{id}", |r| r.to(reception::patient_file)),
         route(Method::POST, "/api/admin/appointments", |r| r.to(reception::book_for_patient)),
+        route(Method::GET, "/api/admin/inbox", |r| r.to(inbox::list)),
+        route(Method::POST, "/api/admin/inbox/{id}/read", |r| r.to(inbox::mark_read)),
     ]
 }
 

@@ -172,6 +172,11 @@ pub struct DayEntryView<'a> {
     #[schema(value_type = String, format = DateTime)]
     pub scheduled_start: OffsetDateTime,
     pub status: &'static str,
+    /// The patient answered a reminder with C (for the time it has now).
+    pub patient_confirmed: bool,
+    #[serde(serialize_with = "utc_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub patient_confirmed_at: Option<OffsetDateTime>,
 }
 
 impl<'a> From<&'a DayEntry> for DayEntryView<'a> {
@@ -185,6 +190,8 @@ impl<'a> From<&'a DayEntry> for DayEntryView<'a> {
             patient_phone: entry.patient_phone.as_ref().map(|p| p.masked()),
             scheduled_start: a.scheduled_start,
             status: a.status.as_str(),
+            patient_confirmed: entry.patient_confirmed_at.is_some(),
+            patient_confirmed_at: entry.patient_confirmed_at,
         }
     }
 }

@@ -24,6 +24,7 @@ mod profile;
 mod public;
 mod reception;
 mod reminders;
+mod replies;
 mod request_ids;
 mod support;
 mod webhooks;
