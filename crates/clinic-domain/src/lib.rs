@@ -26,10 +26,12 @@ pub mod patient_search;
 pub mod phone;
 pub mod ports;
 pub mod profile;
+pub mod queue;
 pub mod reminder;
 pub mod reminders;
 pub mod schedule;
 pub mod validation;
+pub mod walk_ins;
 
 /// The module graph is layered: entities at the bottom, ports above them, services on
 /// top; no module imports one above it, and nothing imports in a circle.
@@ -49,6 +51,7 @@ mod layers {
         "patient",
         "patient_search",
         "phone",
+        "queue",
         "reminder",
         "schedule",
         "validation",
@@ -64,6 +67,7 @@ mod layers {
         "patient_records",
         "profile",
         "reminders",
+        "walk_ins",
     ];
 
     /// Each module's source (tests apart: they may reach anywhere).
@@ -91,10 +95,12 @@ mod layers {
             ("phone", include_str!("phone.rs")),
             ("ports", include_str!("ports.rs")),
             ("profile", include_str!("profile.rs")),
+            ("queue", include_str!("queue.rs")),
             ("reminder", include_str!("reminder.rs")),
             ("reminders", include_str!("reminders.rs")),
             ("schedule", include_str!("schedule.rs")),
             ("validation", include_str!("validation.rs")),
+            ("walk_ins", include_str!("walk_ins.rs")),
         ]
     }
 

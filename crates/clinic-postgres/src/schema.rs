@@ -55,7 +55,7 @@ diesel::table! {
 diesel::table! {
     notifications (id) {
         id -> Uuid,
-        appointment_id -> Uuid,
+        appointment_id -> Nullable<Uuid>,
         patient_id -> Uuid,
         channel -> Text,
         #[sql_name = "type"]
@@ -75,6 +75,8 @@ diesel::table! {
         sent_at -> Nullable<Timestamptz>,
         appointment_version -> Int4,
         lead_minutes -> Nullable<Int4>,
+        ticket_id -> Nullable<Uuid>,
+        ticket_call -> Nullable<Int4>,
     }
 }
 
@@ -119,6 +121,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    queue_days (clinic_day) {
+        clinic_day -> Date,
+        last_number -> Int4,
+    }
+}
+
+diesel::table! {
+    queue_tickets (id) {
+        id -> Uuid,
+        clinic_day -> Date,
+        number -> Int4,
+        patient_id -> Uuid,
+        doctor_id -> Nullable<Uuid>,
+        status -> Text,
+        status_token -> Text,
+        room -> Nullable<Text>,
+        calls -> Int4,
+        issued_position -> Int4,
+        issued_at -> Timestamptz,
+        called_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(notifications -> queue_tickets (ticket_id));
 diesel::joinable!(send_attempts -> notifications (notification_id));
 diesel::joinable!(doctor_weekly_hours -> doctors (doctor_id));
 diesel::joinable!(appointments -> doctors (doctor_id));
@@ -135,4 +163,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     early_status_reports,
     send_attempts,
+    queue_tickets,
 );
