@@ -26,4 +26,5 @@ mod reception;
 mod reminders;
 mod request_ids;
 mod support;
+mod walk_ins;
 mod webhooks;
