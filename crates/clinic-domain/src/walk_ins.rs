@@ -80,10 +80,10 @@ impl WalkIns {
     /// (or is the patient that phone already is), so their consent and STOP hold as for
     /// anyone.
     pub fn issue(&self, visitor: Visitor, doctor: Option<DoctorId>) -> Result<PlacedTicket, QueueError> {
-        let patient_id = self.patient(visitor)?;
         if let Some(id) = doctor {
             self.doctors.find(id)?.filter(|d| d.active).ok_or(QueueError::DoctorNotFound)?;
         }
+        let patient_id = self.patient(visitor)?;
         let now = self.clock.now();
         let new = NewTicket {
             id: TicketId::generate(),

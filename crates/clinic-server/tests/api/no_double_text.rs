@@ -10,7 +10,7 @@ use diesel::RunQueryDsl;
 
 use crate::support::{NOW, Settings, TestApp, clinic_command, rfc3339, spawn_app_with, twilio_vars};
 
-const WAIT: Duration = Duration::from_secs(20);
+pub const WAIT: Duration = Duration::from_secs(20);
 
 /// Twilio configured against the fake, with time enough to answer a held request.
 fn app_with(fake: &FakeTwilio) -> TestApp {
@@ -36,7 +36,7 @@ pub fn cut_database_connections(app: &TestApp) -> usize {
 }
 
 /// Waits until `done` holds for the outbox, or fails the test after `WAIT`.
-fn wait_for_outbox(app: &TestApp, done: impl Fn(&[serde_json::Value]) -> bool) -> Vec<serde_json::Value> {
+pub fn wait_for_outbox(app: &TestApp, done: impl Fn(&[serde_json::Value]) -> bool) -> Vec<serde_json::Value> {
     let deadline = Instant::now() + WAIT;
     loop {
         let rows = app.notifications();
@@ -110,7 +110,7 @@ fn a_reminder_accepted_while_the_database_connections_are_cut_is_recorded_and_th
 }
 
 /// `clinic worker` on the test database, against the fake.
-fn worker_process(app: &TestApp, fake: &FakeTwilio) -> Child {
+pub fn worker_process(app: &TestApp, fake: &FakeTwilio) -> Child {
     clinic_command()
         .arg("worker")
         .env("DATABASE_URL", app.db.url())

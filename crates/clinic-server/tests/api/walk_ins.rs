@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 
 use clinic_postgres::testing::concurrently;
-use clinic_twilio::fake::FakeTwilio;
+use clinic_twilio::fake::{FakeTwilio, Reply};
 use serde_json::{Value, json};
 use time::Duration;
 
+use crate::no_double_text::{WAIT, wait_for_outbox, worker_process};
 use crate::support::{Answer, Settings, TestApp, User, spawn_app, spawn_app_with};
 
 const TODAY: &str = "2026-11-24";
@@ -177,4 +178,39 @@ fn queue_routes_refuse_unknown_tickets_other_days_tickets_finished_tickets_and_b
     assert_eq!(call(&app, &staff, &ticket, "Room 3").code(), "ticket_of_another_day");
     assert_eq!(finish(&app, &staff, &ticket, "served").code(), "ticket_of_another_day");
     assert_eq!(walk_in(&app, &staff, "+6591110003")["number"], "A001", "a new day starts again");
+}
+
+#[test]
+fn however_many_desks_list_the_queue_at_once_the_nth_in_line_is_texted_once() {
+    let fake = FakeTwilio::start();
+    let app = spawn_app_with(Settings::twilio(&fake));
+    let staff = app.staff();
+    let tickets: Vec<Value> = (1..=4).map(|n| walk_in(&app, &staff, &format!("+659111000{n}"))).collect();
+    assert_eq!(finish(&app, &staff, &tickets[0], "left").status, 200);
+    concurrently(8, |_| queue(&app, &staff));
+    app.deliver();
+    assert_eq!(texts(&fake)["+6591110004"].len(), 1);
+    assert_eq!(fake.received().len(), 1);
+}
+
+#[test]
+fn a_worker_killed_after_twilio_accepted_a_call_leaves_the_next_one_to_adopt_it_not_resend_it() {
+    let fake = FakeTwilio::start();
+    fake.script([Reply::AcceptThenHold(std::time::Duration::from_secs(120))]);
+    let app = spawn_app_with(Settings::twilio_waiting(&fake, 10));
+    let staff = app.staff();
+    let ticket = walk_in(&app, &staff, "+6591110001");
+    assert_eq!(call(&app, &staff, &ticket, "Room 3").status, 200);
+
+    let mut killed = worker_process(&app, &fake);
+    assert_eq!(fake.wait_for_accepted(1, WAIT).len(), 1, "Twilio accepted the call");
+    killed.kill().unwrap(); // SIGKILL, before Twilio's answer reached it
+    killed.wait().unwrap();
+    let mut restarted = worker_process(&app, &fake);
+    let rows = wait_for_outbox(&app, |rows| rows[0]["status"] == "sent");
+    restarted.kill().unwrap();
+    restarted.wait().unwrap();
+    let accepted = fake.accepted();
+    assert_eq!(accepted.len(), 1, "one text, not two: {accepted:?}");
+    assert_eq!(rows[0]["provider_sid"].as_str(), Some(accepted[0].sid.as_str()));
 }
