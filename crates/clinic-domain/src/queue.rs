@@ -54,6 +54,9 @@ pub struct Ticket {
     pub day: Date,
     pub number: u32,
     pub patient_id: PatientId,
+    /// The patient's name and phone as their profile says now, for the desk only.
+    pub patient_name: String,
+    pub patient_phone: Option<PhoneNumber>,
     /// `None`: whichever doctor is free.
     pub doctor_id: Option<DoctorId>,
     pub status: TicketStatus,

@@ -2,14 +2,17 @@
 
 use clinic_domain::ids::{DoctorId, PatientId, TicketId};
 use clinic_domain::notification::{NotificationKind, NotificationStatus};
+use clinic_domain::phone::PhoneNumber;
 use clinic_domain::ports::{QueueRepository, StoreError};
 use clinic_domain::queue::{NewTicket, QueueAlert, Ticket, TicketStatus};
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::result::Error as DieselError;
 use diesel::sql_types::{Array, Int4, Text, Timestamptz, Uuid as SqlUuid};
 use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::schema::{queue_days, queue_tickets};
+use crate::schema::{patient_profiles, queue_days, queue_tickets};
 use crate::store::{PgStore, corrupt};
 
 #[derive(Queryable, Selectable)]
@@ -28,13 +31,44 @@ struct TicketRow {
     issued_at: OffsetDateTime,
 }
 
-fn to_ticket(row: TicketRow) -> Result<Ticket, StoreError> {
+/// A ticket with its patient's name and phone.
+type Row = (TicketRow, String, Option<String>);
+
+/// Tickets with their patients, as `filter` picks them, by number.
+fn tickets(conn: &mut PgConnection, filter: impl FnOnce(Tickets) -> Tickets) -> QueryResult<Vec<Row>> {
+    let query = queue_tickets::table
+        .inner_join(patient_profiles::table)
+        .select((TicketRow::as_select(), patient_profiles::full_name, patient_profiles::phone))
+        .order(queue_tickets::number)
+        .into_boxed();
+    filter(query).load(conn)
+}
+
+type Tickets = diesel::dsl::IntoBoxed<
+    'static,
+    diesel::dsl::Order<
+        diesel::dsl::Select<
+            diesel::dsl::InnerJoin<queue_tickets::table, patient_profiles::table>,
+            (diesel::dsl::AsSelect<TicketRow, Pg>, patient_profiles::full_name, patient_profiles::phone),
+        >,
+        queue_tickets::number,
+    >,
+    Pg,
+>;
+
+fn one(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Row>> {
+    Ok(tickets(conn, |q| q.filter(queue_tickets::id.eq(id)))?.pop())
+}
+
+fn to_ticket((row, name, phone): Row) -> Result<Ticket, StoreError> {
     let count = |what: &str, n: i32| u32::try_from(n).map_err(|_| corrupt(what, n));
     Ok(Ticket {
         id: TicketId::from_uuid(row.id),
         day: row.clinic_day,
         number: count("ticket number", row.number)?,
         patient_id: PatientId::from_uuid(row.patient_id),
+        patient_name: name,
+        patient_phone: phone.map(|p| PhoneNumber::parse(&p).map_err(|_| corrupt("phone", p))).transpose()?,
         doctor_id: row.doctor_id.map(DoctorId::from_uuid),
         status: row.status.parse().map_err(|()| corrupt("ticket status", &row.status))?,
         status_token: row.status_token,
@@ -45,7 +79,7 @@ fn to_ticket(row: TicketRow) -> Result<Ticket, StoreError> {
     })
 }
 
-fn to_tickets(rows: Vec<TicketRow>) -> Result<Vec<Ticket>, StoreError> {
+fn to_tickets(rows: Vec<Row>) -> Result<Vec<Ticket>, StoreError> {
     rows.into_iter().map(to_ticket).collect()
 }
 
@@ -105,38 +139,24 @@ impl QueueRepository for PgStore {
                     queue_tickets::issued_position.eq(i32::try_from(ahead + 1).unwrap_or(i32::MAX)),
                     queue_tickets::issued_at.eq(ticket.issued_at),
                 ))
-                .returning(TicketRow::as_returning())
-                .get_result(conn)
+                .execute(conn)?;
+            one(conn, ticket.id.as_uuid())?.ok_or(DieselError::NotFound)
         })?;
         to_ticket(row)
     }
 
     fn find(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
-        let row = self.run(|conn| {
-            queue_tickets::table.find(id.as_uuid()).select(TicketRow::as_select()).first(conn).optional()
-        })?;
-        row.map(to_ticket).transpose()
+        self.run(|conn| one(conn, id.as_uuid()))?.map(to_ticket).transpose()
     }
 
     fn find_by_token(&self, token: &str) -> Result<Option<Ticket>, StoreError> {
-        let row = self.run(|conn| {
-            queue_tickets::table
-                .filter(queue_tickets::status_token.eq(token))
-                .select(TicketRow::as_select())
-                .first(conn)
-                .optional()
-        })?;
-        row.map(to_ticket).transpose()
+        let token = token.to_owned();
+        let found = self.run(|conn| tickets(conn, |q| q.filter(queue_tickets::status_token.eq(token))))?;
+        found.into_iter().next().map(to_ticket).transpose()
     }
 
     fn day(&self, day: Date) -> Result<Vec<Ticket>, StoreError> {
-        to_tickets(self.run(|conn| {
-            queue_tickets::table
-                .filter(queue_tickets::clinic_day.eq(day))
-                .order(queue_tickets::number)
-                .select(TicketRow::as_select())
-                .load(conn)
-        })?)
+        to_tickets(self.run(|conn| tickets(conn, |q| q.filter(queue_tickets::clinic_day.eq(day))))?)
     }
 
     fn serve_times(&self, doctor: Option<DoctorId>, last: u32) -> Result<Vec<Duration>, StoreError> {
@@ -168,7 +188,7 @@ impl QueueRepository for PgStore {
         at: OffsetDateTime,
     ) -> Result<Option<Ticket>, StoreError> {
         let row = self.transaction(|conn| {
-            let called: Option<TicketRow> = diesel::update(
+            let called: Option<Uuid> = diesel::update(
                 queue_tickets::table
                     .find(before.id.as_uuid())
                     .filter(queue_tickets::calls.eq(i32::try_from(before.calls).unwrap_or(i32::MAX)))
@@ -183,13 +203,12 @@ impl QueueRepository for PgStore {
                 queue_tickets::calls.eq(queue_tickets::calls + 1),
                 queue_tickets::called_at.eq(at),
             ))
-            .returning(TicketRow::as_returning())
+            .returning(queue_tickets::id)
             .get_result(conn)
             .optional()?;
-            if called.is_some() {
-                enqueue(conn, std::slice::from_ref(alert), alert.created_at)?;
-            }
-            Ok(called)
+            let Some(id) = called else { return Ok(None) };
+            enqueue(conn, std::slice::from_ref(alert), alert.created_at)?;
+            one(conn, id)
         })?;
         row.map(to_ticket).transpose()
     }
@@ -200,14 +219,15 @@ impl QueueRepository for PgStore {
         status: TicketStatus,
         at: OffsetDateTime,
     ) -> Result<Option<Ticket>, StoreError> {
-        let row = self.run(|conn| {
-            diesel::update(queue_tickets::table.find(id.as_uuid()).filter(
+        let row = self.transaction(|conn| {
+            let finished: Option<Uuid> = diesel::update(queue_tickets::table.find(id.as_uuid()).filter(
                 queue_tickets::status.eq_any([TicketStatus::Waiting.as_str(), TicketStatus::Called.as_str()]),
             ))
             .set((queue_tickets::status.eq(status.as_str()), queue_tickets::finished_at.eq(at)))
-            .returning(TicketRow::as_returning())
+            .returning(queue_tickets::id)
             .get_result(conn)
-            .optional()
+            .optional()?;
+            finished.map_or(Ok(None), |id| one(conn, id))
         })?;
         row.map(to_ticket).transpose()
     }

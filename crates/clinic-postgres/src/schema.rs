@@ -147,6 +147,7 @@ diesel::table! {
 }
 
 diesel::joinable!(notifications -> queue_tickets (ticket_id));
+diesel::joinable!(queue_tickets -> patient_profiles (patient_id));
 diesel::joinable!(send_attempts -> notifications (notification_id));
 diesel::joinable!(doctor_weekly_hours -> doctors (doctor_id));
 diesel::joinable!(appointments -> doctors (doctor_id));

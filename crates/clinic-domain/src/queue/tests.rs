@@ -8,6 +8,8 @@ pub(crate) fn ticket(number: u32, doctor: Option<DoctorId>, status: TicketStatus
         day: date!(2026 - 11 - 25),
         number,
         patient_id: PatientId::generate(),
+        patient_name: format!("Visitor {number}"),
+        patient_phone: None,
         doctor_id: doctor,
         status,
         status_token: status_token(),

@@ -52,7 +52,7 @@ impl NewTicketBody {
     }
 }
 
-/// A ticket as the desk sees it; it names the patient by id only.
+/// A ticket as the desk sees it; the phone is masked.
 #[derive(Serialize, ToSchema)]
 pub struct TicketView {
     #[schema(value_type = Uuid)]
@@ -69,6 +69,10 @@ pub struct TicketView {
     status_url: String,
     #[schema(value_type = Uuid)]
     patient_id: PatientId,
+    #[schema(example = "Ahmad Yusof")]
+    patient_name: String,
+    #[schema(example = "+65****5432")]
+    patient_phone: Option<String>,
     #[schema(value_type = Option<Uuid>)]
     doctor_id: Option<DoctorId>,
     /// The room the last call named.
@@ -90,6 +94,8 @@ impl From<PlacedTicket> for TicketView {
             estimated_wait_minutes,
             status_url: format!("{STATUS_PATH}{}", ticket.status_token),
             patient_id: ticket.patient_id,
+            patient_phone: ticket.patient_phone.as_ref().map(|p| p.masked()),
+            patient_name: ticket.patient_name,
             doctor_id: ticket.doctor_id,
             room: ticket.room,
             calls: ticket.calls,

@@ -55,6 +55,10 @@ fn a_walk_in_gets_the_days_next_ticket_and_a_public_status_without_name_or_phone
     assert_eq!(first["number"], "A001");
     assert_eq!((first["status"].as_str(), first["position"].as_u64()), (Some("waiting"), Some(1)));
     assert_eq!(first["estimated_wait_minutes"], 10, "ten minutes a patient without history");
+    assert_eq!(
+        (first["patient_name"].as_str(), first["patient_phone"].as_str()),
+        (Some("Ahmad Yusof"), Some("+65****0001"))
+    );
     let patient = app.patient();
     let second = app.post("/api/admin/queue", Some(&staff), &json!({"patient_id": patient.id}));
     assert_eq!((second.status, second.body["number"].as_str()), (201, Some("A002")), "{second:?}");
