@@ -44,6 +44,7 @@ fn tickets(conn: &mut PgConnection, filter: impl FnOnce(Tickets) -> Tickets) -> 
     filter(query).load(conn)
 }
 
+/// The boxed query `tickets` hands its filter.
 type Tickets = diesel::dsl::IntoBoxed<
     'static,
     diesel::dsl::Order<

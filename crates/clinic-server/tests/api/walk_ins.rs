@@ -8,7 +8,7 @@ use clinic_twilio::fake::{FakeTwilio, Reply};
 use serde_json::{Value, json};
 use time::Duration;
 
-use crate::no_double_text::{WAIT, wait_for_outbox, worker_process};
+use crate::no_double_text::kill_worker_mid_send;
 use crate::support::{Answer, Settings, TestApp, User, spawn_app, spawn_app_with};
 
 const TODAY: &str = "2026-11-24";
@@ -206,15 +206,7 @@ fn a_worker_killed_after_twilio_accepted_a_call_leaves_the_next_one_to_adopt_it_
     let ticket = walk_in(&app, &staff, "+6591110001");
     assert_eq!(call(&app, &staff, &ticket, "Room 3").status, 200);
 
-    let mut killed = worker_process(&app, &fake);
-    assert_eq!(fake.wait_for_accepted(1, WAIT).len(), 1, "Twilio accepted the call");
-    killed.kill().unwrap(); // SIGKILL, before Twilio's answer reached it
-    killed.wait().unwrap();
-    let mut restarted = worker_process(&app, &fake);
-    let rows = wait_for_outbox(&app, |rows| rows[0]["status"] == "sent");
-    restarted.kill().unwrap();
-    restarted.wait().unwrap();
-    let accepted = fake.accepted();
+    let (rows, accepted) = kill_worker_mid_send(&app, &fake);
     assert_eq!(accepted.len(), 1, "one text, not two: {accepted:?}");
     assert_eq!(rows[0]["provider_sid"].as_str(), Some(accepted[0].sid.as_str()));
 }
