@@ -159,3 +159,22 @@ fn a_call_texts_the_room_once_per_call_and_is_refused_for_unknown_finished_or_ot
     assert_eq!(desk.finish(yesterday.id, TicketStatus::Left).unwrap_err(), QueueError::OtherDay);
     assert!(matches!(desk.finish(tickets[0].id, TicketStatus::Waiting).unwrap_err(), QueueError::Invalid(_)));
 }
+
+#[test]
+fn the_public_status_and_a_finish_place_the_ticket_but_only_a_finish_moves_the_line_to_alerts() {
+    let mut tickets =
+        line(&[TicketStatus::Called, TicketStatus::Waiting, TicketStatus::Waiting, TicketStatus::Waiting]);
+    tickets.iter_mut().for_each(|t| t.issued_position = 5);
+    let alerts = Arc::new(Mutex::new(Vec::new()));
+    let mut queue = queue_of(tickets.clone(), vec![], alerts.clone());
+    let by_token = tickets[3].clone();
+    queue.expect_find_by_token().returning(move |_| Ok(Some(by_token.clone())));
+    let served = Ticket { status: TicketStatus::Served, ..tickets[0].clone() };
+    queue.expect_finish().times(1).returning(move |_, _, _| Ok(Some(served.clone())));
+    let desk = walk_ins(queue, MockPatientRecordRepository::new());
+    let status = desk.status("token").unwrap();
+    assert_eq!((status.position, status.estimated_wait_minutes), (Some(3), Some(30)));
+    assert!(alerts.lock().unwrap().is_empty(), "a visitor looking queues nothing");
+    desk.finish(tickets[0].id, TicketStatus::Served).unwrap();
+    assert_eq!(alerts.lock().unwrap().len(), 3, "every waiting ticket is within 3 of the front");
+}
