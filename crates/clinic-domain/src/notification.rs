@@ -74,20 +74,10 @@ impl SkipReason {
         }
     }
 
-    /// The number to text about this appointment at `now`, or why nothing may be sent.
+    /// The number to text about this appointment at `now` a message of `kind`, or why
+    /// nothing may be sent: a cancellation is about a cancelled appointment, everything else
+    /// about a booked one.
     pub fn recipient(
-        phone: Option<&PhoneNumber>,
-        sms_opt_in: bool,
-        appointment: AppointmentStatus,
-        starts: OffsetDateTime,
-        now: OffsetDateTime,
-    ) -> Result<&PhoneNumber, Self> {
-        Self::recipient_of(NotificationKind::Confirmation, phone, sms_opt_in, appointment, starts, now)
-    }
-
-    /// As [`SkipReason::recipient`], for a message of `kind`: a cancellation is about a
-    /// cancelled appointment, everything else about a booked one.
-    pub fn recipient_of(
         kind: NotificationKind,
         phone: Option<&PhoneNumber>,
         sms_opt_in: bool,
@@ -146,6 +136,7 @@ impl NewNotification {
             segments: message::sms_segments(&message),
             message,
             skipped: SkipReason::recipient(
+                NotificationKind::Confirmation,
                 to_phone.as_ref(),
                 profile.sms_opt_in,
                 appointment.status,
@@ -311,7 +302,10 @@ mod tests {
         let phone = PhoneNumber::parse("+6591234567").unwrap();
         let start = datetime!(2026-11-25 01:30 UTC);
         let before = start - time::Duration::minutes(1);
-        let skip = |status, now| SkipReason::recipient(Some(&phone), true, status, start, now).err();
+        let skip = |status, now| {
+            SkipReason::recipient(NotificationKind::Confirmation, Some(&phone), true, status, start, now)
+                .err()
+        };
         assert_eq!(skip(AppointmentStatus::Cancelled, before), Some(SkipReason::AppointmentCancelled));
         assert_eq!(skip(AppointmentStatus::Booked, before), None);
         assert_eq!(skip(AppointmentStatus::Booked, start), Some(SkipReason::AppointmentPassed));

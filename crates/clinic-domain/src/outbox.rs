@@ -199,6 +199,9 @@ impl Outbox {
         }
         let now = self.clock.now();
         let mut batch = self.notifications.claim_due(run.scope(now), now, self.settings.batch_size)?;
+        // One span per batch: every line its sends and its record log carries it.
+        let span = tracing::info_span!("outbox_batch", messages = batch.notifications().len());
+        let _batch = span.enter();
         let deliveries = self.deliver_all(batch.notifications(), until);
         let mut report = DeliveryReport {
             left: (batch.notifications().len() - deliveries.len()) as u32,
@@ -316,7 +319,7 @@ impl Outbox {
         // Composed from the appointment as it is now, so no text states what is no
         // longer true; an attempt whose fate is unknown is asked about as it was sent.
         let message = match (&row.message, row.unresolved_since) {
-            (Some(sent), Some(_)) => sent.clone(),
+            (Some(sent), Some(_)) if !sent.is_empty() => sent.clone(),
             _ => self.compose(row),
         };
         let segments = message::sms_segments(&message);
@@ -339,7 +342,7 @@ impl Outbox {
         {
             Err(SkipReason::Rescheduled)
         } else {
-            SkipReason::recipient_of(
+            SkipReason::recipient(
                 row.kind,
                 row.to_phone.as_ref(),
                 row.patient_sms_opt_in,

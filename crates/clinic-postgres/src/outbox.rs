@@ -24,7 +24,7 @@ use diesel::sql_types::{Array, Bool, Int4, Nullable, Text, Timestamptz, Uuid as 
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::schema::{appointments, doctors, notifications, patient_profiles, queue_tickets};
+use crate::schema::{appointments, doctors, notifications, patient_profiles, queue_tickets, send_attempts};
 use crate::store::{PgPooled, PgStore, corrupt, readable, store_error};
 
 type DueRow = (
@@ -37,22 +37,42 @@ type DueRow = (
 /// For every lead, every appointment `ReminderWindow::includes` without that reminder gets
 /// one, addressed as its patient's profile says now; the text is composed when it is sent.
 /// Of an appointment's reminders created at once, the nearest lead's is pending (due when
-/// `ReminderWindow::due_for` says) and the others are skipped as superseded. The rule is the
-/// domain's; this only translates it (its names bound as parameters). One reminder per
-/// appointment, version and lead is the unique index's, whichever instance inserts first.
-const CREATE_REMINDERS: &str = "INSERT INTO notifications \
-    (id, appointment_id, patient_id, channel, type, to_phone, status, error_message, attempts, \
-     next_attempt_at, created_at, updated_at, appointment_version, lead_minutes) \
-    SELECT gen_random_uuid(), a.id, a.patient_id, p.preferred_channel, $3, p.phone, \
-      CASE WHEN l.minutes = min(l.minutes) OVER (PARTITION BY a.id) THEN $4 ELSE $5 END, \
-      CASE WHEN l.minutes = min(l.minutes) OVER (PARTITION BY a.id) THEN NULL ELSE $6 END, \
-      0, CASE WHEN $2 > a.scheduled_start THEN $1 ELSE $2 END, $1, $1, a.version, l.minutes \
-    FROM appointments a JOIN patient_profiles p ON p.id = a.patient_id \
-    CROSS JOIN unnest($7::int4[]) AS l(minutes) \
-    WHERE a.status = $8 AND a.scheduled_start >= $1 \
-      AND a.scheduled_start < $1 + l.minutes * interval '1 minute' \
-      AND COALESCE(a.moved_at, a.created_at) <= a.scheduled_start - l.minutes * interval '1 minute' \
-    ON CONFLICT DO NOTHING";
+/// `ReminderWindow::due_for` says) and the others are skipped as superseded; so is a
+/// farther lead's still waiting (held through quiet hours) when a nearer one is created.
+/// An appointment reminded before reminders had leads (`lead_minutes` NULL) gets no more.
+/// The rule is the domain's; this only translates it (its names bound as parameters). One
+/// reminder per appointment, version and lead is the unique index's, whichever instance
+/// inserts first.
+const CREATE_REMINDERS: &str = "WITH created AS ( \
+      INSERT INTO notifications \
+        (id, appointment_id, patient_id, channel, type, to_phone, status, error_message, attempts, \
+         next_attempt_at, created_at, updated_at, appointment_version, lead_minutes) \
+      SELECT gen_random_uuid(), a.id, a.patient_id, p.preferred_channel, $3, p.phone, \
+        CASE WHEN l.minutes = min(l.minutes) OVER (PARTITION BY a.id) THEN $4 ELSE $5 END, \
+        CASE WHEN l.minutes = min(l.minutes) OVER (PARTITION BY a.id) THEN NULL ELSE $6 END, \
+        0, CASE WHEN $2 > a.scheduled_start THEN $1 ELSE $2 END, $1, $1, a.version, l.minutes \
+      FROM appointments a JOIN patient_profiles p ON p.id = a.patient_id \
+      CROSS JOIN unnest($7::int4[]) AS l(minutes) \
+      WHERE a.status = $8 AND a.scheduled_start >= $1 \
+        AND a.scheduled_start < $1 + l.minutes * interval '1 minute' \
+        AND COALESCE(a.moved_at, a.created_at) <= a.scheduled_start - l.minutes * interval '1 minute' \
+        AND NOT EXISTS (SELECT 1 FROM notifications o WHERE o.appointment_id = a.id \
+                        AND o.appointment_version = a.version AND o.type = $3 AND o.lead_minutes IS NULL) \
+      ON CONFLICT DO NOTHING \
+      RETURNING appointment_id, appointment_version, lead_minutes, status), \
+    superseded AS ( \
+      UPDATE notifications o SET status = $5, error_message = $6, updated_at = $1 \
+      FROM created c \
+      WHERE c.status = $4 AND o.appointment_id = c.appointment_id \
+        AND o.appointment_version = c.appointment_version AND o.type = $3 AND o.status = $4 \
+        AND o.lead_minutes > c.lead_minutes) \
+    SELECT count(*) AS created FROM created";
+
+#[derive(QueryableByName)]
+struct Created {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    created: i64,
+}
 
 impl PgStore {
     pub(crate) fn create_reminders(&self, window: &ReminderWindow) -> Result<u64, StoreError> {
@@ -68,9 +88,9 @@ impl PgStore {
                 .bind::<Text, _>(SkipReason::Superseded.describe())
                 .bind::<Array<Int4>, _>(leads)
                 .bind::<Text, _>(ReminderWindow::STATUS.as_str())
-                .execute(conn)
+                .get_result::<Created>(conn)
         })?;
-        Ok(created as u64)
+        Ok(u64::try_from(created.created).unwrap_or_default())
     }
 
     /// Locks the due rows in a transaction the batch holds, then commits their attempts
@@ -192,10 +212,17 @@ fn due_rows(
 
 fn context(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<DueRow>> {
     let earlier = diesel::alias!(notifications as earlier);
+    // Told: another message about the appointment was sent, or may have been (an attempt
+    // whose fate is not known, or one in flight).
     let told = diesel::dsl::exists(
         earlier
             .filter(earlier.field(notifications::appointment_id).eq(notifications::appointment_id))
-            .filter(earlier.field(notifications::status).eq(NotificationStatus::Sent.as_str())),
+            .filter(earlier.field(notifications::id).ne(notifications::id))
+            .filter(
+                earlier.field(notifications::status).eq(NotificationStatus::Sent.as_str()).or(earlier
+                    .field(notifications::id)
+                    .eq_any(send_attempts::table.select(send_attempts::notification_id))),
+            ),
     );
     // A message is about an appointment (and its doctor) or, a queue alert, a ticket.
     notifications::table
@@ -415,7 +442,8 @@ const RECORD: &str = "WITH d AS ( \
              error_message, sent_at, updated_at, attempts_before, settles)), \
     recorded AS ( \
       UPDATE notifications AS n SET \
-        status = d.status, message = d.message, segments = d.segments, attempts = d.attempts, \
+        status = d.status, message = COALESCE(NULLIF(d.message, ''), n.message), segments = d.segments, \
+        attempts = d.attempts, \
         next_attempt_at = COALESCE(d.next_attempt_at, n.next_attempt_at), provider_sid = d.provider_sid, \
         error_code = d.error_code, error_message = d.error_message, sent_at = d.sent_at, \
         updated_at = d.updated_at \

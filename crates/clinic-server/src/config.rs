@@ -101,7 +101,7 @@ impl Config {
         Ok(Self {
             database_url,
             data_dir: var("CLINIC_DATA_DIR").map_or_else(|| PathBuf::from(".clinic"), PathBuf::from),
-            pool_size: number(&var, "DATABASE_POOL_SIZE", 1..=1000, default_pool_size())?,
+            pool_size: number(&var, "DATABASE_POOL_SIZE", 3..=1000, default_pool_size())?,
             bind_addr: var("BIND_ADDR")
                 .unwrap_or_else(|| "127.0.0.1:8080".into())
                 .parse()

@@ -245,3 +245,16 @@ fn a_panicking_send_leaves_its_message_unknown_and_the_rest_of_the_batch_deliver
         events.0.lock().unwrap().iter().any(|e| e.starts_with("panicked") && e.contains("a bug in a send"))
     );
 }
+
+#[test]
+fn an_attempt_that_left_no_text_on_record_is_asked_about_with_the_text_composed_now() {
+    let row = DueNotification { message: Some(String::new()), ..unresolved() };
+    let mut gateway = MockSmsGateway::new();
+    gateway
+        .expect_find_sent()
+        .withf(|m, _| m.body.starts_with("Gabriel Family Clinic: appointment confirmed"))
+        .times(1)
+        .returning(|_, _| Ok(None));
+    gateway.expect_send().withf(|m| !m.body.is_empty()).times(1).returning(|_| Ok("SM1".into()));
+    assert_eq!(run(vec![row], gateway).report.sent, 1);
+}

@@ -250,3 +250,37 @@ fn a_move_racing_a_cancel_ends_cancelled_with_one_true_text() {
         })));
     }
 }
+
+#[test]
+fn a_move_racing_a_staff_outcome_resolves_to_exactly_one_of_them() {
+    for round in 0..4 {
+        let app = spawn_app();
+        let (tan, siti, staff) = (app.doctor("Dr Tan"), app.patient(), app.staff());
+        let id = app.booked(&siti, tan, SLOT);
+        // 09:45 on the day: the 09:30 visit has started; 11:00 is still free.
+        app.clock.set(time::macros::datetime!(2026-11-25 01:45 UTC));
+        let answers = concurrently(2, |i| match i {
+            0 => reschedule(&app, &siti, id, ELEVEN).status,
+            _ => {
+                app.post(
+                    &format!("/api/admin/appointments/{id}/status"),
+                    Some(&staff),
+                    &json!({"status": "completed"}),
+                )
+                .status
+            }
+        });
+        let now = app.get(&format!("/api/appointments/{id}"), Some(&siti)).body;
+        match answers[..] {
+            [200, 409] => assert_eq!(
+                (now["status"].as_str(), now["scheduled_start"].as_str()),
+                (Some("booked"), Some(ELEVEN))
+            ),
+            [409, 200] => assert_eq!(
+                (now["status"].as_str(), now["scheduled_start"].as_str()),
+                (Some("completed"), Some(SLOT))
+            ),
+            _ => panic!("round {round}: exactly one of them: {answers:?}"),
+        }
+    }
+}
