@@ -63,7 +63,6 @@ pub struct WalkIns {
 }
 
 impl WalkIns {
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         clinic: Clinic,
         queue: Arc<dyn QueueRepository>,
