@@ -73,3 +73,7 @@ id_type!(
     /// A text a patient (or anyone) sent the clinic, kept for staff.
     InboundMessageId
 );
+id_type!(
+    /// A walk-in's ticket in the day's queue.
+    TicketId
+);

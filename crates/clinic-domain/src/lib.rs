@@ -27,11 +27,13 @@ pub mod patient_search;
 pub mod phone;
 pub mod ports;
 pub mod profile;
+pub mod queue;
 pub mod reminder;
 pub mod reminders;
 pub mod replies;
 pub mod schedule;
 pub mod validation;
+pub mod walk_ins;
 
 /// The module graph is layered: entities at the bottom, ports above them, services on
 /// top; no module imports one above it, and nothing imports in a circle.
@@ -52,6 +54,7 @@ mod layers {
         "patient",
         "patient_search",
         "phone",
+        "queue",
         "reminder",
         "schedule",
         "validation",
@@ -68,6 +71,7 @@ mod layers {
         "profile",
         "reminders",
         "replies",
+        "walk_ins",
     ];
 
     /// Each module's source (tests apart: they may reach anywhere).
@@ -96,11 +100,13 @@ mod layers {
             ("phone", include_str!("phone.rs")),
             ("ports", include_str!("ports.rs")),
             ("profile", include_str!("profile.rs")),
+            ("queue", include_str!("queue.rs")),
             ("reminder", include_str!("reminder.rs")),
             ("reminders", include_str!("reminders.rs")),
             ("replies", include_str!("replies.rs")),
             ("schedule", include_str!("schedule.rs")),
             ("validation", include_str!("validation.rs")),
+            ("walk_ins", include_str!("walk_ins.rs")),
         ]
     }
 

@@ -110,6 +110,33 @@ pub fn reply_passed_on(clinic: &Clinic) -> String {
     )
 }
 
+/// A walk-in is called in: `Gabriel Family Clinic: ticket A012, please come to Room 3 now.`
+pub fn queue_called(clinic: &Clinic, ticket: &str, room: &str) -> String {
+    format!("{}: ticket {ticket}, please come to {room} now.", clinic.name)
+}
+
+/// A walk-in is near the front:
+/// `Gabriel Family Clinic: ticket A012, you are 3rd in line, about 15 minutes. Reply STOP to opt out.`
+pub fn queue_ahead(clinic: &Clinic, ticket: &str, position: u32, minutes: u32) -> String {
+    format!(
+        "{}: ticket {ticket}, you are {} in line, about {minutes} minutes. Reply STOP to opt out.",
+        clinic.name,
+        ordinal(position)
+    )
+}
+
+/// `1st`, `2nd`, `3rd`, `4th`, ..., `11th`, `21st`.
+fn ordinal(n: u32) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
 /// The answer to HELP or INFO.
 pub fn help(clinic: &Clinic) -> String {
     format!("{}: appointment messages. Reply STOP to opt out, START to opt back in.", clinic.name)
@@ -160,6 +187,23 @@ mod tests {
 
     fn clinic(zone: &str) -> Clinic {
         Clinic { name: "Gabriel Family Clinic".into(), zone: ClinicZone::parse(zone).unwrap() }
+    }
+
+    #[test]
+    fn queue_alerts_name_the_ticket_the_room_or_the_place_in_line_in_one_segment() {
+        let clinic = clinic("Asia/Singapore");
+        assert_eq!(
+            queue_called(&clinic, "A012", "Room 3"),
+            "Gabriel Family Clinic: ticket A012, please come to Room 3 now."
+        );
+        let ahead = queue_ahead(&clinic, "A012", 3, 15);
+        assert_eq!(
+            ahead,
+            "Gabriel Family Clinic: ticket A012, you are 3rd in line, about 15 minutes. Reply STOP to opt out."
+        );
+        assert_eq!(sms_segments(&ahead), 1);
+        let places: Vec<String> = [1, 2, 4, 11, 12, 13, 21, 22, 23].into_iter().map(ordinal).collect();
+        assert_eq!(places, ["1st", "2nd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd"]);
     }
 
     #[test]

@@ -372,7 +372,9 @@ impl Outbox {
             at,
         };
         let now = self.clock.now();
-        let recipient = if row.about_version < row.appointment_version
+        let recipient = if let Some(ticket) = &row.ticket {
+            ticket.recipient(row.to_phone.as_ref(), row.patient_sms_opt_in)
+        } else if row.about_version < row.appointment_version
             && row.appointment_status == AppointmentStatus::Booked
         {
             Err(SkipReason::Rescheduled)
@@ -479,7 +481,9 @@ impl Outbox {
                     cancellation.as_ref().and_then(|c| c.reason.as_deref()),
                 ),
             },
-            NotificationKind::Confirmation | NotificationKind::Rescheduled | NotificationKind::QueueAlert => {
+            // Composed when the ticket was called or came near the front.
+            NotificationKind::QueueAlert => row.message.clone().unwrap_or_default(),
+            NotificationKind::Confirmation | NotificationKind::Rescheduled => {
                 message::confirmation(clinic, doctor, start)
             }
         }

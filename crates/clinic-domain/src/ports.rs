@@ -14,12 +14,13 @@ use crate::booking_record::{
 use crate::closure::Closure;
 use crate::delivery::{Delivery, DueNotification, Recorded, Scope};
 use crate::doctor::Doctor;
-use crate::ids::{AppointmentId, ClosureId, DoctorId, InboundMessageId, LoginId, PatientId};
+use crate::ids::{AppointmentId, ClosureId, DoctorId, InboundMessageId, LoginId, PatientId, TicketId};
 use crate::inbound::{InboundMessage, InboxEntry, RemindedVisit};
 use crate::notification::{Notification, NotificationFilter, StatusReport};
 use crate::patient::{PatientProfile, PatientRecord, Registered};
 use crate::patient_search::PatientSearch;
 use crate::phone::PhoneNumber;
+use crate::queue::{NewTicket, QueueAlert, Ticket, TicketStatus};
 use crate::reminder::ReminderWindow;
 use crate::schedule::WeeklySchedule;
 
@@ -213,6 +214,39 @@ pub trait ClosureRepository: Send + Sync {
     fn overlapping(&self, from: OffsetDateTime, until: OffsetDateTime) -> Result<Vec<Closure>, StoreError>;
     /// Deletes the closure; false when there was none.
     fn remove(&self, id: ClosureId) -> Result<bool, StoreError>;
+}
+
+/// The walk-in queue. Numbers are the store's to give: one per ticket, consecutive per
+/// day, however many desks issue at once.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait QueueRepository: Send + Sync {
+    /// Stores the ticket with its day's next number and its place in line now.
+    fn issue(&self, ticket: &NewTicket) -> Result<Ticket, StoreError>;
+    fn find(&self, id: TicketId) -> Result<Option<Ticket>, StoreError>;
+    fn find_by_token(&self, token: &str) -> Result<Option<Ticket>, StoreError>;
+    /// A day's tickets, by number.
+    fn day(&self, day: time::Date) -> Result<Vec<Ticket>, StoreError>;
+    /// How long the last `last` served tickets took from call to served, newest first:
+    /// one doctor's, or with `None` the clinic's.
+    fn serve_times(&self, doctor: Option<DoctorId>, last: u32) -> Result<Vec<time::Duration>, StoreError>;
+    /// Calls the ticket to `room` with its alert, in one unit of work, if it is still as
+    /// `before` (same calls, not finished); the ticket after, or `None`.
+    fn call(
+        &self,
+        before: &Ticket,
+        room: &str,
+        alert: &QueueAlert,
+        at: OffsetDateTime,
+    ) -> Result<Option<Ticket>, StoreError>;
+    /// Marks an unfinished ticket served or left; the ticket after, or `None`.
+    fn finish(
+        &self,
+        id: TicketId,
+        status: TicketStatus,
+        at: OffsetDateTime,
+    ) -> Result<Option<Ticket>, StoreError>;
+    /// Stores the alerts no ticket has yet (one per ticket and call); how many were new.
+    fn enqueue_alerts(&self, alerts: &[QueueAlert]) -> Result<u64, StoreError>;
 }
 
 /// The outbox: one row per message.

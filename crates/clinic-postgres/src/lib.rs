@@ -12,6 +12,7 @@ mod notifications;
 mod outbox;
 mod patient_records;
 mod patients;
+mod queue;
 mod schema;
 mod store;
 #[cfg(feature = "test-support")]

@@ -8,13 +8,14 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, PoisonError};
 
-use clinic_domain::appointment::Cancellation;
+use clinic_domain::appointment::{AppointmentStatus, Cancellation};
 use clinic_domain::delivery::{Delivery, DeliveryOutcome, DueNotification, Recorded, Scope};
 use clinic_domain::ids::{AppointmentId, NotificationId, PatientId};
 use clinic_domain::notification::{NotificationKind, NotificationStatus, SkipReason};
 use clinic_domain::phone::PhoneNumber;
 use clinic_domain::ports::ClaimedBatch;
 use clinic_domain::ports::StoreError;
+use clinic_domain::queue::TicketNow;
 use clinic_domain::reminder::ReminderWindow;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::pg::Pg;
@@ -24,13 +25,13 @@ use diesel::sql_types::{Array, Bool, Int4, Nullable, Text, Timestamptz, Uuid as 
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::schema::{appointments, doctors, notifications, patient_profiles, send_attempts};
+use crate::schema::{appointments, doctors, notifications, patient_profiles, queue_tickets, send_attempts};
 use crate::store::{PgPooled, PgStore, corrupt, readable, store_error};
 
 type DueRow = (
-    (Uuid, Uuid, Uuid, String, String, Option<String>, Option<String>, i32, i32),
-    (String, OffsetDateTime, i32, Option<String>, Option<String>),
-    String,
+    (Uuid, Option<Uuid>, Uuid, String, String, Option<String>, Option<String>, i32, i32),
+    Option<(String, OffsetDateTime, i32, Option<String>, Option<String>, String)>,
+    Option<(String, i32, i32)>,
     (bool, bool),
 );
 
@@ -243,8 +244,10 @@ fn context(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<DueRow>> {
                     .eq_any(send_attempts::table.select(send_attempts::notification_id))),
             ),
     );
+    // A message is about an appointment (and its doctor) or, a queue alert, a ticket.
     notifications::table
-        .inner_join(appointments::table.inner_join(doctors::table))
+        .left_join(appointments::table.inner_join(doctors::table))
+        .left_join(queue_tickets::table)
         .inner_join(patient_profiles::table)
         .filter(notifications::id.eq_any(ids))
         .order(notifications::next_attempt_at)
@@ -266,8 +269,11 @@ fn context(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<DueRow>> {
                 appointments::version,
                 appointments::cancelled_by,
                 appointments::cancellation_reason,
-            ),
-            doctors::name,
+                doctors::name,
+            )
+                .nullable(),
+            (queue_tickets::status, queue_tickets::calls, notifications::ticket_call.assume_not_null())
+                .nullable(),
             (patient_profiles::sms_opt_in, told),
         ))
         .load(conn)
@@ -290,14 +296,37 @@ fn set_aside(conn: &mut PgConnection, id: Uuid, reason: &str, now: OffsetDateTim
 fn to_due(row: DueRow) -> Result<DueNotification, String> {
     let (
         (id, appointment_id, patient_id, kind, channel, to_phone, message, attempts, about),
-        (status, start, version, cancelled_by, reason),
-        doctor,
+        appointment,
+        ticket,
         (opt_in, told),
     ) = row;
     let unreadable = |what: &str, value: &dyn std::fmt::Debug| corrupt(what, value).to_string();
+    let ticket = ticket
+        .map(|(status, calls, call)| {
+            Ok::<_, String>(TicketNow {
+                status: status.parse().map_err(|()| unreadable("ticket status", &status))?,
+                calls: u32::try_from(calls).map_err(|_| unreadable("ticket calls", &calls))?,
+                call: u32::try_from(call).map_err(|_| unreadable("ticket call", &call))?,
+            })
+        })
+        .transpose()?;
+    // A queue alert has no appointment: these stay at rest, unread (its ticket decides).
+    let (status, start, version, cancelled_by, reason, doctor) = match (appointment, &ticket) {
+        (Some(appointment), _) => appointment,
+        (None, Some(_)) => (
+            AppointmentStatus::Booked.as_str().to_owned(),
+            OffsetDateTime::UNIX_EPOCH,
+            about,
+            None,
+            None,
+            String::new(),
+        ),
+        (None, None) => return Err("a message about neither an appointment nor a ticket".into()),
+    };
     Ok(DueNotification {
         id: NotificationId::from_uuid(id),
-        appointment_id: AppointmentId::from_uuid(appointment_id),
+        appointment_id: appointment_id.map(AppointmentId::from_uuid),
+        ticket,
         patient_id: PatientId::from_uuid(patient_id),
         kind: kind.parse().map_err(|()| unreadable("notification type", &kind))?,
         channel: channel.parse().map_err(|()| unreadable("channel", &channel))?,

@@ -56,7 +56,7 @@ diesel::table! {
 diesel::table! {
     notifications (id) {
         id -> Uuid,
-        appointment_id -> Uuid,
+        appointment_id -> Nullable<Uuid>,
         patient_id -> Uuid,
         channel -> Text,
         #[sql_name = "type"]
@@ -76,6 +76,8 @@ diesel::table! {
         sent_at -> Nullable<Timestamptz>,
         appointment_version -> Int4,
         lead_minutes -> Nullable<Int4>,
+        ticket_id -> Nullable<Uuid>,
+        ticket_call -> Nullable<Int4>,
     }
 }
 
@@ -135,6 +137,34 @@ diesel::table! {
 }
 
 diesel::joinable!(inbound_messages -> patient_profiles (patient_id));
+
+diesel::table! {
+    queue_days (clinic_day) {
+        clinic_day -> Date,
+        last_number -> Int4,
+    }
+}
+
+diesel::table! {
+    queue_tickets (id) {
+        id -> Uuid,
+        clinic_day -> Date,
+        number -> Int4,
+        patient_id -> Uuid,
+        doctor_id -> Nullable<Uuid>,
+        status -> Text,
+        status_token -> Text,
+        room -> Nullable<Text>,
+        calls -> Int4,
+        issued_position -> Int4,
+        issued_at -> Timestamptz,
+        called_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(notifications -> queue_tickets (ticket_id));
+diesel::joinable!(queue_tickets -> patient_profiles (patient_id));
 diesel::joinable!(send_attempts -> notifications (notification_id));
 diesel::joinable!(doctor_weekly_hours -> doctors (doctor_id));
 diesel::joinable!(appointments -> doctors (doctor_id));
@@ -152,4 +182,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     early_status_reports,
     send_attempts,
     inbound_messages,
+    queue_tickets,
 );

@@ -19,6 +19,7 @@ use clinic_domain::profile::Profiles;
 use clinic_domain::reminder::ReminderSchedule;
 use clinic_domain::reminders::{DEFAULT_BUDGET, Reminders};
 use clinic_domain::replies::Replies;
+use clinic_domain::walk_ins::WalkIns;
 use clinic_postgres::PgStore;
 use clinic_twilio::{LogGateway, RateLimiter, RequestValidator, Sender, TwilioConfig, TwilioGateway};
 use time::OffsetDateTime;
@@ -59,6 +60,8 @@ pub struct AppState {
     pub profiles: Profiles,
     /// Patients staff register and find; which patient a login is.
     pub patients: PatientRecords,
+    /// The walk-in queue.
+    pub walk_ins: WalkIns,
     /// Delivers the outbox: the worker and the reminders job run it.
     pub outbox: Arc<Outbox>,
     pub reminders: Arc<Reminders>,
@@ -129,6 +132,15 @@ impl AppState {
                 .answering(replies.clone()),
             replies,
             patients: PatientRecords::new(shared.clone(), shared.clone(), clock.clone()),
+            walk_ins: WalkIns::new(
+                config.clinic.clone(),
+                shared.clone(),
+                shared.clone(),
+                shared.clone(),
+                shared.clone(),
+                clock.clone(),
+                config.queue_alert_ahead,
+            ),
             profiles: Profiles::new(shared, clock.clone()),
             outbox,
             reminders: Arc::new(reminders),

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clinic_domain::clinic::{Clinic, ClinicZone};
+use clinic_domain::queue::DEFAULT_ALERT_AHEAD;
 use clinic_domain::reminder::QuietHours;
 use thiserror::Error;
 
@@ -81,6 +82,8 @@ pub struct Config {
     pub cors_allowed_origins: Vec<String>,
     /// `REPLIES` (default on): reminders invite C or X, and those replies act.
     pub replies: bool,
+    /// `QUEUE_ALERT_AHEAD`: a walk-in is texted once on coming this near the front.
+    pub queue_alert_ahead: u32,
 }
 
 impl Config {
@@ -111,6 +114,7 @@ impl Config {
             metrics_token: var("METRICS_TOKEN").map(Secret::new),
             twilio: twilio_settings(&var)?,
             sms_max_per_second: number(&var, "SMS_MAX_PER_SECOND", 1..=10_000, 10)?,
+            queue_alert_ahead: number(&var, "QUEUE_ALERT_AHEAD", 1..=50, DEFAULT_ALERT_AHEAD)?,
             public_base_url: var("PUBLIC_BASE_URL").map(|url| check_base_url(&url)).transpose()?,
             clinic: Clinic {
                 name: var("CLINIC_NAME").unwrap_or_else(|| "Gabriel Family Clinic".into()),

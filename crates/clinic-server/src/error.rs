@@ -15,6 +15,7 @@ use clinic_domain::ports::StoreError;
 use clinic_domain::profile::ProfileError;
 use clinic_domain::replies::InboxError;
 use clinic_domain::validation::FieldErrors;
+use clinic_domain::walk_ins::QueueError;
 use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -225,6 +226,22 @@ impl From<PatientRecordsError> for ApiError {
             }
             PatientRecordsError::NotFound => Self::not_found("patient_not_found", message),
             PatientRecordsError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<QueueError> for ApiError {
+    fn from(error: QueueError) -> Self {
+        let message = error.to_string();
+        match error {
+            QueueError::Invalid(fields) => Self::invalid_fields(&fields),
+            QueueError::PatientNotFound => Self::not_found("patient_not_found", message),
+            QueueError::DoctorNotFound => Self::not_found("doctor_not_found", message),
+            QueueError::NotFound => Self::not_found("ticket_not_found", message),
+            QueueError::OtherDay => Self::new(StatusCode::CONFLICT, "ticket_of_another_day", message),
+            QueueError::Finished => Self::new(StatusCode::CONFLICT, "ticket_finished", message),
+            QueueError::Changed => Self::new(StatusCode::CONFLICT, "ticket_changed", message),
+            QueueError::Store(error) => error.into(),
         }
     }
 }

@@ -14,4 +14,5 @@ mod migrations;
 mod outbox;
 mod patient_records;
 mod patients;
+mod queue;
 mod reminders;

@@ -24,6 +24,7 @@ fn nothing_configured_is_the_embedded_dev_setup() {
     assert_eq!(config.clinic.name, "Gabriel Family Clinic");
     assert_eq!(config.clinic.zone.name(), "Asia/Singapore");
     assert_eq!(config.reminder_leads, [time::Duration::hours(24)]);
+    assert_eq!(config.queue_alert_ahead, 3);
     assert_eq!(config.quiet_hours, None);
     assert_eq!(config.reminder_interval, None);
     assert!(config.replies, "reminders invite replies unless REPLIES=off");

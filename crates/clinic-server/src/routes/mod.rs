@@ -21,6 +21,7 @@ pub(crate) mod public;
 pub(crate) mod reception;
 pub(crate) mod reschedule;
 pub mod views;
+pub(crate) mod walk_ins;
 pub mod webhooks;
 
 /// Routes under this need a staff token.
@@ -78,6 +79,11 @@ pub fn table() -> Vec<Route> {
         route(Method::POST, "/api/admin/appointments", |r| r.to(reception::book_for_patient)),
         route(Method::GET, "/api/admin/inbox", |r| r.to(inbox::list)),
         route(Method::POST, "/api/admin/inbox/{id}/read", |r| r.to(inbox::mark_read)),
+        route(Method::POST, "/api/admin/queue", |r| r.to(walk_ins::issue)),
+        route(Method::GET, "/api/admin/queue", |r| r.to(walk_ins::list)),
+        route(Method::POST, "/api/admin/queue/{id}/call", |r| r.to(walk_ins::call)),
+        route(Method::POST, "/api/admin/queue/{id}/status", |r| r.to(walk_ins::set_status)),
+        route(Method::GET, "/api/queue/{status_token}", |r| r.to(walk_ins::public_status)),
     ]
 }
 

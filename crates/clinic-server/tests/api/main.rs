@@ -27,4 +27,5 @@ mod reminders;
 mod replies;
 mod request_ids;
 mod support;
+mod walk_ins;
 mod webhooks;
