@@ -10,6 +10,11 @@ CREATE TABLE send_attempts (
     batch_id        uuid NOT NULL,
     attempt         integer NOT NULL CHECK (attempt > 0),
     started_at      timestamptz NOT NULL,
+    -- The batch recorded the attempt's outcome as unknown (Twilio did not answer): it
+    -- sends no more. Not recorded, the batch may have lost its database connection and
+    -- still be sending: another worker waits a grace from when it first finds it so.
+    recorded        boolean NOT NULL DEFAULT false,
+    abandoned_at    timestamptz,
     PRIMARY KEY (notification_id, batch_id)
 );
 

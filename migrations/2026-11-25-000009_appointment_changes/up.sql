@@ -4,7 +4,6 @@
 ALTER TABLE appointments
     ADD COLUMN version integer NOT NULL DEFAULT 1 CHECK (version > 0),
     -- When the appointment last moved (NULL: never; it has had its time since created_at).
-    -- Nullable, so that an instance of the previous version can still book during a deploy.
     ADD COLUMN moved_at timestamptz,
     ADD COLUMN cancelled_by text CHECK (cancelled_by IN ('patient', 'clinic')),
     ADD COLUMN cancellation_reason text CHECK (length(cancellation_reason) <= 160);

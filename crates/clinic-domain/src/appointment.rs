@@ -141,6 +141,8 @@ pub struct DayEntry {
     pub appointment: Appointment,
     pub patient_name: String,
     pub patient_phone: Option<PhoneNumber>,
+    /// When the patient confirmed the visit by replying to a reminder.
+    pub patient_confirmed_at: Option<OffsetDateTime>,
 }
 
 #[cfg(test)]

@@ -71,10 +71,25 @@ pub(crate) fn move_to(
     cancellation: Option<Cancellation>,
     visible: impl Fn(&Appointment) -> bool,
 ) -> Result<Appointment, ChangeError<StatusChangeRefused>> {
+    move_to_telling(appointments, clock, id, wanted, cancellation, visible, true)
+}
+
+/// [`move_to`], telling the patient of a cancellation only with `tell`: a patient who
+/// cancelled by replying to a text has had their answer already.
+pub(crate) fn move_to_telling(
+    appointments: &dyn AppointmentRepository,
+    clock: &dyn Clock,
+    id: AppointmentId,
+    wanted: AppointmentStatus,
+    cancellation: Option<Cancellation>,
+    visible: impl Fn(&Appointment) -> bool,
+    tell: bool,
+) -> Result<Appointment, ChangeError<StatusChangeRefused>> {
     change(appointments, clock, id, visible, |before, now| {
         let to = status_change(before.status, wanted, before.scheduled_start <= now)?;
         Ok(to.map(|to| {
-            let message = (to == AppointmentStatus::Cancelled).then_some(NotificationKind::Cancellation);
+            let cancels = tell && to == AppointmentStatus::Cancelled;
+            let message = cancels.then_some(NotificationKind::Cancellation);
             (before.with_status(to, cancellation.clone()), message)
         }))
     })

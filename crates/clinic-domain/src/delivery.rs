@@ -7,12 +7,14 @@ use crate::ids::{AppointmentId, NotificationId, PatientId};
 use crate::notification::{NotificationKind, SkipReason};
 use crate::patient::Channel;
 use crate::phone::PhoneNumber;
+use crate::queue::TicketNow;
 
 /// A pending message that is due, with what deciding and composing it needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueNotification {
     pub id: NotificationId,
-    pub appointment_id: AppointmentId,
+    /// `None` for a queue alert, which is about a ticket.
+    pub appointment_id: Option<AppointmentId>,
     pub patient_id: PatientId,
     pub kind: NotificationKind,
     pub channel: Channel,
@@ -25,6 +27,13 @@ pub struct DueNotification {
     /// process died, the database went away, the provider did not answer): the provider
     /// may hold that message, so it is asked before anything is sent.
     pub unresolved_since: Option<OffsetDateTime>,
+    /// When an earlier batch that never recorded its attempt was first found gone (its
+    /// lock free). That batch may have lost only its database connection and still be
+    /// sending for a while: the message waits a grace from then before it is asked about.
+    pub lost_since: Option<OffsetDateTime>,
+    /// For a queue alert, its ticket as it is now; the text was composed when the alert
+    /// was made, and the appointment fields below are not read.
+    pub ticket: Option<TicketNow>,
     /// The appointment as it is now (messages are composed from it when sent).
     pub appointment_status: AppointmentStatus,
     pub scheduled_start: OffsetDateTime,

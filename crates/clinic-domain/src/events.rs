@@ -7,6 +7,7 @@ use crate::message;
 use crate::notification::StatusReport;
 use crate::phone::PhoneNumber;
 use crate::ports::{Clock, NotificationRepository, PatientRepository, StoreError};
+use crate::replies::{Handled, Replies};
 
 /// How far along a delivery status is. Callbacks arrive late, twice, or out of order;
 /// a status only replaces one that is earlier. The final states (`delivered`,
@@ -67,6 +68,8 @@ pub struct Received {
     /// Profiles whose consent changed.
     pub profiles: u64,
     pub answer: Answer,
+    /// What a text that is no keyword did, when replies are answered.
+    pub reply: Option<Handled>,
 }
 
 /// Applies a report to the message with its SID, if it moves the status forward;
@@ -94,6 +97,8 @@ pub struct MessageEvents {
     patients: Arc<dyn PatientRepository>,
     notifications: Arc<dyn NotificationRepository>,
     clock: Arc<dyn Clock>,
+    /// Answers texts that are no keyword; without it they are not stored.
+    replies: Option<Arc<Replies>>,
 }
 
 impl MessageEvents {
@@ -103,7 +108,12 @@ impl MessageEvents {
         notifications: Arc<dyn NotificationRepository>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { clinic, patients, notifications, clock }
+        Self { clinic, patients, notifications, clock, replies: None }
+    }
+
+    /// The same events, answering texts that are no keyword through `replies`.
+    pub fn answering(self, replies: Arc<Replies>) -> Self {
+        Self { replies: Some(replies), ..self }
     }
 
     /// Records a status callback; whether the message is known. A status earlier than
@@ -131,7 +141,7 @@ impl MessageEvents {
 
     /// Handles a text from `from` (`+E164`, or `whatsapp:+E164`): STOP and its synonyms
     /// opt every profile with that phone out, START opts back in, HELP is answered.
-    /// Other texts are not stored.
+    /// Other texts go to [`Replies`], when answering them.
     pub fn received(
         &self,
         from: &str,
@@ -149,11 +159,15 @@ impl MessageEvents {
             (Some(opt_in), Some(phone)) => self.patients.set_sms_opt_in(phone, opt_in, self.clock.now())?,
             _ => 0,
         };
-        let answer = match keyword {
-            Some(Keyword::Help) => Answer::Text(message::help(&self.clinic)),
-            _ => Answer::Nothing,
+        let (answer, reply) = match (keyword, &self.replies) {
+            (Some(Keyword::Help), _) => (Answer::Text(message::help(&self.clinic)), None),
+            (None, Some(replies)) => {
+                let answered = replies.answer(from.as_ref(), body)?;
+                (Answer::Text(answered.text), Some(answered.handled))
+            }
+            (Some(_), _) | (None, None) => (Answer::Nothing, None),
         };
-        Ok(Received { from, keyword, profiles, answer })
+        Ok(Received { from, keyword, profiles, answer, reply })
     }
 }
 

@@ -69,3 +69,11 @@ id_type!(
     /// A span of time a doctor, or the whole clinic, is closed.
     ClosureId
 );
+id_type!(
+    /// A text a patient (or anyone) sent the clinic, kept for staff.
+    InboundMessageId
+);
+id_type!(
+    /// A walk-in's ticket in the day's queue.
+    TicketId
+);

@@ -17,6 +17,7 @@ pub mod doctor;
 pub mod events;
 pub mod gateway;
 pub mod ids;
+pub mod inbound;
 pub mod message;
 pub mod notification;
 pub mod outbox;
@@ -26,12 +27,15 @@ pub mod patient_search;
 pub mod phone;
 pub mod ports;
 pub mod profile;
+pub mod queue;
 pub mod reminder;
 pub mod reminders;
+pub mod replies;
 pub mod schedule;
 pub mod sign_in;
 pub mod sign_in_code;
 pub mod validation;
+pub mod walk_ins;
 
 /// The module graph is layered: entities at the bottom, ports above them, services on
 /// top; no module imports one above it, and nothing imports in a circle.
@@ -46,11 +50,13 @@ mod layers {
         "doctor",
         "gateway",
         "ids",
+        "inbound",
         "message",
         "notification",
         "patient",
         "patient_search",
         "phone",
+        "queue",
         "reminder",
         "schedule",
         "sign_in_code",
@@ -67,6 +73,8 @@ mod layers {
         "patient_records",
         "profile",
         "reminders",
+        "replies",
+        "walk_ins",
         "sign_in",
     ];
 
@@ -86,6 +94,7 @@ mod layers {
             ("events", include_str!("events.rs")),
             ("gateway", include_str!("gateway.rs")),
             ("ids", include_str!("ids.rs")),
+            ("inbound", include_str!("inbound.rs")),
             ("message", include_str!("message.rs")),
             ("notification", include_str!("notification.rs")),
             ("outbox", include_str!("outbox.rs")),
@@ -95,12 +104,15 @@ mod layers {
             ("phone", include_str!("phone.rs")),
             ("ports", include_str!("ports.rs")),
             ("profile", include_str!("profile.rs")),
+            ("queue", include_str!("queue.rs")),
             ("reminder", include_str!("reminder.rs")),
             ("reminders", include_str!("reminders.rs")),
+            ("replies", include_str!("replies.rs")),
             ("schedule", include_str!("schedule.rs")),
             ("sign_in", include_str!("sign_in.rs")),
             ("sign_in_code", include_str!("sign_in_code.rs")),
             ("validation", include_str!("validation.rs")),
+            ("walk_ins", include_str!("walk_ins.rs")),
         ]
     }
 

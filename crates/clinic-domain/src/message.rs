@@ -68,6 +68,75 @@ pub fn cancelled_by_clinic(
     )
 }
 
+/// A reminder's last line when patients may answer it (`REPLIES=on`).
+pub const REPLY_INVITATION: &str = "Reply C to confirm or X to cancel.";
+
+/// The text, inviting a reply: `... Reply STOP to opt out. Reply C to confirm or X to cancel.`
+pub fn inviting_replies(text: &str) -> String {
+    format!("{text} {REPLY_INVITATION}")
+}
+
+/// The answer to a confirming reply:
+/// `Gabriel Family Clinic: thank you, see you on Wed 25 Nov 2026, 09:30 with Dr Tan.`
+pub fn reply_confirmed(clinic: &Clinic, doctor_name: &str, start: OffsetDateTime) -> String {
+    format!("{}: thank you, see you on {} with {}.", clinic.name, visit_time(clinic, start), doctor_name)
+}
+
+/// The answer to a reply about a visit cancelled before it came.
+pub fn reply_already_cancelled(clinic: &Clinic, doctor_name: &str, start: OffsetDateTime) -> String {
+    format!(
+        "{}: your appointment with {} on {} was already cancelled. We have passed your message to the clinic.",
+        clinic.name,
+        doctor_name,
+        visit_time(clinic, start)
+    )
+}
+
+/// The answer to a reply about a visit moved since its reminder.
+pub fn reply_moved(clinic: &Clinic, doctor_name: &str, start: OffsetDateTime) -> String {
+    format!(
+        "{}: your appointment is now on {} with {}. We have passed your message to the clinic.",
+        clinic.name,
+        visit_time(clinic, start),
+        doctor_name
+    )
+}
+
+/// The answer to any other text: it is in the staff inbox.
+pub fn reply_passed_on(clinic: &Clinic) -> String {
+    format!(
+        "{}: thank you, we have passed your message to the clinic. For anything urgent, please call us.",
+        clinic.name
+    )
+}
+
+/// A walk-in is called in: `Gabriel Family Clinic: ticket A012, please come to Room 3 now.`
+pub fn queue_called(clinic: &Clinic, ticket: &str, room: &str) -> String {
+    format!("{}: ticket {ticket}, please come to {room} now.", clinic.name)
+}
+
+/// A walk-in is near the front:
+/// `Gabriel Family Clinic: ticket A012, you are 3rd in line, about 15 minutes. Reply STOP to opt out.`
+pub fn queue_ahead(clinic: &Clinic, ticket: &str, position: u32, minutes: u32) -> String {
+    format!(
+        "{}: ticket {ticket}, you are {} in line, about {minutes} minutes. Reply STOP to opt out.",
+        clinic.name,
+        ordinal(position)
+    )
+}
+
+/// `1st`, `2nd`, `3rd`, `4th`, ..., `11th`, `21st`.
+fn ordinal(n: u32) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
 /// The answer to HELP or INFO.
 pub fn help(clinic: &Clinic) -> String {
     format!("{}: appointment messages. Reply STOP to opt out, START to opt back in.", clinic.name)
@@ -121,6 +190,23 @@ mod tests {
     }
 
     #[test]
+    fn queue_alerts_name_the_ticket_the_room_or_the_place_in_line_in_one_segment() {
+        let clinic = clinic("Asia/Singapore");
+        assert_eq!(
+            queue_called(&clinic, "A012", "Room 3"),
+            "Gabriel Family Clinic: ticket A012, please come to Room 3 now."
+        );
+        let ahead = queue_ahead(&clinic, "A012", 3, 15);
+        assert_eq!(
+            ahead,
+            "Gabriel Family Clinic: ticket A012, you are 3rd in line, about 15 minutes. Reply STOP to opt out."
+        );
+        assert_eq!(sms_segments(&ahead), 1);
+        let places: Vec<String> = [1, 2, 4, 11, 12, 13, 21, 22, 23].into_iter().map(ordinal).collect();
+        assert_eq!(places, ["1st", "2nd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd"]);
+    }
+
+    #[test]
     fn a_confirmation_names_clinic_doctor_and_local_time() {
         let text = confirmation(&clinic("Asia/Singapore"), "Dr Tan", datetime!(2026-11-25 01:30 UTC));
         assert_eq!(
@@ -151,6 +237,25 @@ mod tests {
         {
             assert!(gsm7_septets(&text).is_some(), "{text}");
             assert_eq!(sms_segments(&text), 1, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_reminder_inviting_replies_stays_one_segment_for_the_demo_doctors() {
+        let clinic = clinic("Asia/Singapore");
+        let start = datetime!(2026-11-25 01:30 UTC);
+        for doctor in ["Dr Tan Wei Ming", "Dr Sarah Lim"] {
+            let text = inviting_replies(&reminder(&clinic, doctor, start));
+            assert!(text.ends_with("Reply C to confirm or X to cancel."), "{text}");
+            assert_eq!(sms_segments(&text), 1, "{text}");
+        }
+        for text in [
+            reply_confirmed(&clinic, "Dr Tan Wei Ming", start),
+            reply_already_cancelled(&clinic, "Dr Tan Wei Ming", start),
+            reply_moved(&clinic, "Dr Tan Wei Ming", start),
+            reply_passed_on(&clinic),
+        ] {
+            assert!(gsm7_septets(&text).is_some(), "{text}");
         }
     }
 

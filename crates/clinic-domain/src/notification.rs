@@ -4,7 +4,7 @@ use time::OffsetDateTime;
 
 use crate::appointment::{Appointment, AppointmentStatus};
 use crate::clinic::Clinic;
-use crate::ids::{AppointmentId, NotificationId, PatientId};
+use crate::ids::{AppointmentId, NotificationId, PatientId, TicketId};
 use crate::message;
 use crate::patient::{Channel, PatientProfile};
 use crate::phone::PhoneNumber;
@@ -45,6 +45,8 @@ pub enum SkipReason {
     Rescheduled,
     /// A nearer reminder of the same visit went instead (a run missed this lead's moment).
     Superseded,
+    /// A queue alert whose ticket was called (again), served or left since.
+    TicketMovedOn,
     /// The gateway cannot send on this channel (`sms not configured`, ...).
     NotConfigured(String),
 }
@@ -58,6 +60,7 @@ impl SkipReason {
             Self::AppointmentPassed => "appointment already started",
             Self::Rescheduled => "rescheduled",
             Self::Superseded => "superseded",
+            Self::TicketMovedOn => "ticket called, served or gone",
             Self::NotConfigured(what) => what,
         }
     }
@@ -151,7 +154,9 @@ impl NewNotification {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
     pub id: NotificationId,
-    pub appointment_id: AppointmentId,
+    /// What the message is about: an appointment, or (a queue alert) a walk-in's ticket.
+    pub appointment_id: Option<AppointmentId>,
+    pub ticket_id: Option<TicketId>,
     pub patient_id: PatientId,
     pub channel: Channel,
     pub kind: NotificationKind,

@@ -6,7 +6,7 @@
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
@@ -102,11 +102,23 @@ pub struct DeliverySettings {
     pub record_tries: u32,
     /// ...waiting this long after the first failure, twice as long after each next.
     pub record_backoff: Duration,
+    /// How long a batch that lost its database connection may go on with a send it had
+    /// started: a check of the connection (at most a second apart) and one send's time.
+    pub lost_batch_grace: time::Duration,
+    /// How often a batch checks, before a send, that it still holds its rows.
+    pub held_check: Duration,
 }
 
 impl Default for DeliverySettings {
     fn default() -> Self {
-        Self { batch_size: 50, concurrency: 4, record_tries: 6, record_backoff: Duration::from_millis(200) }
+        Self {
+            batch_size: 50,
+            concurrency: 4,
+            record_tries: 6,
+            record_backoff: Duration::from_millis(200),
+            lost_batch_grace: time::Duration::seconds(12),
+            held_check: Duration::from_secs(1),
+        }
     }
 }
 
@@ -149,6 +161,8 @@ pub struct Outbox {
     clock: Arc<dyn Clock>,
     settings: DeliverySettings,
     observer: Arc<dyn OutboxObserver>,
+    /// Reminders invite a reply (C or X) when set.
+    replies: bool,
 }
 
 impl Outbox {
@@ -159,7 +173,20 @@ impl Outbox {
         clock: Arc<dyn Clock>,
         settings: DeliverySettings,
     ) -> Self {
-        Self { clinic, notifications, gateway, clock, settings, observer: Arc::new(Unobserved) }
+        Self {
+            clinic,
+            notifications,
+            gateway,
+            clock,
+            settings,
+            observer: Arc::new(Unobserved),
+            replies: false,
+        }
+    }
+
+    /// The same outbox; with `replies`, reminders end inviting a reply (`REPLIES`).
+    pub fn inviting_replies(self, replies: bool) -> Self {
+        Self { replies, ..self }
     }
 
     /// The same outbox, telling `observer` what happens.
@@ -202,7 +229,7 @@ impl Outbox {
         // One span per batch: every line its sends and its record log carries it.
         let span = tracing::info_span!("outbox_batch", messages = batch.notifications().len());
         let _batch = span.enter();
-        let deliveries = self.deliver_all(batch.notifications(), until);
+        let deliveries = self.deliver_all(&*batch, until);
         let mut report = DeliveryReport {
             left: (batch.notifications().len() - deliveries.len()) as u32,
             ..DeliveryReport::default()
@@ -224,9 +251,19 @@ impl Outbox {
         Ok(report)
     }
 
-    /// Sends the batch's messages, `concurrency` at a time, until done or told to stop.
-    fn deliver_all(&self, due: &[DueNotification], until: &Until<'_>) -> Vec<Delivery> {
-        let next = Mutex::new(due.iter());
+    /// Sends the batch's messages, `concurrency` at a time, until done, told to stop, or
+    /// the batch no longer holds its rows. A message an earlier, lost batch may still be
+    /// sending is left for after the grace.
+    fn deliver_all(&self, batch: &dyn ClaimedBatch, until: &Until<'_>) -> Vec<Delivery> {
+        let now = self.clock.now();
+        let due = batch.notifications();
+        let grace = self.settings.lost_batch_grace;
+        let next = Mutex::new(due.iter().filter(|row| row.lost_since.is_none_or(|lost| lost + grace <= now)));
+        let held = Held {
+            every: self.settings.held_check,
+            checked: Mutex::new(Instant::now()),
+            lost: AtomicBool::new(false),
+        };
         let deliveries = Mutex::new(Vec::with_capacity(due.len()));
         // The senders log inside the caller's span: its request id, or its worker run.
         let span = tracing::Span::current();
@@ -234,7 +271,7 @@ impl Outbox {
             for _ in 0..self.settings.concurrency.clamp(1, due.len().max(1)) {
                 s.spawn(|| {
                     let _span = span.enter();
-                    while !self.must_stop(until) {
+                    while !self.must_stop(until) && held.confirmed(batch) {
                         let Some(row) = next.lock().unwrap_or_else(PoisonError::into_inner).next() else {
                             break;
                         };
@@ -319,7 +356,7 @@ impl Outbox {
         // Composed from the appointment as it is now, so no text states what is no
         // longer true; an attempt whose fate is unknown is asked about as it was sent.
         let message = match (&row.message, row.unresolved_since) {
-            (Some(sent), Some(_)) => sent.clone(),
+            (Some(sent), Some(_)) if !sent.is_empty() => sent.clone(),
             _ => self.compose(row),
         };
         let segments = message::sms_segments(&message);
@@ -335,7 +372,9 @@ impl Outbox {
             at,
         };
         let now = self.clock.now();
-        let recipient = if row.about_version < row.appointment_version
+        let recipient = if let Some(ticket) = &row.ticket {
+            ticket.recipient(row.to_phone.as_ref(), row.patient_sms_opt_in)
+        } else if row.about_version < row.appointment_version
             && row.appointment_status == AppointmentStatus::Booked
         {
             Err(SkipReason::Rescheduled)
@@ -426,6 +465,9 @@ impl Outbox {
     fn compose(&self, row: &DueNotification) -> String {
         let (clinic, doctor, start) = (&self.clinic, row.doctor_name.as_str(), row.scheduled_start);
         match row.kind {
+            NotificationKind::Reminder if self.replies => {
+                message::inviting_replies(&message::reminder(clinic, doctor, start))
+            }
             NotificationKind::Reminder => message::reminder(clinic, doctor, start),
             NotificationKind::Rescheduled if row.patient_told => message::rescheduled(clinic, doctor, start),
             NotificationKind::Cancellation => match &row.cancellation {
@@ -439,10 +481,30 @@ impl Outbox {
                     cancellation.as_ref().and_then(|c| c.reason.as_deref()),
                 ),
             },
-            NotificationKind::Confirmation | NotificationKind::Rescheduled | NotificationKind::QueueAlert => {
+            // Composed when the ticket was called or came near the front.
+            NotificationKind::QueueAlert => row.message.clone().unwrap_or_default(),
+            NotificationKind::Confirmation | NotificationKind::Rescheduled => {
                 message::confirmation(clinic, doctor, start)
             }
         }
+    }
+}
+
+/// A batch's hold on its rows, checked before a send at most `every` so often.
+struct Held {
+    every: Duration,
+    checked: Mutex<Instant>,
+    lost: AtomicBool,
+}
+
+impl Held {
+    fn confirmed(&self, batch: &dyn ClaimedBatch) -> bool {
+        let mut checked = self.checked.lock().unwrap_or_else(PoisonError::into_inner);
+        if !self.lost.load(Ordering::SeqCst) && checked.elapsed() >= self.every {
+            self.lost.store(!batch.still_held(), Ordering::SeqCst);
+            *checked = Instant::now();
+        }
+        !self.lost.load(Ordering::SeqCst)
     }
 }
 

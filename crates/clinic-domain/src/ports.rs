@@ -14,11 +14,13 @@ use crate::booking_record::{
 use crate::closure::Closure;
 use crate::delivery::{Delivery, DueNotification, Recorded, Scope};
 use crate::doctor::Doctor;
-use crate::ids::{AppointmentId, ClosureId, DoctorId, LoginId, PatientId};
+use crate::ids::{AppointmentId, ClosureId, DoctorId, InboundMessageId, LoginId, PatientId, TicketId};
+use crate::inbound::{InboundMessage, InboxEntry, RemindedVisit};
 use crate::notification::{Notification, NotificationFilter, StatusReport};
 use crate::patient::{PatientProfile, PatientRecord, Registered};
 use crate::patient_search::PatientSearch;
 use crate::phone::PhoneNumber;
+use crate::queue::{NewTicket, QueueAlert, Ticket, TicketStatus};
 use crate::reminder::ReminderWindow;
 use crate::schedule::WeeklySchedule;
 
@@ -214,6 +216,39 @@ pub trait ClosureRepository: Send + Sync {
     fn remove(&self, id: ClosureId) -> Result<bool, StoreError>;
 }
 
+/// The walk-in queue. Numbers are the store's to give: one per ticket, consecutive per
+/// day, however many desks issue at once.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait QueueRepository: Send + Sync {
+    /// Stores the ticket with its day's next number and its place in line now.
+    fn issue(&self, ticket: &NewTicket) -> Result<Ticket, StoreError>;
+    fn find(&self, id: TicketId) -> Result<Option<Ticket>, StoreError>;
+    fn find_by_token(&self, token: &str) -> Result<Option<Ticket>, StoreError>;
+    /// A day's tickets, by number.
+    fn day(&self, day: time::Date) -> Result<Vec<Ticket>, StoreError>;
+    /// How long the last `last` served tickets took from call to served, newest first:
+    /// one doctor's, or with `None` the clinic's.
+    fn serve_times(&self, doctor: Option<DoctorId>, last: u32) -> Result<Vec<time::Duration>, StoreError>;
+    /// Calls the ticket to `room` with its alert, in one unit of work, if it is still as
+    /// `before` (same calls, not finished); the ticket after, or `None`.
+    fn call(
+        &self,
+        before: &Ticket,
+        room: &str,
+        alert: &QueueAlert,
+        at: OffsetDateTime,
+    ) -> Result<Option<Ticket>, StoreError>;
+    /// Marks an unfinished ticket served or left; the ticket after, or `None`.
+    fn finish(
+        &self,
+        id: TicketId,
+        status: TicketStatus,
+        at: OffsetDateTime,
+    ) -> Result<Option<Ticket>, StoreError>;
+    /// Stores the alerts no ticket has yet (one per ticket and call); how many were new.
+    fn enqueue_alerts(&self, alerts: &[QueueAlert]) -> Result<u64, StoreError>;
+}
+
 /// The outbox: one row per message.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 pub trait NotificationRepository: Send + Sync {
@@ -254,12 +289,41 @@ pub trait NotificationRepository: Send + Sync {
     ) -> Result<Vec<StatusReport>, StoreError>;
 }
 
+/// What patients text back: the visit a reply is about, and the staff inbox.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait InboxRepository: Send + Sync {
+    /// The visit whose reminder was sent last to `phone` (whichever profile it was
+    /// for), preferring visits still booked and not started at `now`; as it stands now.
+    /// With `only`, that appointment, if it was reminded at `phone`.
+    fn reminded_visit(
+        &self,
+        phone: &PhoneNumber,
+        now: OffsetDateTime,
+        only: Option<AppointmentId>,
+    ) -> Result<Option<RemindedVisit>, StoreError>;
+    /// Records the patient's confirmation if the appointment is still booked at
+    /// `version` and not started at `at`; whether it was. Confirming twice keeps the first.
+    fn confirm(&self, id: AppointmentId, version: u32, at: OffsetDateTime) -> Result<bool, StoreError>;
+    /// Keeps a message for staff. Without a patient, the oldest profile with the
+    /// sender's phone, if any, is taken as its patient.
+    fn keep(&self, message: &InboundMessage) -> Result<(), StoreError>;
+    /// Kept messages, newest first, at most `limit`; only unread ones with `unread_only`.
+    fn inbox(&self, unread_only: bool, limit: u32) -> Result<Vec<InboxEntry>, StoreError>;
+    /// Marks a message read (the first time counts); the message, or `None` if unknown.
+    fn mark_read(&self, id: InboundMessageId, at: OffsetDateTime) -> Result<Option<InboxEntry>, StoreError>;
+}
+
 /// Claimed rows, held against other workers until finished or dropped. Claiming has
 /// already committed each row's attempt, so a send is never the first the database
 /// hears of it; dropping the batch unfinished releases the rows, and their attempts
 /// stay on record to be asked about.
-pub trait ClaimedBatch: Send {
+pub trait ClaimedBatch: Send + Sync {
     fn notifications(&self) -> &[DueNotification];
+    /// Whether the batch still holds its rows. A batch whose database connection was lost
+    /// has lost them: another worker may claim them, so this one must send no more.
+    fn still_held(&self) -> bool {
+        true
+    }
     /// Records the outcomes, releases the rows it was given none for (their attempt
     /// never started), and lets the rows go. May be called again after an error: it
     /// then records only what no other worker has recorded since.

@@ -204,8 +204,13 @@ impl AppointmentRepository for PgStore {
             }
             query
         };
-        let columns = (AppointmentRow::as_select(), patient_profiles::full_name, patient_profiles::phone);
-        let rows: Vec<(AppointmentRow, String, Option<String>)> = self
+        let columns = (
+            AppointmentRow::as_select(),
+            patient_profiles::full_name,
+            patient_profiles::phone,
+            appointments::patient_confirmed_at,
+        );
+        let rows: Vec<(AppointmentRow, String, Option<String>, Option<OffsetDateTime>)> = self
             .run(|conn| {
                 readable(
                     conn,
@@ -218,8 +223,9 @@ impl AppointmentRepository for PgStore {
             })?
             .logged("appointment");
         rows.into_iter()
-            .map(|(row, patient_name, phone)| {
+            .map(|(row, patient_name, phone, patient_confirmed_at)| {
                 Ok(DayEntry {
+                    patient_confirmed_at,
                     appointment: to_appointment(row)?,
                     patient_name,
                     patient_phone: phone

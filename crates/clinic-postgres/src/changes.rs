@@ -11,22 +11,25 @@ use crate::appointments::appointment_row;
 use crate::schema::appointments;
 
 /// The messages still pending about older versions are skipped, unless a worker is
-/// sending one right now (it was true when composed; the change's message follows it);
-/// their attempts need no asking about any more.
-const SUPERSEDE: &str = "WITH skipped AS ( \
-      UPDATE notifications SET status = $3, error_message = $4, updated_at = $5 \
-      WHERE id IN (SELECT id FROM notifications \
-                   WHERE appointment_id = $1 AND appointment_version < $2 AND status = $6 \
-                   FOR UPDATE SKIP LOCKED) \
-      RETURNING id) \
-    DELETE FROM send_attempts WHERE notification_id IN (SELECT id FROM skipped)";
+/// sending one right now (it was true when composed; the change's message follows it).
+/// Their attempts stay: one whose fate is unknown may have reached the patient, and so
+/// the change's message is worded for a patient who was told.
+const SUPERSEDE: &str = "UPDATE notifications SET status = $3, error_message = $4, updated_at = $5 \
+    WHERE id IN (SELECT id FROM notifications \
+                 WHERE appointment_id = $1 AND appointment_version < $2 AND status = $6 \
+                 FOR UPDATE SKIP LOCKED)";
 
-/// The change's message, addressed as the patient's profile says now, due at once; its
+/// The change's message, addressed as the patient's profile says now (or, without a phone
+/// there, to where the appointment's earlier messages went: a login's phone), due at once; its
 /// text is composed when it is sent. One per change and kind (the unique index).
 const TELL: &str = "INSERT INTO notifications \
     (id, appointment_id, patient_id, channel, type, to_phone, status, attempts, next_attempt_at, \
      created_at, updated_at, appointment_version) \
-    SELECT $1, a.id, a.patient_id, p.preferred_channel, $2, p.phone, $3, 0, $4, $4, $4, a.version \
+    SELECT $1, a.id, a.patient_id, p.preferred_channel, $2, \
+      COALESCE(p.phone, (SELECT c.to_phone FROM notifications c \
+                         WHERE c.appointment_id = a.id AND c.to_phone IS NOT NULL \
+                         ORDER BY c.created_at LIMIT 1)), \
+      $3, 0, $4, $4, $4, a.version \
     FROM appointments a JOIN patient_profiles p ON p.id = a.patient_id WHERE a.id = $5 \
     ON CONFLICT DO NOTHING";
 
@@ -52,6 +55,12 @@ pub(crate) fn store(conn: &mut PgConnection, change: &AppointmentChange) -> Quer
     .execute(conn)?;
     if updated == 0 {
         return Ok(ChangeStored::Stale);
+    }
+    if before.doctor_id != after.doctor_id || before.scheduled_start != after.scheduled_start {
+        // The patient confirmed the old time, not the new one.
+        diesel::update(appointments::table.find(after.id.as_uuid()))
+            .set(appointments::patient_confirmed_at.eq(None::<time::OffsetDateTime>))
+            .execute(conn)?;
     }
     if let Some(kind) = change.message {
         diesel::sql_query(SUPERSEDE)

@@ -1,7 +1,7 @@
 //! The outbox's rows.
 
 use clinic_domain::delivery::Scope;
-use clinic_domain::ids::{AppointmentId, NotificationId, PatientId};
+use clinic_domain::ids::{AppointmentId, NotificationId, PatientId, TicketId};
 use clinic_domain::notification::NotificationFilter;
 use clinic_domain::notification::StatusReport;
 use clinic_domain::notification::{NewNotification, Notification, NotificationStatus};
@@ -19,7 +19,8 @@ use crate::store::{PgStore, corrupt};
 #[diesel(table_name = notifications, check_for_backend(diesel::pg::Pg))]
 struct NotificationRow {
     id: Uuid,
-    appointment_id: Uuid,
+    appointment_id: Option<Uuid>,
+    ticket_id: Option<Uuid>,
     patient_id: Uuid,
     channel: String,
     kind: String,
@@ -146,7 +147,8 @@ impl NotificationRepository for PgStore {
 fn to_notification(row: NotificationRow) -> Result<Notification, StoreError> {
     Ok(Notification {
         id: NotificationId::from_uuid(row.id),
-        appointment_id: AppointmentId::from_uuid(row.appointment_id),
+        appointment_id: row.appointment_id.map(AppointmentId::from_uuid),
+        ticket_id: row.ticket_id.map(TicketId::from_uuid),
         patient_id: PatientId::from_uuid(row.patient_id),
         channel: row.channel.parse().map_err(|()| corrupt("channel", &row.channel))?,
         kind: row.kind.parse().map_err(|()| corrupt("notification type", &row.kind))?,

@@ -6,14 +6,16 @@
 //! and their attempts tell the next worker to ask Twilio before sending.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, PoisonError};
 
-use clinic_domain::appointment::Cancellation;
+use clinic_domain::appointment::{AppointmentStatus, Cancellation};
 use clinic_domain::delivery::{Delivery, DeliveryOutcome, DueNotification, Recorded, Scope};
 use clinic_domain::ids::{AppointmentId, NotificationId, PatientId};
 use clinic_domain::notification::{NotificationKind, NotificationStatus, SkipReason};
 use clinic_domain::phone::PhoneNumber;
 use clinic_domain::ports::ClaimedBatch;
 use clinic_domain::ports::StoreError;
+use clinic_domain::queue::TicketNow;
 use clinic_domain::reminder::ReminderWindow;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::pg::Pg;
@@ -23,35 +25,55 @@ use diesel::sql_types::{Array, Bool, Int4, Nullable, Text, Timestamptz, Uuid as 
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::schema::{appointments, doctors, notifications, patient_profiles};
+use crate::schema::{appointments, doctors, notifications, patient_profiles, queue_tickets, send_attempts};
 use crate::store::{PgPooled, PgStore, corrupt, readable, store_error};
 
 type DueRow = (
-    (Uuid, Uuid, Uuid, String, String, Option<String>, Option<String>, i32, i32),
-    (String, OffsetDateTime, i32, Option<String>, Option<String>),
-    String,
+    (Uuid, Option<Uuid>, Uuid, String, String, Option<String>, Option<String>, i32, i32),
+    Option<(String, OffsetDateTime, i32, Option<String>, Option<String>, String)>,
+    Option<(String, i32, i32)>,
     (bool, bool),
 );
 
 /// For every lead, every appointment `ReminderWindow::includes` without that reminder gets
 /// one, addressed as its patient's profile says now; the text is composed when it is sent.
 /// Of an appointment's reminders created at once, the nearest lead's is pending (due when
-/// `ReminderWindow::due_for` says) and the others are skipped as superseded. The rule is the
-/// domain's; this only translates it (its names bound as parameters). One reminder per
-/// appointment, version and lead is the unique index's, whichever instance inserts first.
-const CREATE_REMINDERS: &str = "INSERT INTO notifications \
-    (id, appointment_id, patient_id, channel, type, to_phone, status, error_message, attempts, \
-     next_attempt_at, created_at, updated_at, appointment_version, lead_minutes) \
-    SELECT gen_random_uuid(), a.id, a.patient_id, p.preferred_channel, $3, p.phone, \
-      CASE WHEN l.minutes = min(l.minutes) OVER (PARTITION BY a.id) THEN $4 ELSE $5 END, \
-      CASE WHEN l.minutes = min(l.minutes) OVER (PARTITION BY a.id) THEN NULL ELSE $6 END, \
-      0, CASE WHEN $2 > a.scheduled_start THEN $1 ELSE $2 END, $1, $1, a.version, l.minutes \
-    FROM appointments a JOIN patient_profiles p ON p.id = a.patient_id \
-    CROSS JOIN unnest($7::int4[]) AS l(minutes) \
-    WHERE a.status = $8 AND a.scheduled_start >= $1 \
-      AND a.scheduled_start < $1 + l.minutes * interval '1 minute' \
-      AND COALESCE(a.moved_at, a.created_at) <= a.scheduled_start - l.minutes * interval '1 minute' \
-    ON CONFLICT DO NOTHING";
+/// `ReminderWindow::due_for` says) and the others are skipped as superseded; so is a
+/// farther lead's still waiting (held through quiet hours) when a nearer one is created.
+/// An appointment reminded before reminders had leads (`lead_minutes` NULL) gets no more.
+/// The rule is the domain's; this only translates it (its names bound as parameters). One
+/// reminder per appointment, version and lead is the unique index's, whichever instance
+/// inserts first.
+const CREATE_REMINDERS: &str = "WITH created AS ( \
+      INSERT INTO notifications \
+        (id, appointment_id, patient_id, channel, type, to_phone, status, error_message, attempts, \
+         next_attempt_at, created_at, updated_at, appointment_version, lead_minutes) \
+      SELECT gen_random_uuid(), a.id, a.patient_id, p.preferred_channel, $3, p.phone, \
+        CASE WHEN l.minutes = min(l.minutes) OVER (PARTITION BY a.id) THEN $4 ELSE $5 END, \
+        CASE WHEN l.minutes = min(l.minutes) OVER (PARTITION BY a.id) THEN NULL ELSE $6 END, \
+        0, CASE WHEN $2 > a.scheduled_start THEN $1 ELSE $2 END, $1, $1, a.version, l.minutes \
+      FROM appointments a JOIN patient_profiles p ON p.id = a.patient_id \
+      CROSS JOIN unnest($7::int4[]) AS l(minutes) \
+      WHERE a.status = $8 AND a.scheduled_start >= $1 \
+        AND a.scheduled_start < $1 + l.minutes * interval '1 minute' \
+        AND COALESCE(a.moved_at, a.created_at) <= a.scheduled_start - l.minutes * interval '1 minute' \
+        AND NOT EXISTS (SELECT 1 FROM notifications o WHERE o.appointment_id = a.id \
+                        AND o.appointment_version = a.version AND o.type = $3 AND o.lead_minutes IS NULL) \
+      ON CONFLICT DO NOTHING \
+      RETURNING appointment_id, appointment_version, lead_minutes, status), \
+    superseded AS ( \
+      UPDATE notifications o SET status = $5, error_message = $6, updated_at = $1 \
+      FROM created c \
+      WHERE c.status = $4 AND o.appointment_id = c.appointment_id \
+        AND o.appointment_version = c.appointment_version AND o.type = $3 AND o.status = $4 \
+        AND o.lead_minutes > c.lead_minutes) \
+    SELECT count(*) AS created FROM created";
+
+#[derive(QueryableByName)]
+struct Created {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    created: i64,
+}
 
 impl PgStore {
     pub(crate) fn create_reminders(&self, window: &ReminderWindow) -> Result<u64, StoreError> {
@@ -67,9 +89,9 @@ impl PgStore {
                 .bind::<Text, _>(SkipReason::Superseded.describe())
                 .bind::<Array<Int4>, _>(leads)
                 .bind::<Text, _>(ReminderWindow::STATUS.as_str())
-                .execute(conn)
+                .get_result::<Created>(conn)
         })?;
-        Ok(created as u64)
+        Ok(u64::try_from(created.created).unwrap_or_default())
     }
 
     /// Locks the due rows in a transaction the batch holds, then commits their attempts
@@ -82,14 +104,25 @@ impl PgStore {
     ) -> Result<Box<dyn ClaimedBatch>, StoreError> {
         let mut conn = self.connection()?;
         AnsiTransactionManager::begin_transaction(&mut *conn).map_err(store_error)?;
-        let mut batch =
-            PgClaimedBatch { conn: None, rows: Vec::new(), batch_id: Uuid::new_v4(), store: self.clone() };
-        let conn = batch.conn.insert(conn);
-        let mut rows = due_rows(conn, scope, now, limit)?;
+        let mut rows = match due_rows(&mut conn, scope, now, limit) {
+            Ok(rows) => rows,
+            Err(e) => {
+                let _ = AnsiTransactionManager::rollback_transaction(&mut *conn);
+                return Err(e);
+            }
+        };
+        let mut batch = PgClaimedBatch {
+            conn: Mutex::new(Some(conn)),
+            rows: Vec::new(),
+            batch_id: Uuid::new_v4(),
+            store: self.clone(),
+        };
         if !rows.is_empty() {
             let unresolved = self.start_attempts(&rows, batch.batch_id, now)?;
             for row in &mut rows {
-                row.unresolved_since = unresolved.get(&row.id.as_uuid()).copied();
+                let earlier = unresolved.get(&row.id.as_uuid()).copied();
+                row.unresolved_since = earlier.map(|(since, _)| since);
+                row.lost_since = earlier.and_then(|(_, lost)| lost);
             }
         }
         batch.rows = rows;
@@ -103,7 +136,7 @@ impl PgStore {
         rows: &[DueNotification],
         batch: Uuid,
         now: OffsetDateTime,
-    ) -> Result<HashMap<Uuid, OffsetDateTime>, StoreError> {
+    ) -> Result<HashMap<Uuid, (OffsetDateTime, Option<OffsetDateTime>)>, StoreError> {
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id.as_uuid()).collect();
         let attempts: Vec<i32> =
             rows.iter().map(|r| i32::try_from(r.attempts + 1).unwrap_or(i32::MAX)).collect();
@@ -115,17 +148,23 @@ impl PgStore {
                 .bind::<Timestamptz, _>(now)
                 .load(conn)
         })?;
-        Ok(earlier.into_iter().map(|u| (u.notification_id, u.since)).collect())
+        Ok(earlier.into_iter().map(|u| (u.notification_id, (u.since, u.lost_since))).collect())
     }
 }
 
-/// Inserts this batch's attempts, and reads (from the snapshot before the insert)
-/// those that earlier runs left without an outcome.
+/// Inserts this batch's attempts; marks as abandoned, from now, the earlier attempts no
+/// batch recorded (their batch is gone: its lock was free); and reads, from the snapshot
+/// before both, when the earliest earlier attempt without an outcome started and when
+/// the latest unrecorded one was (or is now) found abandoned.
 const START_ATTEMPTS: &str = "WITH started AS ( \
       INSERT INTO send_attempts (notification_id, attempt, batch_id, started_at) \
-      SELECT a.id, a.attempt, $3, $4 FROM unnest($1::uuid[], $2::int4[]) AS a(id, attempt)) \
-    SELECT notification_id, min(started_at) AS since FROM send_attempts \
-    WHERE notification_id = ANY($1) GROUP BY notification_id";
+      SELECT a.id, a.attempt, $3, $4 FROM unnest($1::uuid[], $2::int4[]) AS a(id, attempt)), \
+    abandoned AS ( \
+      UPDATE send_attempts SET abandoned_at = $4 \
+      WHERE notification_id = ANY($1) AND NOT recorded AND abandoned_at IS NULL) \
+    SELECT notification_id, min(started_at) AS since, \
+      max(COALESCE(abandoned_at, $4)) FILTER (WHERE NOT recorded) AS lost_since \
+    FROM send_attempts WHERE notification_id = ANY($1) GROUP BY notification_id";
 
 #[derive(QueryableByName)]
 struct Unresolved {
@@ -133,6 +172,8 @@ struct Unresolved {
     notification_id: Uuid,
     #[diesel(sql_type = Timestamptz)]
     since: OffsetDateTime,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    lost_since: Option<OffsetDateTime>,
 }
 
 /// Locks up to `limit` due rows and reads them with their context. A row that cannot
@@ -191,13 +232,22 @@ fn due_rows(
 
 fn context(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<DueRow>> {
     let earlier = diesel::alias!(notifications as earlier);
+    // Told: another message about the appointment was sent, or may have been (an attempt
+    // whose fate is not known, or one in flight).
     let told = diesel::dsl::exists(
         earlier
             .filter(earlier.field(notifications::appointment_id).eq(notifications::appointment_id))
-            .filter(earlier.field(notifications::status).eq(NotificationStatus::Sent.as_str())),
+            .filter(earlier.field(notifications::id).ne(notifications::id))
+            .filter(
+                earlier.field(notifications::status).eq(NotificationStatus::Sent.as_str()).or(earlier
+                    .field(notifications::id)
+                    .eq_any(send_attempts::table.select(send_attempts::notification_id))),
+            ),
     );
+    // A message is about an appointment (and its doctor) or, a queue alert, a ticket.
     notifications::table
-        .inner_join(appointments::table.inner_join(doctors::table))
+        .left_join(appointments::table.inner_join(doctors::table))
+        .left_join(queue_tickets::table)
         .inner_join(patient_profiles::table)
         .filter(notifications::id.eq_any(ids))
         .order(notifications::next_attempt_at)
@@ -219,8 +269,11 @@ fn context(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<DueRow>> {
                 appointments::version,
                 appointments::cancelled_by,
                 appointments::cancellation_reason,
-            ),
-            doctors::name,
+                doctors::name,
+            )
+                .nullable(),
+            (queue_tickets::status, queue_tickets::calls, notifications::ticket_call.assume_not_null())
+                .nullable(),
             (patient_profiles::sms_opt_in, told),
         ))
         .load(conn)
@@ -243,14 +296,37 @@ fn set_aside(conn: &mut PgConnection, id: Uuid, reason: &str, now: OffsetDateTim
 fn to_due(row: DueRow) -> Result<DueNotification, String> {
     let (
         (id, appointment_id, patient_id, kind, channel, to_phone, message, attempts, about),
-        (status, start, version, cancelled_by, reason),
-        doctor,
+        appointment,
+        ticket,
         (opt_in, told),
     ) = row;
     let unreadable = |what: &str, value: &dyn std::fmt::Debug| corrupt(what, value).to_string();
+    let ticket = ticket
+        .map(|(status, calls, call)| {
+            Ok::<_, String>(TicketNow {
+                status: status.parse().map_err(|()| unreadable("ticket status", &status))?,
+                calls: u32::try_from(calls).map_err(|_| unreadable("ticket calls", &calls))?,
+                call: u32::try_from(call).map_err(|_| unreadable("ticket call", &call))?,
+            })
+        })
+        .transpose()?;
+    // A queue alert has no appointment: these stay at rest, unread (its ticket decides).
+    let (status, start, version, cancelled_by, reason, doctor) = match (appointment, &ticket) {
+        (Some(appointment), _) => appointment,
+        (None, Some(_)) => (
+            AppointmentStatus::Booked.as_str().to_owned(),
+            OffsetDateTime::UNIX_EPOCH,
+            about,
+            None,
+            None,
+            String::new(),
+        ),
+        (None, None) => return Err("a message about neither an appointment nor a ticket".into()),
+    };
     Ok(DueNotification {
         id: NotificationId::from_uuid(id),
-        appointment_id: AppointmentId::from_uuid(appointment_id),
+        appointment_id: appointment_id.map(AppointmentId::from_uuid),
+        ticket,
         patient_id: PatientId::from_uuid(patient_id),
         kind: kind.parse().map_err(|()| unreadable("notification type", &kind))?,
         channel: channel.parse().map_err(|()| unreadable("channel", &channel))?,
@@ -260,6 +336,7 @@ fn to_due(row: DueRow) -> Result<DueNotification, String> {
         message,
         attempts: u32::try_from(attempts).map_err(|_| unreadable("attempts", &attempts))?,
         unresolved_since: None,
+        lost_since: None,
         appointment_status: status.parse().map_err(|()| unreadable("appointment status", &status))?,
         scheduled_start: start,
         doctor_name: doctor,
@@ -279,7 +356,7 @@ fn to_due(row: DueRow) -> Result<DueNotification, String> {
 
 struct PgClaimedBatch {
     /// Holds the rows' locks in its transaction; `None` once finished, or lost.
-    conn: Option<PgPooled>,
+    conn: Mutex<Option<PgPooled>>,
     rows: Vec<DueNotification>,
     /// Names this batch's attempts.
     batch_id: Uuid,
@@ -292,8 +369,22 @@ impl ClaimedBatch for PgClaimedBatch {
         &self.rows
     }
 
+    /// One round trip on the batch's own connection: an error means the connection, its
+    /// transaction and its locks are gone.
+    fn still_held(&self) -> bool {
+        let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(held) = conn.as_mut() else { return false };
+        let alive = diesel::sql_query("SELECT 1").execute(&mut **held).is_ok();
+        if !alive {
+            // Nothing of it is ours any more; a record goes through a fresh connection.
+            conn.take();
+        }
+        alive
+    }
+
     fn finish(&mut self, deliveries: &[Delivery]) -> Result<Recorded, StoreError> {
-        let Some(mut conn) = self.conn.take() else {
+        let taken = self.conn.get_mut().unwrap_or_else(PoisonError::into_inner).take();
+        let Some(mut conn) = taken else {
             // The batch's transaction is gone, and its locks with it: record what no
             // other worker has recorded since, in a transaction of its own.
             return self.store.transaction(|conn| record(conn, self.batch_id, &self.rows, deliveries));
@@ -314,7 +405,7 @@ impl ClaimedBatch for PgClaimedBatch {
 
 impl Drop for PgClaimedBatch {
     fn drop(&mut self) {
-        if let Some(mut conn) = self.conn.take() {
+        if let Some(mut conn) = self.conn.get_mut().unwrap_or_else(PoisonError::into_inner).take() {
             if let Err(e) = AnsiTransactionManager::rollback_transaction(&mut *conn) {
                 log::warn!("releasing an unfinished outbox batch: {e}");
             }
@@ -386,7 +477,8 @@ const RECORD: &str = "WITH d AS ( \
              error_message, sent_at, updated_at, attempts_before, settles)), \
     recorded AS ( \
       UPDATE notifications AS n SET \
-        status = d.status, message = d.message, segments = d.segments, attempts = d.attempts, \
+        status = d.status, message = COALESCE(NULLIF(d.message, ''), n.message), segments = d.segments, \
+        attempts = d.attempts, \
         next_attempt_at = COALESCE(d.next_attempt_at, n.next_attempt_at), provider_sid = d.provider_sid, \
         error_code = d.error_code, error_message = d.error_message, sent_at = d.sent_at, \
         updated_at = d.updated_at \
@@ -396,7 +488,10 @@ const RECORD: &str = "WITH d AS ( \
       DELETE FROM send_attempts s USING recorded r JOIN d ON d.id = r.id \
       WHERE s.notification_id = r.id AND d.settles), \
     released AS ( \
-      DELETE FROM send_attempts s WHERE s.batch_id = $14 AND s.notification_id = ANY($15::uuid[])) \
+      DELETE FROM send_attempts s WHERE s.batch_id = $14 AND s.notification_id = ANY($15::uuid[])), \
+    unknown AS ( \
+      UPDATE send_attempts s SET recorded = true FROM recorded r JOIN d ON d.id = r.id \
+      WHERE s.notification_id = r.id AND s.batch_id = $14 AND NOT d.settles) \
     SELECT r.id, r.provider_sid AS sid FROM recorded r WHERE r.provider_sid IS NOT NULL AND ( \
       EXISTS (SELECT 1 FROM notifications o WHERE o.provider_sid = r.provider_sid AND o.id <> r.id) \
       OR EXISTS (SELECT 1 FROM recorded r2 WHERE r2.provider_sid = r.provider_sid AND r2.id <> r.id))";

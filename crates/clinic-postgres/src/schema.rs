@@ -49,13 +49,14 @@ diesel::table! {
         moved_at -> Nullable<Timestamptz>,
         cancelled_by -> Nullable<Text>,
         cancellation_reason -> Nullable<Text>,
+        patient_confirmed_at -> Nullable<Timestamptz>,
     }
 }
 
 diesel::table! {
     notifications (id) {
         id -> Uuid,
-        appointment_id -> Uuid,
+        appointment_id -> Nullable<Uuid>,
         patient_id -> Uuid,
         channel -> Text,
         #[sql_name = "type"]
@@ -75,6 +76,8 @@ diesel::table! {
         sent_at -> Nullable<Timestamptz>,
         appointment_version -> Int4,
         lead_minutes -> Nullable<Int4>,
+        ticket_id -> Nullable<Uuid>,
+        ticket_call -> Nullable<Int4>,
     }
 }
 
@@ -105,6 +108,8 @@ diesel::table! {
         batch_id -> Uuid,
         attempt -> Int4,
         started_at -> Timestamptz,
+        recorded -> Bool,
+        abandoned_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -119,6 +124,47 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    inbound_messages (id) {
+        id -> Uuid,
+        from_phone -> Nullable<Text>,
+        patient_id -> Nullable<Uuid>,
+        appointment_id -> Nullable<Uuid>,
+        body -> Text,
+        received_at -> Timestamptz,
+        read_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(inbound_messages -> patient_profiles (patient_id));
+
+diesel::table! {
+    queue_days (clinic_day) {
+        clinic_day -> Date,
+        last_number -> Int4,
+    }
+}
+
+diesel::table! {
+    queue_tickets (id) {
+        id -> Uuid,
+        clinic_day -> Date,
+        number -> Int4,
+        patient_id -> Uuid,
+        doctor_id -> Nullable<Uuid>,
+        status -> Text,
+        status_token -> Text,
+        room -> Nullable<Text>,
+        calls -> Int4,
+        issued_position -> Int4,
+        issued_at -> Timestamptz,
+        called_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(notifications -> queue_tickets (ticket_id));
+diesel::joinable!(queue_tickets -> patient_profiles (patient_id));
 diesel::joinable!(send_attempts -> notifications (notification_id));
 diesel::joinable!(doctor_weekly_hours -> doctors (doctor_id));
 diesel::joinable!(appointments -> doctors (doctor_id));
@@ -135,4 +181,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     early_status_reports,
     send_attempts,
+    inbound_messages,
+    queue_tickets,
 );

@@ -18,7 +18,9 @@ use clinic_domain::ports::{Clock, CodeSecrets};
 use clinic_domain::profile::Profiles;
 use clinic_domain::reminder::ReminderSchedule;
 use clinic_domain::reminders::{DEFAULT_BUDGET, Reminders};
+use clinic_domain::replies::Replies;
 use clinic_domain::sign_in::SignIn;
+use clinic_domain::walk_ins::WalkIns;
 use clinic_postgres::PgStore;
 use clinic_twilio::{LogGateway, RateLimiter, RequestValidator, Sender, TwilioConfig, TwilioGateway};
 use time::OffsetDateTime;
@@ -59,6 +61,8 @@ pub struct AppState {
     pub profiles: Profiles,
     /// Patients staff register and find; which patient a login is.
     pub patients: PatientRecords,
+    /// The walk-in queue.
+    pub walk_ins: WalkIns,
     /// Delivers the outbox: the worker and the reminders job run it.
     pub outbox: Arc<Outbox>,
     pub reminders: Arc<Reminders>,
@@ -66,6 +70,8 @@ pub struct AppState {
     pub cron_secret: Option<Secret>,
     /// Status callbacks and incoming texts.
     pub events: MessageEvents,
+    /// Replies to reminders, and the staff inbox of texts patients sent.
+    pub replies: Arc<Replies>,
     /// `None` (no public URL or no Twilio): the webhooks answer 403.
     pub webhook_signing: Option<WebhookSigning>,
     pub store: PgStore,
@@ -85,10 +91,19 @@ impl AppState {
     pub fn new(config: &Config, store: PgStore, clock: Arc<dyn Clock>, gateway: Arc<dyn SmsGateway>) -> Self {
         let clinic = config.clinic.clone();
         let shared = Arc::new(store.clone());
-        let delivery = DeliverySettings::default();
+        // A batch cut off from the database stops within a check and one send's time.
+        let delivery = match &config.twilio {
+            Some(twilio) => DeliverySettings {
+                lost_batch_grace: time::Duration::try_from(twilio.timeout).unwrap_or(time::Duration::MINUTE)
+                    + time::Duration::seconds(2),
+                ..DeliverySettings::default()
+            },
+            None => DeliverySettings::default(),
+        };
         let metrics = Arc::new(Metrics::default());
         let outbox = Outbox::new(clinic.clone(), shared.clone(), gateway.clone(), clock.clone(), delivery)
-            .observed_by(Arc::new(DeliveryLog { metrics: metrics.clone() }));
+            .observed_by(Arc::new(DeliveryLog { metrics: metrics.clone() }))
+            .inviting_replies(config.replies);
         let outbox = Arc::new(outbox);
         let schedule = ReminderSchedule {
             leads: config.reminder_leads.clone(),
@@ -105,12 +120,30 @@ impl AppState {
             shared.clone(),
             clock.clone(),
         );
+        let replies = Arc::new(Replies::new(
+            clinic.clone(),
+            shared.clone(),
+            shared.clone(),
+            clock.clone(),
+            config.replies,
+        ));
         Self {
             booking: Arc::new(booking),
             closures: Closures::new(clinic.clone(), shared.clone(), shared.clone(), clock.clone()),
             admin: Administration::new(clinic, shared.clone(), shared.clone(), shared.clone(), clock.clone()),
-            events: MessageEvents::new(config.clinic.clone(), shared.clone(), shared.clone(), clock.clone()),
+            events: MessageEvents::new(config.clinic.clone(), shared.clone(), shared.clone(), clock.clone())
+                .answering(replies.clone()),
+            replies,
             patients: PatientRecords::new(shared.clone(), shared.clone(), clock.clone()),
+            walk_ins: WalkIns::new(
+                config.clinic.clone(),
+                shared.clone(),
+                shared.clone(),
+                shared.clone(),
+                shared.clone(),
+                clock.clone(),
+                config.queue_alert_ahead,
+            ),
             profiles: Profiles::new(shared, clock.clone()),
             outbox,
             reminders: Arc::new(reminders),

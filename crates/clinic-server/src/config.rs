@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clinic_domain::clinic::{Clinic, ClinicZone};
+use clinic_domain::queue::DEFAULT_ALERT_AHEAD;
 use clinic_domain::reminder::QuietHours;
 use thiserror::Error;
 
@@ -82,6 +83,10 @@ pub struct Config {
     pub reminder_interval: Option<Duration>,
     /// Browser origins allowed to call the API (CORS); empty (default): none.
     pub cors_allowed_origins: Vec<String>,
+    /// `REPLIES` (default on): reminders invite C or X, and those replies act.
+    pub replies: bool,
+    /// `QUEUE_ALERT_AHEAD`: a walk-in is texted once on coming this near the front.
+    pub queue_alert_ahead: u32,
 }
 
 impl Config {
@@ -101,7 +106,7 @@ impl Config {
         Ok(Self {
             database_url,
             data_dir: var("CLINIC_DATA_DIR").map_or_else(|| PathBuf::from(".clinic"), PathBuf::from),
-            pool_size: number(&var, "DATABASE_POOL_SIZE", 1..=1000, default_pool_size())?,
+            pool_size: number(&var, "DATABASE_POOL_SIZE", 3..=1000, default_pool_size())?,
             bind_addr: var("BIND_ADDR")
                 .unwrap_or_else(|| "127.0.0.1:8080".into())
                 .parse()
@@ -113,6 +118,7 @@ impl Config {
             metrics_token: var("METRICS_TOKEN").map(Secret::new),
             twilio: twilio_settings(&var)?,
             sms_max_per_second: number(&var, "SMS_MAX_PER_SECOND", 1..=10_000, 10)?,
+            queue_alert_ahead: number(&var, "QUEUE_ALERT_AHEAD", 1..=50, DEFAULT_ALERT_AHEAD)?,
             public_base_url: var("PUBLIC_BASE_URL").map(|url| check_base_url(&url)).transpose()?,
             clinic: Clinic {
                 name: var("CLINIC_NAME").unwrap_or_else(|| "Gabriel Family Clinic".into()),
@@ -134,6 +140,7 @@ impl Config {
                 .map(|raw| parse_duration(&raw).map_err(|problem| invalid("REMINDER_INTERVAL", problem)))
                 .transpose()?,
             cors_allowed_origins: var("CORS_ALLOWED_ORIGINS").map_or(Ok(Vec::new()), |raw| origins(&raw))?,
+            replies: var("REPLIES").is_none() || flag(&var, "REPLIES")?,
         })
     }
 }
@@ -203,8 +210,8 @@ fn number(
 /// `1`/`true`/`yes` or `0`/`false`/`no`; unset is false.
 fn flag(var: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<bool, ConfigError> {
     match var(name).map(|raw| raw.to_ascii_lowercase()).as_deref() {
-        None | Some("0" | "false" | "no") => Ok(false),
-        Some("1" | "true" | "yes") => Ok(true),
+        None | Some("0" | "false" | "no" | "off") => Ok(false),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
         Some(_) => Err(invalid(name, "must be 1 or 0")),
     }
 }

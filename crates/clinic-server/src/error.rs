@@ -14,8 +14,10 @@ use clinic_domain::closures::ClosureError;
 use clinic_domain::patient_records::PatientRecordsError;
 use clinic_domain::ports::StoreError;
 use clinic_domain::profile::ProfileError;
+use clinic_domain::replies::InboxError;
 use clinic_domain::sign_in::SignInError;
 use clinic_domain::validation::FieldErrors;
+use clinic_domain::walk_ins::QueueError;
 use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -208,6 +210,15 @@ impl From<ClosureError> for ApiError {
     }
 }
 
+impl From<InboxError> for ApiError {
+    fn from(error: InboxError) -> Self {
+        match error {
+            InboxError::NotFound => Self::not_found("message_not_found", error.to_string()),
+            InboxError::Store(error) => error.into(),
+        }
+    }
+}
+
 impl From<ProfileError> for ApiError {
     fn from(error: ProfileError) -> Self {
         match error {
@@ -242,6 +253,22 @@ impl From<SignInError> for ApiError {
             SignInError::WrongCode => Self::new(StatusCode::UNAUTHORIZED, "invalid_code", message),
             SignInError::NoRandomness => Self::internal(message),
             SignInError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<QueueError> for ApiError {
+    fn from(error: QueueError) -> Self {
+        let message = error.to_string();
+        match error {
+            QueueError::Invalid(fields) => Self::invalid_fields(&fields),
+            QueueError::PatientNotFound => Self::not_found("patient_not_found", message),
+            QueueError::DoctorNotFound => Self::not_found("doctor_not_found", message),
+            QueueError::NotFound => Self::not_found("ticket_not_found", message),
+            QueueError::OtherDay => Self::new(StatusCode::CONFLICT, "ticket_of_another_day", message),
+            QueueError::Finished => Self::new(StatusCode::CONFLICT, "ticket_finished", message),
+            QueueError::Changed => Self::new(StatusCode::CONFLICT, "ticket_changed", message),
+            QueueError::Store(error) => error.into(),
         }
     }
 }

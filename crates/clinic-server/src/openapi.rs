@@ -12,7 +12,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorBody;
 use crate::routes::{
-    admin, closures, health, metrics, ops, patient, public, reception, reschedule, sign_in, webhooks,
+    admin, closures, health, inbox, metrics, ops, patient, public, reception, reschedule, sign_in, walk_ins,
+    webhooks,
 };
 
 const UNAUTHORIZED: &str = "`unauthorized`: missing, malformed, expired or foreign token";
@@ -62,6 +63,13 @@ pub const TWILIO_SIGNATURE: &str =
         reception::search_patients,
         reception::patient_file,
         reception::book_for_patient,
+        inbox::list,
+        inbox::mark_read,
+        walk_ins::issue,
+        walk_ins::list,
+        walk_ins::call,
+        walk_ins::set_status,
+        walk_ins::public_status,
         ops::reminders,
         webhooks::status,
         webhooks::inbound,

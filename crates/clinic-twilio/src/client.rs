@@ -236,6 +236,7 @@ impl TwilioGateway {
         let mut page = self
             .list_page(self.agent.get(&self.messages_url).query("To", &to).query("PageSize", LOOKUP_PAGE))?;
         for _ in 1..=LOOKUP_PAGES {
+            let mut older = 0;
             for listed in &page.messages {
                 let created = listed
                     .date_created
@@ -245,14 +246,20 @@ impl TwilioGateway {
                         LookupError(format!("message {} has no readable date_created", listed.sid))
                     })?;
                 if created < since {
-                    return Ok(None);
+                    // Twilio orders its list by date sent, not created: an older message
+                    // can stand before a newer one still queued. Read the page to its end.
+                    older += 1;
+                    continue;
                 }
                 // A trial account prefixes the body it stores with a notice of its own.
                 if listed.body.as_deref().is_some_and(|body| body.ends_with(&message.body)) {
                     return Ok(Some(listed.sid.clone()));
                 }
             }
-            let Some(next) = &page.next_page_uri else { return Ok(None) };
+            // A page all older than the attempt: the pages after it are older still.
+            let Some(next) = page.next_page_uri.as_ref().filter(|_| older < page.messages.len()) else {
+                return Ok(None);
+            };
             page = self.list_page(self.agent.get(&format!("{}{next}", self.config.api_base)))?;
         }
         Err(LookupError(format!(

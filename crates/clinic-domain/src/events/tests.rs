@@ -62,7 +62,7 @@ fn stop_opts_every_profile_with_the_phone_out() {
     let from = PhoneNumber::parse("+6591234567").ok();
     assert_eq!(
         received,
-        Received { from, keyword: Some(Keyword::OptOut), profiles: 2, answer: Answer::Nothing }
+        Received { from, keyword: Some(Keyword::OptOut), profiles: 2, answer: Answer::Nothing, reply: None }
     );
 }
 
@@ -136,4 +136,30 @@ fn a_status_callback_that_loses_a_race_decides_again() {
     notifications.expect_record_delivery_status().times(1).returning(|_, _, _, _, _| Ok(false));
     let events = events(MockPatientRepository::new(), notifications);
     assert!(events.delivery_status("SM1", "sent", None).unwrap());
+}
+
+#[test]
+fn keywords_come_before_replies_and_other_texts_go_to_them() {
+    use crate::ports::{MockAppointmentRepository, MockInboxRepository};
+    use crate::replies::{Handled, Replies};
+
+    let mut inbox = MockInboxRepository::new();
+    // Only the one text that is no keyword reaches the replies: a visit is looked up, and
+    // the text (no reminded visit) is kept.
+    inbox.expect_reminded_visit().times(1).returning(|_, _, _| Ok(None));
+    inbox.expect_keep().withf(|m| m.body == "C").times(1).returning(|_| Ok(()));
+    let clinic =
+        Clinic { name: "Gabriel Family Clinic".into(), zone: ClinicZone::parse("Asia/Singapore").unwrap() };
+    let clock = Arc::new(ManualClock::new(NOW));
+    let replies =
+        Replies::new(clinic, Arc::new(inbox), Arc::new(MockAppointmentRepository::new()), clock, true);
+    let mut patients = MockPatientRepository::new();
+    patients.expect_set_sms_opt_in().times(2).returning(|_, _, _| Ok(1));
+    let events = events(patients, MockNotificationRepository::new()).answering(Arc::new(replies));
+    for keyword in ["CANCEL", "START", "HELP"] {
+        assert_eq!(events.received("+6591234567", keyword, None).unwrap().reply, None, "{keyword}");
+    }
+    let received = events.received("+6591234567", "C", None).unwrap();
+    assert!(matches!(received.reply, Some(Handled::Kept(_))), "{received:?}");
+    assert!(matches!(received.answer, Answer::Text(ref text) if text.contains("passed your message")));
 }

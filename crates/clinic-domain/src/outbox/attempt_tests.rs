@@ -245,3 +245,77 @@ fn a_panicking_send_leaves_its_message_unknown_and_the_rest_of_the_batch_deliver
         events.0.lock().unwrap().iter().any(|e| e.starts_with("panicked") && e.contains("a bug in a send"))
     );
 }
+
+#[test]
+fn an_attempt_that_left_no_text_on_record_is_asked_about_with_the_text_composed_now() {
+    let row = DueNotification { message: Some(String::new()), ..unresolved() };
+    let mut gateway = MockSmsGateway::new();
+    gateway
+        .expect_find_sent()
+        .withf(|m, _| m.body.starts_with("Gabriel Family Clinic: appointment confirmed"))
+        .times(1)
+        .returning(|_, _| Ok(None));
+    gateway.expect_send().withf(|m| !m.body.is_empty()).times(1).returning(|_| Ok("SM1".into()));
+    assert_eq!(run(vec![row], gateway).report.sent, 1);
+}
+
+#[test]
+fn a_message_a_lost_batch_may_still_be_sending_waits_its_grace() {
+    let grace = DeliverySettings::default().lost_batch_grace;
+    let fresh =
+        DueNotification { lost_since: Some(NOW - grace + time::Duration::seconds(1)), ..unresolved() };
+    let waiting = run(vec![fresh], MockSmsGateway::new());
+    assert_eq!(waiting.report, DeliveryReport { left: 1, ..DeliveryReport::default() });
+    let old = DueNotification { lost_since: Some(NOW - grace), ..unresolved() };
+    let mut gateway = MockSmsGateway::new();
+    gateway.expect_find_sent().times(1).returning(|_, _| Ok(Some("SM-earlier".into())));
+    assert_eq!(run(vec![old], gateway).report.adopted, 1);
+}
+
+/// A batch that loses its hold on its rows after `holds_for` checks.
+struct LosingBatch {
+    rows: Vec<DueNotification>,
+    holds_for: AtomicU32,
+    finished: Arc<Mutex<Option<Vec<Delivery>>>>,
+}
+
+impl ClaimedBatch for LosingBatch {
+    fn notifications(&self) -> &[DueNotification] {
+        &self.rows
+    }
+
+    fn still_held(&self) -> bool {
+        self.holds_for.fetch_sub(1, Ordering::SeqCst) > 0
+    }
+
+    fn finish(&mut self, deliveries: &[Delivery]) -> Result<Recorded, StoreError> {
+        *self.finished.lock().unwrap() = Some(deliveries.to_vec());
+        Ok(Recorded::default())
+    }
+}
+
+#[test]
+fn a_batch_that_lost_its_rows_sends_no_more() {
+    let finished = Arc::new(Mutex::new(None));
+    let rows = (0..5).map(|_| due(NotificationKind::Confirmation)).collect();
+    let mut batch = Some(LosingBatch { rows, holds_for: AtomicU32::new(2), finished: finished.clone() });
+    let mut repository = MockNotificationRepository::new();
+    repository.expect_claim_due().times(1).returning(move |_, _, _| Ok(Box::new(batch.take().unwrap())));
+    no_early_reports(&mut repository);
+    let mut gateway = MockSmsGateway::new();
+    gateway.expect_send().times(2).returning(|_| Ok("SM".into()));
+    let clinic = Clinic { name: "C".into(), zone: ClinicZone::parse("Asia/Singapore").unwrap() };
+    let settings =
+        DeliverySettings { concurrency: 1, held_check: Duration::ZERO, ..DeliverySettings::default() };
+    let outbox = Outbox::new(
+        clinic,
+        Arc::new(repository),
+        Arc::new(gateway),
+        Arc::new(ManualClock::new(NOW)),
+        settings,
+    );
+    let stop = AtomicBool::new(false);
+    let report = outbox.deliver_due(&Until { deadline: None, stop: &stop }).unwrap();
+    assert_eq!((report.sent, report.left), (2, 3), "checked before each send; lost at the third");
+    assert_eq!(finished.lock().unwrap().as_ref().unwrap().len(), 2);
+}

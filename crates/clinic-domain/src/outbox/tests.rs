@@ -10,6 +10,7 @@ use crate::ids::{AppointmentId, PatientId};
 use crate::patient::Channel;
 use crate::phone::PhoneNumber;
 use crate::ports::{ManualClock, MockNotificationRepository};
+use crate::queue::{TicketNow, TicketStatus};
 
 pub(super) const NOW: OffsetDateTime = datetime!(2026-11-24 08:00 UTC);
 
@@ -33,7 +34,7 @@ impl ClaimedBatch for TestBatch {
 pub(super) fn due(kind: NotificationKind) -> DueNotification {
     DueNotification {
         id: NotificationId::generate(),
-        appointment_id: AppointmentId::generate(),
+        appointment_id: Some(AppointmentId::generate()),
         patient_id: PatientId::generate(),
         kind,
         channel: Channel::Sms,
@@ -41,6 +42,7 @@ pub(super) fn due(kind: NotificationKind) -> DueNotification {
         message: Some("Gabriel Family Clinic: appointment confirmed.".into()),
         attempts: 0,
         unresolved_since: None,
+        lost_since: None,
         appointment_status: AppointmentStatus::Booked,
         scheduled_start: datetime!(2026-11-25 01:30 UTC),
         doctor_name: "Dr Tan".into(),
@@ -49,6 +51,7 @@ pub(super) fn due(kind: NotificationKind) -> DueNotification {
         cancellation: None,
         patient_told: false,
         patient_sms_opt_in: true,
+        ticket: None,
     }
 }
 
@@ -477,4 +480,37 @@ fn a_message_about_an_older_version_of_a_booked_appointment_is_skipped_as_resche
     };
     let run = super::tests::run(vec![confirmation_of_cancelled], MockSmsGateway::new());
     assert_eq!(run.deliveries[0].outcome, DeliveryOutcome::Skipped(SkipReason::AppointmentCancelled));
+}
+
+fn queue_alert(status: TicketStatus, calls: u32, call: u32) -> DueNotification {
+    DueNotification {
+        appointment_id: None,
+        message: Some("Gabriel Family Clinic: ticket A012, please come to Room 3 now.".into()),
+        ticket: Some(TicketNow { status, calls, call }),
+        ..due(NotificationKind::QueueAlert)
+    }
+}
+
+#[test]
+fn a_queue_alert_goes_as_composed_while_still_true_and_never_about_a_ticket_moved_on() {
+    let mut gateway = MockSmsGateway::new();
+    gateway
+        .expect_send()
+        .withf(|m| {
+            m.body == "Gabriel Family Clinic: ticket A012, please come to Room 3 now."
+                && m.valid_for.is_none()
+        })
+        .times(2)
+        .returning(|_| Ok("SM1".into()));
+    let called = queue_alert(TicketStatus::Called, 1, 1);
+    let near_front = queue_alert(TicketStatus::Waiting, 0, 0);
+    let served = queue_alert(TicketStatus::Served, 1, 1);
+    let called_again = queue_alert(TicketStatus::Called, 2, 1);
+    let gone = queue_alert(TicketStatus::Left, 0, 0);
+    let called_since = queue_alert(TicketStatus::Called, 1, 0);
+    let run = run(vec![called, near_front, served, called_again, gone, called_since], gateway);
+    assert_eq!(run.report, DeliveryReport { processed: 6, sent: 2, skipped: 4, ..DeliveryReport::default() });
+    let skipped =
+        run.deliveries.iter().filter(|d| d.outcome == DeliveryOutcome::Skipped(SkipReason::TicketMovedOn));
+    assert_eq!(skipped.count(), 4);
 }

@@ -182,3 +182,32 @@ fn a_row_that_cannot_be_read_is_set_aside_and_the_rest_are_claimed() {
     );
     assert_eq!(count(&mut conn, "send_attempts"), 0, "the readable row was released untouched");
 }
+
+#[test]
+fn a_batch_knows_when_its_connection_is_gone() {
+    let db = TestDatabase::new();
+    let store = db.store();
+    pending_confirmations(&store, 1);
+    let batch = store.claim_due(EVERYTHING, NOW, 10).unwrap();
+    assert!(batch.still_held());
+    cut_connections(&db);
+    assert!(!batch.still_held());
+}
+
+#[test]
+fn an_unrecorded_attempt_is_found_abandoned_once_and_a_recorded_unknown_one_is_not() {
+    let db = TestDatabase::new();
+    let store = db.store();
+    pending_confirmations(&store, 2);
+    drop(store.claim_due(EVERYTHING, NOW, 10).unwrap()); // a batch that never recorded
+    let later = NOW + Duration::seconds(30);
+    let mut second = store.claim_due(EVERYTHING, later, 10).unwrap();
+    let due = second.notifications().to_vec();
+    assert!(due.iter().all(|row| row.lost_since == Some(later)), "found gone now");
+    let unknown = DeliveryOutcome::Unknown { at: later, message: "no answer".into() };
+    second.finish(&[delivery(&due[0], unknown)]).unwrap();
+    let third = store.claim_due(EVERYTHING, later + Duration::minutes(5), 10).unwrap();
+    for row in third.notifications() {
+        assert_eq!(row.lost_since, Some(later), "still from when it was first found gone: {row:?}");
+    }
+}

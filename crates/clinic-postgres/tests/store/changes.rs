@@ -65,3 +65,38 @@ fn a_message_a_worker_is_sending_is_not_skipped_by_a_change() {
     assert_eq!(of_kind(&rows, "confirmation").status, "pending", "it was being sent: its worker decides");
     assert_eq!(of_kind(&rows, "cancellation").status, "pending");
 }
+
+#[test]
+fn a_move_after_a_send_of_unknown_fate_is_worded_for_a_patient_who_was_told() {
+    let db = TestDatabase::new();
+    let store = db.store();
+    let (tan, siti) = (doctor(&store, "Dr Tan"), patient(&store, Some("+6591234567")));
+    let booking = booking_of(&siti, &tan, SLOT);
+    store.book(&booking).unwrap();
+    // A worker claimed the confirmation, and died: its attempt's fate is unknown.
+    drop(store.claim_due(EVERYTHING, NOW, 10).unwrap());
+    let later = Slot { start: SLOT + Duration::hours(1), end: SLOT + Duration::minutes(90) };
+    let moved = booking.appointment.moved(tan.id, later, NOW).unwrap();
+    change(&store, &booking.appointment, moved, Some(NotificationKind::Rescheduled));
+    let batch = store.claim_due(EVERYTHING, NOW, 10).unwrap();
+    let rescheduled = batch.notifications().iter().find(|n| n.kind == NotificationKind::Rescheduled).unwrap();
+    assert!(rescheduled.patient_told, "the confirmation may have reached them");
+}
+
+#[test]
+fn a_change_reaches_the_phone_the_confirmation_went_to_when_the_profile_has_none() {
+    let db = TestDatabase::new();
+    let store = db.store();
+    let (tan, siti) = (doctor(&store, "Dr Tan"), patient(&store, None));
+    let mut booking = booking_of(&siti, &tan, SLOT);
+    // The login's phone, as the booking service addresses the confirmation.
+    booking.confirmation.to_phone = Some(clinic_domain::phone::PhoneNumber::parse("+6598765432").unwrap());
+    store.book(&booking).unwrap();
+    let cancelled = booking.appointment.with_status(AppointmentStatus::Cancelled, None);
+    change(&store, &booking.appointment, cancelled, Some(NotificationKind::Cancellation));
+    let mut batch = store.claim_due(EVERYTHING, NOW, 10).unwrap();
+    let cancellation =
+        batch.notifications().iter().find(|n| n.kind == NotificationKind::Cancellation).unwrap();
+    assert_eq!(cancellation.to_phone.as_ref().map(|p| p.as_str()), Some("+6598765432"));
+    batch.finish(&[]).unwrap();
+}

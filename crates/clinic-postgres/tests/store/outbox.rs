@@ -47,7 +47,7 @@ fn due_rows_are_claimed_with_what_deciding_and_composing_needs() {
     let due = batch.notifications().to_vec();
     assert_eq!(due.len(), 1);
     let row = &due[0];
-    assert_eq!((row.id, row.appointment_id), (booking.confirmation.id, booking.appointment.id));
+    assert_eq!((row.id, row.appointment_id), (booking.confirmation.id, Some(booking.appointment.id)));
     assert_eq!(row.kind, NotificationKind::Confirmation);
     assert_eq!(row.to_phone.as_ref().unwrap().as_str(), "+6591234567");
     assert_eq!(row.message.as_deref(), Some(booking.confirmation.message.as_str()));

@@ -199,3 +199,48 @@ fn the_reminders_claim_takes_only_reminders() {
     let batch = store.claim_due(Scope::Reminders, NOW + Duration::minutes(1), 10).unwrap();
     assert!(batch.notifications().is_empty(), "the pending confirmation is the worker's");
 }
+
+#[test]
+fn an_appointment_reminded_before_reminders_had_leads_gets_no_more() {
+    let db = TestDatabase::new();
+    let store = db.store();
+    let (tan, siti) = (doctor(&store, "Dr Tan"), patient(&store, Some("+6591234567")));
+    let old = appointment(&store, &siti, &tan, NOW + Duration::hours(1), NOW - Duration::days(3));
+    // As the previous version wrote it: one reminder, no lead.
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(
+            "INSERT INTO notifications (id, appointment_id, patient_id, channel, type, status, attempts, \
+             next_attempt_at, created_at, updated_at) \
+             SELECT gen_random_uuid(), id, patient_id, 'sms', 'reminder', 'sent', 1, now(), now(), now() \
+             FROM appointments",
+        ),
+        &mut db.connection(),
+    )
+    .unwrap();
+    let window = ReminderWindow::at(NOW, &[LEAD, Duration::hours(2)], None);
+    assert_eq!(store.create_reminders(&window).unwrap(), 0);
+    assert_eq!(reminded(&db), vec![old.id.as_uuid()], "still the one");
+}
+
+#[test]
+fn a_nearer_reminder_supersedes_a_farther_one_still_waiting() {
+    let db = TestDatabase::new();
+    let store = db.store();
+    let (tan, siti) = (doctor(&store, "Dr Tan"), patient(&store, Some("+6591234567")));
+    let start = NOW + Duration::hours(3);
+    appointment(&store, &siti, &tan, start, NOW - Duration::days(3));
+    let leads = [Duration::hours(3) + Duration::minutes(30), Duration::hours(1)];
+    // The farther lead's reminder is created, held (quiet hours) until after the nearer's moment.
+    let held =
+        ReminderWindow { due_at: start - Duration::minutes(30), ..ReminderWindow::at(NOW, &leads, None) };
+    assert_eq!(store.create_reminders(&held).unwrap(), 1);
+    let later = ReminderWindow::at(start - Duration::minutes(50), &leads, None);
+    assert_eq!(store.create_reminders(&later).unwrap(), 1);
+    let mut statuses: Vec<String> = outbox(&mut db.connection())
+        .into_iter()
+        .filter(|r| r.kind == "reminder")
+        .map(|r| format!("{} {}", r.status, r.error_message.unwrap_or_default()))
+        .collect();
+    statuses.sort();
+    assert_eq!(statuses, ["pending ", "skipped superseded"]);
+}

@@ -24,8 +24,10 @@ fn nothing_configured_is_the_embedded_dev_setup() {
     assert_eq!(config.clinic.name, "Gabriel Family Clinic");
     assert_eq!(config.clinic.zone.name(), "Asia/Singapore");
     assert_eq!(config.reminder_leads, [time::Duration::hours(24)]);
+    assert_eq!(config.queue_alert_ahead, 3);
     assert_eq!(config.quiet_hours, None);
     assert_eq!(config.reminder_interval, None);
+    assert!(config.replies, "reminders invite replies unless REPLIES=off");
     assert!(!config.dev, "dev conveniences come from the embedded database, not CLINIC_DEV");
     assert!(config.pool_size >= 4);
 }
@@ -161,4 +163,12 @@ fn auth_jwks_url_is_an_http_url() {
     assert_eq!(config(&[("AUTH_JWKS_URL", url)]).unwrap().jwks_url.as_deref(), Some(url));
     assert_eq!(config(&[]).unwrap().jwks_url, None);
     assert_eq!(error_of(&[("AUTH_JWKS_URL", "abc.supabase.co")]), "AUTH_JWKS_URL: must be an http(s) URL");
+}
+
+#[test]
+fn replies_are_on_unless_switched_off() {
+    for (raw, on) in [("on", true), ("1", true), ("off", false), ("0", false), ("OFF", false), ("", true)] {
+        assert_eq!(config(&[("REPLIES", raw)]).unwrap().replies, on, "{raw:?}");
+    }
+    assert!(error_of(&[("REPLIES", "maybe")]).contains("REPLIES"));
 }

@@ -13,6 +13,7 @@ use crate::openapi;
 pub(crate) mod admin;
 pub(crate) mod closures;
 pub(crate) mod health;
+pub(crate) mod inbox;
 pub(crate) mod metrics;
 pub(crate) mod ops;
 pub(crate) mod patient;
@@ -21,6 +22,7 @@ pub(crate) mod reception;
 pub(crate) mod reschedule;
 pub(crate) mod sign_in;
 pub mod views;
+pub(crate) mod walk_ins;
 pub mod webhooks;
 
 /// Routes under this need a staff token.
@@ -78,6 +80,13 @@ pub fn table() -> Vec<Route> {
         route(Method::GET, "/api/admin/patients", |r| r.to(reception::search_patients)),
         route(Method::GET, "/api/admin/patients/{id}", |r| r.to(reception::patient_file)),
         route(Method::POST, "/api/admin/appointments", |r| r.to(reception::book_for_patient)),
+        route(Method::GET, "/api/admin/inbox", |r| r.to(inbox::list)),
+        route(Method::POST, "/api/admin/inbox/{id}/read", |r| r.to(inbox::mark_read)),
+        route(Method::POST, "/api/admin/queue", |r| r.to(walk_ins::issue)),
+        route(Method::GET, "/api/admin/queue", |r| r.to(walk_ins::list)),
+        route(Method::POST, "/api/admin/queue/{id}/call", |r| r.to(walk_ins::call)),
+        route(Method::POST, "/api/admin/queue/{id}/status", |r| r.to(walk_ins::set_status)),
+        route(Method::GET, "/api/queue/{status_token}", |r| r.to(walk_ins::public_status)),
     ]
 }
 

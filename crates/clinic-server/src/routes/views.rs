@@ -6,7 +6,7 @@ use clinic_domain::appointment::DayEntry;
 use clinic_domain::booking::BookingReceipt;
 use clinic_domain::closure::{Closure, ClosureMade};
 use clinic_domain::doctor::Doctor;
-use clinic_domain::ids::{AppointmentId, ClosureId, DoctorId, NotificationId, PatientId};
+use clinic_domain::ids::{AppointmentId, ClosureId, DoctorId, NotificationId, PatientId, TicketId};
 use clinic_domain::notification::Notification;
 use clinic_domain::outbox::DeliveryReport;
 use clinic_domain::patient::{PatientProfile, PatientRecord};
@@ -172,6 +172,11 @@ pub struct DayEntryView<'a> {
     #[schema(value_type = String, format = DateTime)]
     pub scheduled_start: OffsetDateTime,
     pub status: &'static str,
+    /// The patient answered a reminder with C (for the time it has now).
+    pub patient_confirmed: bool,
+    #[serde(serialize_with = "utc_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub patient_confirmed_at: Option<OffsetDateTime>,
 }
 
 impl<'a> From<&'a DayEntry> for DayEntryView<'a> {
@@ -185,6 +190,8 @@ impl<'a> From<&'a DayEntry> for DayEntryView<'a> {
             patient_phone: entry.patient_phone.as_ref().map(|p| p.masked()),
             scheduled_start: a.scheduled_start,
             status: a.status.as_str(),
+            patient_confirmed: entry.patient_confirmed_at.is_some(),
+            patient_confirmed_at: entry.patient_confirmed_at,
         }
     }
 }
@@ -194,8 +201,11 @@ impl<'a> From<&'a DayEntry> for DayEntryView<'a> {
 pub struct NotificationView<'a> {
     #[schema(value_type = Uuid)]
     pub id: NotificationId,
-    #[schema(value_type = Uuid)]
-    pub appointment_id: AppointmentId,
+    /// `null` for a queue alert, which is about `ticket_id`.
+    #[schema(value_type = Option<Uuid>)]
+    pub appointment_id: Option<AppointmentId>,
+    #[schema(value_type = Option<Uuid>)]
+    pub ticket_id: Option<TicketId>,
     #[schema(value_type = Uuid)]
     pub patient_id: PatientId,
     pub channel: &'static str,
@@ -221,6 +231,7 @@ impl<'a> From<&'a Notification> for NotificationView<'a> {
         Self {
             id: n.id,
             appointment_id: n.appointment_id,
+            ticket_id: n.ticket_id,
             patient_id: n.patient_id,
             channel: n.channel.as_str(),
             kind: n.kind.as_str(),

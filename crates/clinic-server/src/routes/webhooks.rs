@@ -8,6 +8,7 @@ use actix_web::dev::Payload;
 use actix_web::web::{Data, Form};
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use clinic_domain::events::{Answer, Keyword};
+use clinic_domain::replies::Handled;
 use clinic_twilio::RequestValidator;
 use serde_json::json;
 
@@ -60,7 +61,9 @@ pub async fn status(
         description = TWILIO_FORM),
     params(("X-Twilio-Signature" = String, Header, description = TWILIO_SIGNATURE)),
     responses(
-        (status = 200, description = "TwiML; a `<Message>` answers HELP and INFO", body = String,
+        (status = 200, description = "TwiML; a `<Message>` answers HELP and INFO, a reply to a reminder \
+            (C, CONFIRM, X, CANCEL APPT) and any other text (kept for staff); STOP and START get none",
+            body = String,
             content_type = "text/xml"),
         (status = 400, description = "`invalid_input`: a form that is not Twilio's", body = ErrorBody),
         (status = 403, description = "`forbidden`: missing or bad signature, or webhooks not configured",
@@ -84,6 +87,12 @@ pub async fn inbound(
             log::info!("opt-in from {sender}: {} profile(s) texted again", received.profiles)
         }
         _ => {}
+    }
+    match received.reply {
+        Some(Handled::Confirmed(id)) => log::info!("appointment {id} confirmed by a reply from {sender}"),
+        Some(Handled::Cancelled(id)) => log::info!("appointment {id} cancelled by a reply from {sender}"),
+        Some(Handled::Kept(id)) => log::info!("text from {sender} kept for staff as message {id}"),
+        None => {}
     }
     let twiml = match received.answer {
         Answer::Nothing => "<Response/>".to_owned(),

@@ -181,6 +181,24 @@ fn a_confirmation_held_by_a_worker_that_crashes_is_sent_by_the_next() {
     crashing.wait().unwrap();
 
     let worker = app.start_worker(Duration::from_millis(20));
+    // The next worker finds the attempt abandoned, and waits out the grace in which the
+    // crashed one might still have been sending (TWILIO_TIMEOUT and 2 s).
+    let abandoned = || {
+        #[derive(diesel::QueryableByName)]
+        struct Found {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let sql = "SELECT count(*) AS n FROM send_attempts WHERE abandoned_at IS NOT NULL";
+        diesel::RunQueryDsl::get_result::<Found>(diesel::sql_query(sql), &mut app.db.connection()).unwrap().n
+            > 0
+    };
+    let deadline = std::time::Instant::now() + WAIT;
+    while !abandoned() && std::time::Instant::now() < deadline {
+        std::thread::park_timeout(Duration::from_millis(20));
+    }
+    assert!(fake.accepted().is_empty(), "not before the grace");
+    app.clock.advance(time::Duration::seconds(3));
     let accepted = fake.wait_for_accepted(1, WAIT);
     worker.stop();
     assert_eq!(accepted.len(), 1, "the next worker sent it");

@@ -10,7 +10,7 @@ use diesel::RunQueryDsl;
 
 use crate::support::{NOW, Settings, TestApp, clinic_command, rfc3339, spawn_app_with, twilio_vars};
 
-const WAIT: Duration = Duration::from_secs(20);
+const WAIT: Duration = Duration::from_secs(45);
 
 /// Twilio configured against the fake, with time enough to answer a held request.
 fn app_with(fake: &FakeTwilio) -> TestApp {
@@ -122,6 +122,21 @@ fn worker_process(app: &TestApp, fake: &FakeTwilio) -> Child {
         .unwrap()
 }
 
+/// Kills `clinic worker` (SIGKILL) once Twilio accepted the one due message, before its
+/// answer reached the worker, then runs another until the message is `sent`: the outbox
+/// then, and what Twilio accepted.
+pub fn kill_worker_mid_send(app: &TestApp, fake: &FakeTwilio) -> (Vec<serde_json::Value>, Vec<Accepted>) {
+    let mut killed = worker_process(app, fake);
+    assert_eq!(fake.wait_for_accepted(1, WAIT).len(), 1, "Twilio accepted it");
+    killed.kill().unwrap();
+    killed.wait().unwrap();
+    let mut restarted = worker_process(app, fake);
+    let rows = wait_for_outbox(app, |rows| rows[0]["status"] == "sent");
+    restarted.kill().unwrap();
+    restarted.wait().unwrap();
+    (rows, fake.accepted())
+}
+
 #[test]
 fn a_worker_killed_after_twilio_accepted_leaves_the_next_one_to_adopt_the_message() {
     let fake = FakeTwilio::start();
@@ -135,16 +150,7 @@ fn a_worker_killed_after_twilio_accepted_leaves_the_next_one_to_adopt_the_messag
     let tomorrow = (now + time::Duration::days(1)).replace_time(time::macros::time!(02:00));
     app.booked(&app.patient(), doctor, &rfc3339(tomorrow));
 
-    let mut killed = worker_process(&app, &fake);
-    assert_eq!(fake.wait_for_accepted(1, WAIT).len(), 1, "Twilio accepted it");
-    killed.kill().unwrap(); // SIGKILL, before Twilio's answer reached it
-    killed.wait().unwrap();
-
-    let mut restarted = worker_process(&app, &fake);
-    let rows = wait_for_outbox(&app, |rows| rows[0]["status"] == "sent");
-    restarted.kill().unwrap();
-    restarted.wait().unwrap();
-    let accepted = fake.accepted();
+    let (rows, accepted) = kill_worker_mid_send(&app, &fake);
     assert_eq!(accepted.len(), 1, "one text, not two: {accepted:?}");
     assert_eq!(rows[0]["provider_sid"].as_str(), Some(accepted[0].sid.as_str()));
     assert!(!fake.lookups().is_empty(), "the restarted worker asked Twilio first");

@@ -116,7 +116,8 @@ fn a_reminder_names_the_doctor_and_the_clinic_local_time() {
     app.cron();
     assert_eq!(
         fake.received()[0].form["Body"],
-        "Gabriel Family Clinic: reminder, you see Dr Tan on Wed 25 Nov 2026, 09:30. Reply STOP to opt out."
+        "Gabriel Family Clinic: reminder, you see Dr Tan on Wed 25 Nov 2026, 09:30. Reply STOP to opt out. \
+         Reply C to confirm or X to cancel."
     );
     let row = &reminders(&app)[0];
     assert_eq!(row["to_phone"], "+65****4567");
