@@ -21,6 +21,16 @@ fn on_database(db: &TestDatabase, data_dir: &Path) -> Command {
     command
 }
 
+/// `clinic serve` with a production config on `db`, and its base URL once it serves.
+fn production(db: &TestDatabase, data_dir: &Path) -> (Clinic, String) {
+    let clinic =
+        Clinic::spawn(on_database(db, data_dir).env("AUTH_JWT_SECRET", "a-production-secret-of-some-length"));
+    // The dev banner prints "clinic is serving"; a production instance logs this instead.
+    let serving = clinic.line_with("serving on ");
+    let base = serving.split("serving on ").nth(1).unwrap().trim().to_owned();
+    (clinic, base)
+}
+
 #[test]
 fn a_database_url_without_a_secret_refuses_to_start_with_one_line_and_changes_nothing() {
     let db = TestDatabase::new();
@@ -53,12 +63,7 @@ fn clinic_dev_turns_the_conveniences_on_for_a_database_url() {
 fn a_production_config_serves_without_seeding_or_printing_tokens() {
     let db = TestDatabase::new();
     let data_dir = temp_data_dir();
-    let clinic = Clinic::spawn(
-        on_database(&db, &data_dir).env("AUTH_JWT_SECRET", "a-production-secret-of-some-length"),
-    );
-    // The dev banner prints "clinic is serving"; a production instance logs this instead.
-    let serving = clinic.line_with("serving on ");
-    let base = serving.split("serving on ").nth(1).unwrap().trim();
+    let (clinic, base) = production(&db, &data_dir);
     assert_eq!(get_json(&format!("{base}/api/doctors"), None).1["doctors"], serde_json::json!([]));
     assert!(!data_dir.exists(), "no dev secret");
     assert!(clinic.interrupt().success());
@@ -107,11 +112,7 @@ fn a_newcomer_signs_in_as_staff_with_the_code_from_the_log() {
 fn without_twilio_a_production_instance_logs_no_code() {
     let db = TestDatabase::new();
     let data_dir = temp_data_dir();
-    let clinic = Clinic::spawn(
-        on_database(&db, &data_dir).env("AUTH_JWT_SECRET", "a-production-secret-of-some-length"),
-    );
-    let serving = clinic.line_with("serving on ");
-    let base = serving.split("serving on ").nth(1).unwrap().trim();
+    let (clinic, base) = production(&db, &data_dir);
     let phone = serde_json::json!({"phone": "+6591234567"});
     assert_eq!(post_json(&format!("{base}/api/auth/otp"), None, &phone).0, 202);
     let unsent = clinic.line_with("sign-in code to +65****4567 not sent");
