@@ -90,6 +90,12 @@ pub fn status_token() -> String {
     format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
 }
 
+/// Whether `token` has the shape [`status_token`] gives: anything else names no ticket,
+/// and is not worth asking the database about.
+pub fn is_status_token(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// A ticket with its place in line (waiting tickets only) and the wait it can expect.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlacedTicket {

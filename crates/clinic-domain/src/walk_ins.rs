@@ -10,12 +10,13 @@ use crate::clinic::Clinic;
 use crate::ids::{DoctorId, NotificationId, PatientId, TicketId};
 use crate::message;
 use crate::patient::{PatientProfile, ProfileInput, Registered};
+use crate::patient_search::fold_name;
 use crate::ports::{
     Clock, DoctorRepository, PatientRecordRepository, PatientRepository, QueueRepository, StoreError,
 };
 use crate::queue::{
     NewTicket, PlacedTicket, QueueAlert, SERVE_TIMES_KEPT, Ticket, TicketStatus, estimated_wait_minutes,
-    positions, serve_time, status_token,
+    is_status_token, positions, serve_time, status_token,
 };
 use crate::validation::FieldErrors;
 
@@ -28,6 +29,9 @@ pub enum QueueError {
     Invalid(FieldErrors),
     #[error("no such patient")]
     PatientNotFound,
+    /// The phone is another patient's: the desk should pick them, or correct the number.
+    #[error("a patient with that phone exists")]
+    PatientExists(PatientId),
     #[error("no such doctor")]
     DoctorNotFound,
     #[error("no such ticket")]
@@ -134,6 +138,9 @@ impl WalkIns {
 
     /// What the public status page shows; no alert is queued by a visitor looking.
     pub fn status(&self, token: &str) -> Result<PlacedTicket, QueueError> {
+        if !is_status_token(token) {
+            return Err(QueueError::NotFound);
+        }
         let ticket = self.queue.find_by_token(token)?.ok_or(QueueError::NotFound)?;
         let placed = self.place(self.queue.day(ticket.day)?, false)?;
         placed.into_iter().find(|p| p.ticket.id == ticket.id).ok_or(QueueError::NotFound)
@@ -147,7 +154,13 @@ impl WalkIns {
                 let profile = PatientProfile::register(&input).map_err(QueueError::Invalid)?;
                 match self.records.register(&profile, self.clock.now())? {
                     Registered::Created => Ok(profile.id),
-                    Registered::PhoneTaken(existing) => Ok(existing),
+                    // The same visitor again; a different name is someone else's phone.
+                    Registered::PhoneTaken(existing) => match self.patients.find(existing)? {
+                        Some(known) if fold_name(&known.full_name) == fold_name(&profile.full_name) => {
+                            Ok(existing)
+                        }
+                        _ => Err(QueueError::PatientExists(existing)),
+                    },
                 }
             }
         }

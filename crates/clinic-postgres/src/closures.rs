@@ -65,23 +65,29 @@ pub(crate) fn closed_for_booking(conn: &mut PgConnection, booked: &Appointment) 
     .get_result(conn)
 }
 
-/// Cancels the appointments a closure affects, inside the closure's own transaction, as
-/// the clinic's cancels with the closure's reason: each a new version with its patient's
-/// cancellation message. One a patient cancelled meanwhile is left as it is.
+/// Cancels the appointments a closure affects and that have not begun, inside the
+/// closure's own transaction, as the clinic's cancels with the closure's reason: each a
+/// new version with its patient's cancellation message. A visit that has begun happened
+/// or not (staff record that: a cancel would be final), and one a patient cancelled
+/// meanwhile, are left as they are. All are listed, as they now are.
 pub(crate) fn cancel_for_closure(
     conn: &mut PgConnection,
     closure: &Closure,
-    affected: &[Appointment],
+    affected: Vec<Appointment>,
     at: OffsetDateTime,
 ) -> QueryResult<Vec<Appointment>> {
-    let mut cancelled = Vec::with_capacity(affected.len());
-    for appointment in affected.iter().filter(|a| a.status == AppointmentStatus::Booked) {
-        let change = closure.cancellation(appointment, at);
-        if changes::store(conn, &change)? == ChangeStored::Changed {
-            cancelled.push(change.after);
+    let mut listed = Vec::with_capacity(affected.len());
+    for appointment in affected {
+        if appointment.status == AppointmentStatus::Booked && appointment.scheduled_start > at {
+            let change = closure.cancellation(&appointment, at);
+            if changes::store(conn, &change)? == ChangeStored::Changed {
+                listed.push(change.after);
+                continue;
+            }
         }
+        listed.push(appointment);
     }
-    Ok(cancelled)
+    Ok(listed)
 }
 
 impl ClosureRepository for PgStore {
@@ -98,7 +104,7 @@ impl ClosureRepository for PgStore {
                 .execute(conn)?;
             let affected = affected_by(conn, closure)?;
             let affected =
-                if cancel_booked { cancel_for_closure(conn, closure, &affected, at)? } else { affected };
+                if cancel_booked { cancel_for_closure(conn, closure, affected, at)? } else { affected };
             // Last, so that a closure that cannot be stored takes its cancellations with it.
             diesel::insert_into(closures::table)
                 .values((closure_row(closure), closures::created_at.eq(at)))

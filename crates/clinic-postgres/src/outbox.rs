@@ -12,7 +12,7 @@ use clinic_domain::appointment::{AppointmentStatus, Cancellation};
 use clinic_domain::delivery::{Delivery, DeliveryOutcome, DueNotification, Recorded, Scope};
 use clinic_domain::ids::{AppointmentId, NotificationId, PatientId};
 use clinic_domain::notification::{NotificationKind, NotificationStatus, SkipReason};
-use clinic_domain::phone::PhoneNumber;
+use clinic_domain::phone::{PhoneNumber, mask_phone_numbers};
 use clinic_domain::ports::ClaimedBatch;
 use clinic_domain::ports::StoreError;
 use clinic_domain::queue::TicketNow;
@@ -281,6 +281,8 @@ fn context(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<DueRow>> {
 
 /// Fails a row the service cannot read, keeping why for staff to see.
 fn set_aside(conn: &mut PgConnection, id: Uuid, reason: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+    // The unreadable value may be a phone number: staff see this reason, and so does the log.
+    let reason = &mask_phone_numbers(reason);
     log::warn!("outbox: message {id} set aside as failed: unreadable row: {reason}");
     diesel::update(notifications::table.find(id))
         .set((

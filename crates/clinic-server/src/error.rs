@@ -11,6 +11,7 @@ use clinic_domain::admin::AdminError;
 use clinic_domain::appointment::StatusChangeRefused;
 use clinic_domain::booking::BookingError;
 use clinic_domain::closures::ClosureError;
+use clinic_domain::ids::PatientId;
 use clinic_domain::patient_records::PatientRecordsError;
 use clinic_domain::ports::StoreError;
 use clinic_domain::profile::ProfileError;
@@ -101,6 +102,12 @@ impl ApiError {
     }
 
     /// A bug: the cause goes to the log, the client learns nothing of it.
+    /// 409 `patient_exists`, naming the patient who has the phone.
+    fn patient_exists(existing: PatientId, message: String) -> Self {
+        Self::new(StatusCode::CONFLICT, "patient_exists", message)
+            .with_details(json!({ "patient_id": existing }))
+    }
+
     /// 409 `status_change_refused`, with why in `details.reason`.
     fn status_change_refused(refused: StatusChangeRefused, message: String) -> Self {
         let details = match refused {
@@ -234,10 +241,7 @@ impl From<PatientRecordsError> for ApiError {
         let message = error.to_string();
         match error {
             PatientRecordsError::Invalid(fields) => Self::invalid_fields(&fields),
-            PatientRecordsError::PhoneTaken(existing) => {
-                Self::new(StatusCode::CONFLICT, "patient_exists", message)
-                    .with_details(json!({ "patient_id": existing }))
-            }
+            PatientRecordsError::PhoneTaken(existing) => Self::patient_exists(existing, message),
             PatientRecordsError::NotFound => Self::not_found("patient_not_found", message),
             PatientRecordsError::Store(error) => error.into(),
         }
@@ -263,6 +267,7 @@ impl From<QueueError> for ApiError {
         match error {
             QueueError::Invalid(fields) => Self::invalid_fields(&fields),
             QueueError::PatientNotFound => Self::not_found("patient_not_found", message),
+            QueueError::PatientExists(existing) => Self::patient_exists(existing, message),
             QueueError::DoctorNotFound => Self::not_found("doctor_not_found", message),
             QueueError::NotFound => Self::not_found("ticket_not_found", message),
             QueueError::OtherDay => Self::new(StatusCode::CONFLICT, "ticket_of_another_day", message),

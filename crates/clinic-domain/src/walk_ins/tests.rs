@@ -5,6 +5,8 @@ use time::macros::{date, datetime};
 
 use super::*;
 use crate::clinic::ClinicZone;
+use crate::patient::{Channel, PatientProfile};
+use crate::phone::PhoneNumber;
 use crate::ports::{
     ManualClock, MockDoctorRepository, MockPatientRecordRepository, MockPatientRepository,
     MockQueueRepository,
@@ -16,10 +18,18 @@ const NOW: OffsetDateTime = datetime!(2026-11-25 01:00 UTC);
 const TODAY: Date = date!(2026 - 11 - 25);
 
 fn walk_ins(queue: MockQueueRepository, records: MockPatientRecordRepository) -> WalkIns {
+    walk_ins_knowing(queue, records, MockPatientRepository::new())
+}
+
+fn walk_ins_knowing(
+    queue: MockQueueRepository,
+    records: MockPatientRecordRepository,
+    patients: MockPatientRepository,
+) -> WalkIns {
     WalkIns::new(
         Clinic { name: "Gabriel Family Clinic".into(), zone: ClinicZone::parse("Asia/Singapore").unwrap() },
         Arc::new(queue),
-        Arc::new(MockPatientRepository::new()),
+        Arc::new(patients),
         Arc::new(records),
         Arc::new(MockDoctorRepository::new()),
         Arc::new(ManualClock::new(NOW)),
@@ -77,7 +87,18 @@ fn a_walk_in_by_name_and_phone_becomes_a_patient_and_gets_the_days_ticket_with_i
         Ok(vec![first.clone(), t])
     });
     queue.expect_serve_times().times(1).returning(|_, _| Ok(vec![time::Duration::minutes(7)]));
-    let placed = walk_ins(queue, records)
+    // The phone's patient is the same visitor, written another way.
+    let mut patients = MockPatientRepository::new();
+    patients.expect_find().returning(move |id| {
+        Ok(Some(PatientProfile {
+            id,
+            full_name: "AHMAD".into(),
+            phone: Some(PhoneNumber::parse("+6598765432").unwrap()),
+            sms_opt_in: true,
+            preferred_channel: Channel::Sms,
+        }))
+    });
+    let placed = walk_ins_knowing(queue, records, patients)
         .issue(Visitor::WalkIn { name: "Ahmad".into(), phone: "+6598765432".into() }, None)
         .unwrap();
     let new = issued.lock().unwrap().clone().unwrap();
@@ -172,7 +193,7 @@ fn the_public_status_and_a_finish_place_the_ticket_but_only_a_finish_moves_the_l
     let served = Ticket { status: TicketStatus::Served, ..tickets[0].clone() };
     queue.expect_finish().times(1).returning(move |_, _, _| Ok(Some(served.clone())));
     let desk = walk_ins(queue, MockPatientRecordRepository::new());
-    let status = desk.status("token").unwrap();
+    let status = desk.status(&"a1".repeat(32)).unwrap();
     assert_eq!((status.position, status.estimated_wait_minutes), (Some(3), Some(30)));
     assert!(alerts.lock().unwrap().is_empty(), "a visitor looking queues nothing");
     desk.finish(tickets[0].id, TicketStatus::Served).unwrap();

@@ -269,3 +269,22 @@ fn a_closure_that_cancels_texts_each_patient_the_reason_once() {
         app.notifications().into_iter().filter(|n| n["type"] == "cancellation").collect();
     assert_eq!(cancellations.len(), 2);
 }
+
+#[test]
+fn a_closure_entered_late_cancels_only_the_visits_yet_to_come() {
+    let app = spawn_app();
+    let (staff, tan) = (app.staff(), app.doctor("Dr Tan"));
+    let (early, later) = (app.patient(), app.patient());
+    let started = app.booked(&early, tan, SLOT);
+    let to_come = app.booked(&later, tan, "2026-11-25T03:00:00Z");
+    // 10:00 on Wednesday: the 09:30 visit has begun; the 11:00 one has not.
+    app.clock.set(datetime!(2026-11-25 02:00 UTC));
+    let made = close(&app, &staff, &closure(Some(tan), WEDNESDAY, true));
+    assert_eq!(made.status, 201, "{made:?}");
+    assert_eq!(affected_ids(&made), [started.to_string(), to_come.to_string()].into_iter().collect());
+    let status = |user: &User, id: Uuid| {
+        app.get(&format!("/api/appointments/{id}"), Some(user)).body["status"].clone()
+    };
+    assert_eq!(status(&early, started), "booked", "staff record what became of it");
+    assert_eq!(status(&later, to_come), "cancelled");
+}

@@ -210,3 +210,25 @@ fn a_worker_killed_after_twilio_accepted_a_call_leaves_the_next_one_to_adopt_it_
     assert_eq!(accepted.len(), 1, "one text, not two: {accepted:?}");
     assert_eq!(rows[0]["provider_sid"].as_str(), Some(accepted[0].sid.as_str()));
 }
+
+#[test]
+fn a_public_status_token_of_any_other_shape_names_no_ticket() {
+    let app = spawn_app();
+    for token in ["%00", "not-a-token", &"f".repeat(64), &"F".repeat(64), &"0".repeat(65)] {
+        let answer = app.get(&format!("/api/queue/{token}"), None);
+        assert_eq!((answer.status, answer.code()), (404, "ticket_not_found"), "{token}");
+    }
+}
+
+#[test]
+fn a_walk_in_giving_another_patients_phone_is_refused_not_filed_under_them() {
+    let app = spawn_app();
+    let staff = app.staff();
+    let first = walk_in(&app, &staff, "+6591110042");
+    let again = walk_in(&app, &staff, "+6591110042");
+    assert_eq!(again["patient_id"], first["patient_id"], "the same visitor again");
+    let other =
+        app.post("/api/admin/queue", Some(&staff), &json!({"name": "Siti Rahman", "phone": "+6591110042"}));
+    assert_eq!((other.status, other.code()), (409, "patient_exists"), "{other:?}");
+    assert_eq!(other.body["details"]["patient_id"], first["patient_id"]);
+}
