@@ -168,3 +168,26 @@ fn malformed_booking_bodies_are_400s() {
     let broken = app.send("POST", "/api/appointments/book", Some(&siti), &[], Some("{\"doctor_id\":"));
     assert_eq!((broken.status, broken.code()), (400, "invalid_input"));
 }
+
+#[test]
+fn one_booking_sends_a_bounded_number_of_statements() {
+    let mut settings = crate::support::Settings::default();
+    settings.count_statements = true;
+    let app = crate::support::spawn_app_with(settings);
+    let (tan, siti) = (app.doctor("Dr Tan"), app.patient());
+    let statements = app.statements.as_ref().unwrap();
+    statements.reset();
+    let answer = app.send(
+        "POST",
+        "/api/appointments/book",
+        Some(&siti),
+        &[("Idempotency-Key", "count-me")],
+        Some(&json!({"doctor_id": tan, "scheduled_start": SLOT}).to_string()),
+    );
+    assert_eq!(answer.status, 201, "{answer:?}");
+    // Today: the caller's patient, the key, the profile, the doctor with its hours, the
+    // closures, the unit of work, and a checkout ping per connection (docs/benchmarks.md).
+    // Fewer is the aim; more is a regression.
+    let sent = statements.count();
+    assert!((1..=17).contains(&sent), "one booking sent {sent} statements");
+}
