@@ -171,8 +171,7 @@ fn malformed_booking_bodies_are_400s() {
 
 #[test]
 fn one_booking_sends_a_bounded_number_of_statements() {
-    let mut settings = crate::support::Settings::default();
-    settings.count_statements = true;
+    let settings = crate::support::Settings { count_statements: true, ..Default::default() };
     let app = crate::support::spawn_app_with(settings);
     let (tan, siti) = (app.doctor("Dr Tan"), app.patient());
     let statements = app.statements.as_ref().unwrap();
