@@ -3,9 +3,8 @@
 
 use std::sync::atomic::AtomicU32;
 
-use super::tests::{NOW, TestBatch, due, gateway_answering, no_early_reports, run};
+use super::tests::{NOW, TestBatch, due, gateway_answering, no_early_reports, outbox_on, run};
 use super::*;
-use crate::clinic::ClinicZone;
 use crate::gateway::{LookupError, MockSmsGateway};
 use crate::phone::PhoneNumber;
 use crate::ports::{ManualClock, MockNotificationRepository};
@@ -153,17 +152,10 @@ fn record_with(failures: u32, error: StoreError) -> (Result<DeliveryReport, Stor
     let mut gateway = MockSmsGateway::new();
     gateway.expect_send().times(1).returning(|_| Ok("SM1".into()));
     let events = Arc::new(Events::default());
-    let clinic = Clinic { name: "C".into(), zone: ClinicZone::parse("Asia/Singapore").unwrap() };
     let settings =
         DeliverySettings { record_backoff: Duration::from_millis(1), ..DeliverySettings::default() };
-    let outbox = Outbox::new(
-        clinic,
-        Arc::new(repository),
-        Arc::new(gateway),
-        Arc::new(ManualClock::new(NOW)),
-        settings,
-    )
-    .observed_by(events.clone());
+    let outbox = outbox_on(repository, Arc::new(gateway), Arc::new(ManualClock::new(NOW)), settings)
+        .observed_by(events.clone());
     let stop = AtomicBool::new(false);
     let report = outbox.deliver_due(&Until { deadline: None, stop: &stop });
     let events = events.0.lock().unwrap().clone();
@@ -223,16 +215,9 @@ fn a_panicking_send_leaves_its_message_unknown_and_the_rest_of_the_batch_deliver
     repository.expect_claim_due().returning(move |_, _, _| Ok(Box::new(batch.take().unwrap())));
     no_early_reports(&mut repository);
     let events = Arc::new(Events::default());
-    let clinic = Clinic { name: "C".into(), zone: ClinicZone::parse("Asia/Singapore").unwrap() };
     let clock = Arc::new(ManualClock::new(NOW));
-    let outbox = Outbox::new(
-        clinic,
-        Arc::new(repository),
-        Arc::new(PanicsOn("+6580000000")),
-        clock,
-        DeliverySettings::default(),
-    )
-    .observed_by(events.clone());
+    let outbox = outbox_on(repository, Arc::new(PanicsOn("+6580000000")), clock, DeliverySettings::default())
+        .observed_by(events.clone());
     let stop = AtomicBool::new(false);
     let report = outbox.deliver_due(&Until { deadline: None, stop: &stop }).unwrap();
     assert_eq!((report.processed, report.sent, report.failed), (3, 2, 1));
@@ -304,16 +289,9 @@ fn a_batch_that_lost_its_rows_sends_no_more() {
     no_early_reports(&mut repository);
     let mut gateway = MockSmsGateway::new();
     gateway.expect_send().times(2).returning(|_| Ok("SM".into()));
-    let clinic = Clinic { name: "C".into(), zone: ClinicZone::parse("Asia/Singapore").unwrap() };
     let settings =
         DeliverySettings { concurrency: 1, held_check: Duration::ZERO, ..DeliverySettings::default() };
-    let outbox = Outbox::new(
-        clinic,
-        Arc::new(repository),
-        Arc::new(gateway),
-        Arc::new(ManualClock::new(NOW)),
-        settings,
-    );
+    let outbox = outbox_on(repository, Arc::new(gateway), Arc::new(ManualClock::new(NOW)), settings);
     let stop = AtomicBool::new(false);
     let report = outbox.deliver_due(&Until { deadline: None, stop: &stop }).unwrap();
     assert_eq!((report.sent, report.left), (2, 3), "checked before each send; lost at the third");

@@ -92,15 +92,19 @@ pub(super) fn no_early_reports(repository: &mut MockNotificationRepository) {
 
 pub(super) fn outbox(mut repository: MockNotificationRepository, gateway: MockSmsGateway) -> Outbox {
     no_early_reports(&mut repository);
+    outbox_on(repository, Arc::new(gateway), Arc::new(ManualClock::new(NOW)), DeliverySettings::default())
+}
+
+/// The test clinic's outbox over `repository` and `gateway`, on `clock`, as `settings` say.
+pub(super) fn outbox_on(
+    repository: MockNotificationRepository,
+    gateway: Arc<dyn SmsGateway>,
+    clock: Arc<ManualClock>,
+    settings: DeliverySettings,
+) -> Outbox {
     let clinic =
         Clinic { name: "Gabriel Family Clinic".into(), zone: ClinicZone::parse("Asia/Singapore").unwrap() };
-    Outbox::new(
-        clinic,
-        Arc::new(repository),
-        Arc::new(gateway),
-        Arc::new(ManualClock::new(NOW)),
-        DeliverySettings::default(),
-    )
+    Outbox::new(clinic, Arc::new(repository), gateway, clock, settings)
 }
 
 pub(super) fn gateway_answering(result: Result<String, SendError>) -> MockSmsGateway {
@@ -250,10 +254,8 @@ fn rows_not_reached_by_the_deadline_are_left_pending() {
     let mut repository = MockNotificationRepository::new();
     repository.expect_claim_due().times(1).returning(move |_, _, _| Ok(Box::new(batch.take().unwrap())));
     no_early_reports(&mut repository);
-    let clinic = Clinic { name: "C".into(), zone: ClinicZone::parse("Asia/Singapore").unwrap() };
     let settings = DeliverySettings { concurrency: 1, ..DeliverySettings::default() };
-    let outbox =
-        Outbox::new(clinic, Arc::new(repository), Arc::new(SlowGateway(clock.clone())), clock, settings);
+    let outbox = outbox_on(repository, Arc::new(SlowGateway(clock.clone())), clock, settings);
     let stop = AtomicBool::new(false);
     let until = Until { deadline: Some(NOW + time::Duration::seconds(10)), stop: &stop };
     let report = outbox.deliver_reminders(&until).unwrap();
@@ -312,10 +314,8 @@ fn sends_run_in_parallel_but_never_more_than_the_concurrency() {
     let mut batch = Some(TestBatch { rows, finished: finished.clone() });
     repository.expect_claim_due().returning(move |_, _, _| Ok(Box::new(batch.take().unwrap())));
     no_early_reports(&mut repository);
-    let clinic = Clinic { name: "C".into(), zone: ClinicZone::parse("Asia/Singapore").unwrap() };
     let settings = DeliverySettings { concurrency: 3, ..DeliverySettings::default() };
-    let outbox =
-        Outbox::new(clinic, Arc::new(repository), gateway.clone(), Arc::new(ManualClock::new(NOW)), settings);
+    let outbox = outbox_on(repository, gateway.clone(), Arc::new(ManualClock::new(NOW)), settings);
     let stop = AtomicBool::new(false);
     let report = outbox.deliver_due(&Until { deadline: None, stop: &stop }).unwrap();
     assert_eq!(report.sent, 40);
@@ -383,10 +383,8 @@ fn a_status_callback_that_beat_the_commit_is_applied_once_the_send_is_recorded()
         .returning(|_, _, _, _, _| Ok(true));
     let mut gateway = MockSmsGateway::new();
     gateway.expect_send().returning(|_| Ok("SM9".into()));
-    let clinic = Clinic { name: "C".into(), zone: ClinicZone::parse("Asia/Singapore").unwrap() };
-    let outbox = Outbox::new(
-        clinic,
-        Arc::new(repository),
+    let outbox = outbox_on(
+        repository,
         Arc::new(gateway),
         Arc::new(ManualClock::new(NOW)),
         DeliverySettings::default(),
