@@ -63,8 +63,17 @@ struct AppMetadata {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     Patient,
-    /// `clinic_role` `staff` or `admin`.
+    /// `clinic_role` `staff`.
     Staff,
+    /// `clinic_role` `admin`: staff who may also register staff phones on the desk.
+    Admin,
+}
+
+impl Role {
+    /// Staff and admins alike: the API's staff routes and the desk let both in.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Self::Staff | Self::Admin)
+    }
 }
 
 /// A caller with a valid token. As a handler's argument, `login.id` is the patient the
@@ -181,7 +190,8 @@ impl TokenKeys {
             return Err(refused("audience must be \"authenticated\""));
         }
         let role = match claims.app_metadata.clinic_role.as_deref() {
-            Some("staff" | "admin") => Role::Staff,
+            Some("staff") => Role::Staff,
+            Some("admin") => Role::Admin,
             _ => Role::Patient,
         };
         let login = PatientLogin {
@@ -339,10 +349,7 @@ impl FromRequest for Staff {
         let token = caller(req);
         Box::pin(async move {
             let caller = token.await?;
-            match caller.role {
-                Role::Staff => Ok(Self(caller)),
-                Role::Patient => Err(ApiError::forbidden("staff only")),
-            }
+            if caller.role.is_staff() { Ok(Self(caller)) } else { Err(ApiError::forbidden("staff only")) }
         })
     }
 }

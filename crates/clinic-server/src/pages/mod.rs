@@ -59,7 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     page(cfg, "/sign-in", vec![read().to(sign_in::show), web::post().to(sign_in::send_code)]);
     page(cfg, "/sign-in/code", vec![web::post().to(sign_in::check_code)]);
     page(cfg, "/sign-out", vec![web::post().to(sign_in::sign_out)]);
-    page(cfg, "/desk", vec![read().to(desk::show)]);
+    desk::configure(cfg);
 }
 
 /// One page's resource: its routes behind the guard; other methods get a 405 page.

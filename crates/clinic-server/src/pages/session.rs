@@ -14,7 +14,7 @@ use clinic_web::layout::Who;
 use super::PageError;
 use super::PageSettings;
 use crate::app::AppState;
-use crate::auth::{Caller, Role, as_patient, token_caller};
+use crate::auth::{Caller, as_patient, token_caller};
 use crate::error::ApiError;
 
 pub const SESSION_COOKIE: &str = "clinic_session";
@@ -32,7 +32,7 @@ impl Visitor {
 /// The account line for `caller`: the phone masked, as staff pages show every phone.
 pub fn who(caller: &Caller) -> Who {
     let phone = caller.login.phone.as_ref().map_or_else(|| "your account".to_owned(), |phone| phone.masked());
-    Who { phone, staff: caller.role == Role::Staff }
+    Who { phone, staff: caller.role.is_staff() }
 }
 
 impl FromRequest for Visitor {
@@ -83,13 +83,13 @@ impl FromRequest for DeskStaff {
         let patient = Patient::from_request(req, payload);
         Box::pin(async move {
             let Patient(caller) = patient.await?;
-            match caller.role {
-                Role::Staff => Ok(Self(caller)),
-                Role::Patient => Err(ApiError::forbidden(
-                    "The desk is for the clinic's staff. Sign in with a phone the clinic registered as staff.",
-                )
-                .into()),
+            if caller.role.is_staff() {
+                return Ok(Self(caller));
             }
+            Err(ApiError::forbidden(
+                "The desk is for the clinic's staff. Sign in with a phone the clinic registered as staff.",
+            )
+            .into())
         })
     }
 }

@@ -197,19 +197,24 @@ pub async fn set_status(
     body: Json<StatusBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id: AppointmentId = path_id(&id, "appointment_not_found")?;
-    let wanted = match body.status.parse() {
+    let wanted = outcome(&body.status)?;
+    let appointment = blocking(move || state.admin.set_status(id, wanted, body.reason.as_deref())).await?;
+    Ok(HttpResponse::Ok().json(AppointmentView::from(&appointment)))
+}
+
+/// The status staff may set: what became of a visit, or the clinic's cancel.
+pub(crate) fn outcome(raw: &str) -> Result<AppointmentStatus, ApiError> {
+    match raw.parse() {
         Ok(
             status
             @ (AppointmentStatus::Completed | AppointmentStatus::NoShow | AppointmentStatus::Cancelled),
-        ) => status,
+        ) => Ok(status),
         _ => {
             let problem = "must be \"completed\", \"no_show\" or \"cancelled\"";
-            return Err(ApiError::invalid_input(format!("status {problem}"))
-                .with_details(json!({ "status": problem })));
+            Err(ApiError::invalid_input(format!("status {problem}"))
+                .with_details(json!({ "status": problem })))
         }
-    };
-    let appointment = blocking(move || state.admin.set_status(id, wanted, body.reason.as_deref())).await?;
-    Ok(HttpResponse::Ok().json(AppointmentView::from(&appointment)))
+    }
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -104,13 +104,18 @@ pub async fn book(
 
 /// A booking's 201, first or replayed; a new booking wakes the outbox for its confirmation.
 pub(super) fn booked(state: &AppState, receipt: &BookingReceipt) -> HttpResponse {
+    after_booking(state, receipt);
+    HttpResponse::Created()
+        .insert_header(("Idempotent-Replayed", if receipt.created { "false" } else { "true" }))
+        .json(Booked { success: true, appointment: AppointmentView::from(receipt) })
+}
+
+/// A new booking wakes the outbox worker for its confirmation, and is counted.
+pub(crate) fn after_booking(state: &AppState, receipt: &BookingReceipt) {
     if receipt.created {
         state.wakeup.wake();
         state.metrics.record_booking();
     }
-    HttpResponse::Created()
-        .insert_header(("Idempotent-Replayed", if receipt.created { "false" } else { "true" }))
-        .json(Booked { success: true, appointment: AppointmentView::from(receipt) })
 }
 
 pub(super) fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError> {

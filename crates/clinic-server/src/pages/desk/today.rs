@@ -1,0 +1,178 @@
+//! The day list, marking outcomes and cancels, and moving a visit.
+
+use actix_web::HttpResponse;
+use actix_web::web::{Data, Form, Path, Query};
+use clinic_domain::booking::{Move, Requester};
+use clinic_domain::ids::{AppointmentId, DoctorId};
+use clinic_web::desk::slots::{SlotPicker, move_visit};
+use clinic_web::desk::today::{DayList, today};
+use clinic_web::when;
+use serde::Deserialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::{Outcome, day_or_today, doctor_field, doctors, done, respond};
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::pages::{DeskStaff, PageError};
+use crate::routes::admin::outcome;
+use crate::routes::{blocking, path_id};
+
+#[derive(Deserialize)]
+pub struct DayQuery {
+    date: Option<String>,
+    done: Option<String>,
+}
+
+pub async fn show(
+    state: Data<AppState>,
+    DeskStaff(staff): DeskStaff,
+    query: Query<DayQuery>,
+) -> Result<HttpResponse, PageError> {
+    let DayQuery { date, done } = query.into_inner();
+    day_page(state, &staff, date.as_deref(), Outcome::done(done)).await
+}
+
+async fn day_page(
+    state: Data<AppState>,
+    staff: &crate::auth::Caller,
+    date: Option<&str>,
+    outcome: Outcome,
+) -> Result<HttpResponse, PageError> {
+    let date = day_or_today(&state, date)?;
+    let doctors = doctors(&state).await?;
+    let day = state.clone();
+    let entries = blocking(move || day.admin.day(date, None)).await?;
+    let list = DayList { date, doctors: &doctors, entries: &entries };
+    Ok(respond(&state, staff, &outcome, "Day list", |desk| today(desk, &list)))
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    reason: String,
+    /// The day the list showed, to go back to.
+    #[serde(default)]
+    date: String,
+}
+
+pub async fn set_status(
+    state: Data<AppState>,
+    DeskStaff(staff): DeskStaff,
+    id: Path<String>,
+    form: Form<StatusForm>,
+) -> Result<HttpResponse, PageError> {
+    let StatusForm { status, reason, date } = form.into_inner();
+    let id: AppointmentId = path_id(&id, "appointment_not_found")?;
+    let wanted = outcome(&status)?;
+    let changing = state.clone();
+    let reason = Some(reason).filter(|r| !r.trim().is_empty());
+    match blocking(move || changing.admin.set_status(id, wanted, reason.as_deref())).await {
+        Ok(_) => Ok(done(
+            &format!("/desk?date={}", when::iso_day(day_or_today(&state, Some(&date))?)),
+            wanted.as_str(),
+        )),
+        Err(refused) => day_page(state, &staff, Some(&date), Outcome::refused(refused)?).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MoveQuery {
+    doctor: Option<String>,
+    date: Option<String>,
+}
+
+pub async fn show_move(
+    state: Data<AppState>,
+    DeskStaff(staff): DeskStaff,
+    id: Path<String>,
+    query: Query<MoveQuery>,
+) -> Result<HttpResponse, PageError> {
+    let MoveQuery { doctor, date } = query.into_inner();
+    move_page(state, &staff, &id, doctor.as_deref().unwrap_or_default(), date.as_deref(), Outcome::default())
+        .await
+}
+
+async fn move_page(
+    state: Data<AppState>,
+    staff: &crate::auth::Caller,
+    id: &str,
+    doctor: &str,
+    date: Option<&str>,
+    outcome: Outcome,
+) -> Result<HttpResponse, PageError> {
+    let id: AppointmentId = path_id(id, "appointment_not_found")?;
+    let date = day_or_today(&state, date)?;
+    let doctors = doctors(&state).await?;
+    let doctor = doctor_field("doctor", doctor)?.or_else(|| doctors.first().map(|d| d.id));
+    let slots = free_slots(&state, doctor, date).await?;
+    let (browse, action) = (format!("/desk/appointments/{id}/move"), format!("/desk/appointments/{id}/move"));
+    let picker = SlotPicker {
+        browse: &browse,
+        action: &action,
+        verb: "Move here",
+        doctors: &doctors,
+        doctor,
+        date,
+        slots: &slots,
+        hidden: &[],
+    };
+    Ok(respond(&state, staff, &outcome, "Move a visit", |desk| move_visit(desk, &picker)))
+}
+
+/// The free slots of `doctor` on `date`; none until a doctor is chosen.
+pub(super) async fn free_slots(
+    state: &Data<AppState>,
+    doctor: Option<DoctorId>,
+    date: time::Date,
+) -> Result<Vec<clinic_domain::schedule::Slot>, ApiError> {
+    let Some(doctor) = doctor else { return Ok(Vec::new()) };
+    let booking = state.booking.clone();
+    blocking(move || booking.free_slots(doctor, date)).await
+}
+
+/// A slot chosen on a page: its doctor and start.
+#[derive(Deserialize)]
+pub struct SlotForm {
+    #[serde(default)]
+    pub doctor_id: String,
+    #[serde(default)]
+    pub start: String,
+    /// A booking's idempotency key (the page's).
+    #[serde(default)]
+    pub key: String,
+}
+
+impl SlotForm {
+    pub(super) fn start(&self) -> Result<OffsetDateTime, ApiError> {
+        OffsetDateTime::parse(self.start.trim(), &Rfc3339).map_err(|_| {
+            ApiError::invalid_input("start must be a slot's time")
+                .with_details(serde_json::json!({ "start": "pick one of the free slots" }))
+        })
+    }
+}
+
+pub async fn move_to(
+    state: Data<AppState>,
+    DeskStaff(staff): DeskStaff,
+    id: Path<String>,
+    form: Form<SlotForm>,
+) -> Result<HttpResponse, PageError> {
+    let raw_id = id.into_inner();
+    let id: AppointmentId = path_id(&raw_id, "appointment_not_found")?;
+    let start = form.start()?;
+    let to = Move { scheduled_start: start, doctor_id: doctor_field("doctor_id", &form.doctor_id)? };
+    let moving = state.clone();
+    match blocking(move || moving.booking.reschedule(Requester::Staff, id, to)).await {
+        Ok(moved) => {
+            let day = state.booking.clinic().zone.local_date(moved.scheduled_start);
+            Ok(done(&format!("/desk?date={}", when::iso_day(day)), "moved"))
+        }
+        Err(refused) => {
+            let date = when::iso_day(state.booking.clinic().zone.local_date(start));
+            move_page(state, &staff, &raw_id, &form.doctor_id, Some(&date), Outcome::refused(refused)?).await
+        }
+    }
+}
