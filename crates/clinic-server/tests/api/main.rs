@@ -21,6 +21,8 @@ mod metrics;
 mod no_double_text;
 mod openapi;
 mod pages;
+mod pages_desk;
+mod pages_desk_parts;
 mod process;
 mod profile;
 mod public;

@@ -11,17 +11,17 @@ use crate::support::{Settings, TestApp, spawn_app, spawn_app_with};
 
 /// A page's answer, redirects not followed.
 #[derive(Debug)]
-struct Page {
-    status: u16,
-    location: Option<String>,
-    cookie: Option<String>,
-    retry_after: Option<String>,
-    content_type: Option<String>,
-    text: String,
+pub(crate) struct Page {
+    pub status: u16,
+    pub location: Option<String>,
+    pub cookie: Option<String>,
+    pub retry_after: Option<String>,
+    pub content_type: Option<String>,
+    pub text: String,
 }
 
 /// A browser's request: `form` posted (with `origin`) or, when `None`, a GET.
-fn visit(
+pub(crate) fn visit(
     app: &TestApp,
     path: &str,
     session: Option<&str>,
@@ -58,12 +58,12 @@ fn visit(
     Page { status, location, cookie, retry_after, content_type, text }
 }
 
-fn post(app: &TestApp, path: &str, session: Option<&str>, form: &[(&str, &str)]) -> Page {
+pub(crate) fn post(app: &TestApp, path: &str, session: Option<&str>, form: &[(&str, &str)]) -> Page {
     visit(app, path, session, Some(&app.base), Some(form))
 }
 
 /// The session a texted code earns, and where the browser is sent.
-fn sign_in(app: &TestApp, fake: &FakeTwilio, nth: usize, next: &str) -> (String, Page) {
+pub(crate) fn sign_in(app: &TestApp, fake: &FakeTwilio, nth: usize, next: &str) -> (String, Page) {
     let asked = post(app, "/sign-in", None, &[("phone", PHONE), ("next", next)]);
     assert_eq!(asked.status, 200, "{asked:?}");
     assert!(asked.text.contains(r#"id="code""#), "the code form: {}", asked.text);

@@ -30,7 +30,8 @@ pub fn inbox(desk: &Desk<'_>, entries: &[InboxEntry]) -> Markup {
                                     @if let Some(name) = &entry.patient_name { (name) br; }
                                     @match &m.from { Some(phone) => (phone.masked()), None => span.muted { "unknown sender" } }
                                 }
-                                td { (m.body) }
+                                // A patient may quote a number: staff pages never show one whole.
+                                td { (mask_phone_numbers(&m.body)) }
                                 td {
                                     @match m.read_at {
                                         Some(at) => { "Read " (when::moment(desk.zone, at)) }

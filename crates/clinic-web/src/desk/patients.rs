@@ -6,6 +6,7 @@ use clinic_domain::doctor::Doctor;
 use clinic_domain::ids::PatientId;
 use clinic_domain::patient::PatientRecord;
 use clinic_domain::patient_records::PatientFile;
+use clinic_domain::phone::mask_phone_numbers;
 use maud::{Markup, html};
 
 use super::slots::{SlotPicker, slot_picker};
@@ -28,6 +29,8 @@ pub struct Finding<'a> {
 
 pub fn patients(desk: &Desk<'_>, finding: &Finding<'_>) -> Markup {
     let problems = &desk.said.problems;
+    // A whole number typed in is not shown again: no page shows a full phone number.
+    let query = if mask_phone_numbers(finding.query) == finding.query { finding.query } else { "" };
     desk_page(
         desk,
         Part::Patients,
@@ -37,7 +40,7 @@ pub fn patients(desk: &Desk<'_>, finding: &Finding<'_>) -> Markup {
                 section aria-labelledby="find" {
                     h2 #find { "Find a patient" }
                     form method="get" action=(Part::Patients.path()) {
-                        (Field::new("q", "Name or phone", "search").value(finding.query)
+                        (Field::new("q", "Name or phone", "search").value(query)
                             .hint("Part of the name, the whole number (+65…), or its last 4 digits").render(problems))
                         button type="submit" { "Find" }
                     }
@@ -65,7 +68,7 @@ pub fn patients(desk: &Desk<'_>, finding: &Finding<'_>) -> Markup {
                     form method="post" action=(Part::Patients.path()) {
                         (Field::new("full_name", "Full name", "text").value(finding.full_name).autocomplete("off").render(problems))
                         (Field::new("phone", "Phone", "tel").value(finding.phone)
-                            .hint("With the country code, e.g. +6591234567").autocomplete("off").render(problems))
+                            .hint("With the country code: +65, then the 8 digits").autocomplete("off").render(problems))
                         button type="submit" { "Register" }
                     }
                 }

@@ -26,7 +26,7 @@ pub fn staff(desk: &Desk<'_>, adding: &Adding<'_>) -> Markup {
                 p { "They sign in at /sign-in with a code texted to this phone. Adding a phone again updates its name and role." }
                 form method="post" action=(Part::Staff.path()) {
                     (Field::new("phone", "Phone", "tel").value(adding.phone)
-                        .hint("With the country code, e.g. +6591234567").autocomplete("off").render(problems))
+                        .hint("With the country code: +65, then the 8 digits").autocomplete("off").render(problems))
                     (Field::new("name", "Name", "text").value(adding.name).autocomplete("off").render(problems))
                     div.check {
                         input id="admin" name="admin" type="checkbox" value="true" checked[adding.admin];

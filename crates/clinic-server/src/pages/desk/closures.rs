@@ -8,7 +8,7 @@ use clinic_web::desk::closures::{Closing, closures};
 use serde::Deserialize;
 use time::{Date, OffsetDateTime};
 
-use super::{Outcome, doctor_field, doctors, done, respond, today};
+use super::{DoneQuery, Outcome, doctor_field, doctors, done, respond, today};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -19,15 +19,10 @@ use crate::routes::{blocking, path_id};
 /// How far ahead the list looks.
 const LISTED_DAYS: i64 = 180;
 
-#[derive(Deserialize)]
-pub struct Said {
-    done: Option<String>,
-}
-
 pub async fn show(
     state: Data<AppState>,
     DeskStaff(staff): DeskStaff,
-    query: Query<Said>,
+    query: Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
     page(state, &staff, &Closing::default(), Outcome::done(query.into_inner().done)).await
 }

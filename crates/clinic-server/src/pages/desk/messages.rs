@@ -5,9 +5,8 @@ use actix_web::web::{Data, Path, Query};
 use clinic_domain::ids::InboundMessageId;
 use clinic_domain::notification::NotificationFilter;
 use clinic_web::desk::messages;
-use serde::Deserialize;
 
-use super::{Outcome, done, respond};
+use super::{DoneQuery, Outcome, done, respond};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -17,15 +16,10 @@ use crate::routes::{blocking, path_id};
 /// The most failed messages listed.
 const FAILED_LISTED: &str = "200";
 
-#[derive(Deserialize)]
-pub struct Said {
-    done: Option<String>,
-}
-
 pub async fn inbox(
     state: Data<AppState>,
     DeskStaff(staff): DeskStaff,
-    query: Query<Said>,
+    query: Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
     inbox_page(state, &staff, Outcome::done(query.into_inner().done)).await
 }

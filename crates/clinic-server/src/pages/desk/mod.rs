@@ -29,6 +29,7 @@ mod closures;
 mod messages;
 mod patients;
 mod queue;
+mod slots;
 mod staff;
 mod today;
 
@@ -69,13 +70,25 @@ impl Refusal {
             return Err(refused.into());
         }
         let problems = refused.field_messages();
-        let message = if problems.is_empty() {
-            format!("That didn't work: {}.", refused.message().trim_end_matches('.'))
+        // Said above the page too: a field of a row's small form has no place for it.
+        let why = if problems.is_empty() {
+            refused.message().trim_end_matches('.').to_owned()
         } else {
-            "That didn't work: please check the fields marked below.".to_owned()
+            problems
+                .iter()
+                .map(|(field, problem)| format!("{} {problem}", field.replace('_', " ")))
+                .collect::<Vec<_>>()
+                .join("; ")
         };
+        let message = format!("That didn't work: {why}.");
         Ok(Self { status: refused.status(), problems, message })
     }
+}
+
+/// `?done=`: what the redirect after an action says was done.
+#[derive(serde::Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
 }
 
 /// What a page says about the last action: the `done` its redirect carried, or a refusal.
@@ -129,6 +142,11 @@ fn done(to: &str, done: &str) -> HttpResponse {
 /// The clinic's day today.
 fn today(state: &AppState) -> Date {
     state.booking.clinic().zone.local_date(state.clock.now())
+}
+
+/// The clinic's day of `instant`, as `?date=` says it.
+fn clinic_day(state: &AppState, instant: time::OffsetDateTime) -> String {
+    clinic_web::when::iso_day(state.booking.clinic().zone.local_date(instant))
 }
 
 /// `?date=`, or today when absent or empty.

@@ -9,13 +9,11 @@ use clinic_domain::patient::ProfileInput;
 use clinic_domain::patient_records::PatientRecordsError;
 use clinic_domain::patient_search::PatientSearch;
 use clinic_web::desk::patients::{Finding, patient_file, patients};
-use clinic_web::desk::slots::SlotPicker;
-use clinic_web::when;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::today::{SlotForm, free_slots};
-use super::{Outcome, day_or_today, doctor_field, doctors, done, respond};
+use super::slots::{Choice, SlotForm};
+use super::{Outcome, clinic_day, doctor_field, done, respond};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -117,27 +115,16 @@ async fn file_page(
     outcome: Outcome,
 ) -> Result<HttpResponse, PageError> {
     let id: PatientId = path_id(id, "patient_not_found")?;
-    let date = day_or_today(&state, date)?;
-    let doctors = doctors(&state).await?;
-    let doctor = doctor_field("doctor", doctor)?.or_else(|| doctors.first().map(|d| d.id));
-    let slots = free_slots(&state, doctor, date).await?;
+    let choice = Choice::of(&state, doctor, date).await?;
     let reading = state.clone();
     let file = blocking(move || reading.patients.file(id)).await?;
     let (browse, action) = (format!("/desk/patients/{id}"), format!("/desk/patients/{id}/book"));
     // One key per page shown: a second click on the same page books once.
     let key = Uuid::new_v4().to_string();
-    let picker = SlotPicker {
-        browse: &browse,
-        action: &action,
-        verb: "Book",
-        doctors: &doctors,
-        doctor,
-        date,
-        slots: &slots,
-        hidden: &[("key", &key)],
-    };
+    let hidden = [("key", key.as_str())];
+    let picker = choice.picker(&browse, &action, "Book", &hidden);
     let title = file.record.profile.full_name.clone();
-    Ok(respond(&state, staff, &outcome, &title, |desk| patient_file(desk, &file, &doctors, &picker)))
+    Ok(respond(&state, staff, &outcome, &title, |desk| patient_file(desk, &file, choice.doctors(), &picker)))
 }
 
 pub async fn book(
@@ -155,7 +142,7 @@ pub async fn book(
     let key = IdempotencyKey::parse(&form.key);
     let request = BookingRequest { doctor_id: doctor, scheduled_start: start };
     let booking = state.clone();
-    let date = when::iso_day(state.booking.clinic().zone.local_date(start));
+    let date = clinic_day(&state, start);
     match blocking(move || booking.booking.book_for(patient, request, key)).await {
         Ok(receipt) => {
             after_booking(&state, &receipt);

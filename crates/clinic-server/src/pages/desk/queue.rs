@@ -8,7 +8,7 @@ use clinic_web::desk::queue::{Issuing, queue};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Outcome, doctor_field, doctors, done, respond, today};
+use super::{DoneQuery, Outcome, doctor_field, doctors, done, respond, today};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -16,15 +16,10 @@ use crate::pages::{DeskStaff, PageError};
 use crate::routes::walk_ins::ending;
 use crate::routes::{blocking, path_id};
 
-#[derive(Deserialize)]
-pub struct Said {
-    done: Option<String>,
-}
-
 pub async fn show(
     state: Data<AppState>,
     DeskStaff(staff): DeskStaff,
-    query: Query<Said>,
+    query: Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
     page(state, &staff, &Issuing::default(), Outcome::done(query.into_inner().done)).await
 }

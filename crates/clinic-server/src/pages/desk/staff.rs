@@ -8,7 +8,7 @@ use clinic_domain::sign_in::StaffPhones;
 use clinic_web::desk::staff::{Adding, staff};
 use serde::Deserialize;
 
-use super::{Outcome, done, respond};
+use super::{DoneQuery, Outcome, done, respond};
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
@@ -23,15 +23,10 @@ fn admin_only(caller: &Caller) -> Result<(), PageError> {
     Err(ApiError::forbidden("Only an admin may add staff phones.").into())
 }
 
-#[derive(Deserialize)]
-pub struct Said {
-    done: Option<String>,
-}
-
 pub async fn show(
     state: Data<AppState>,
     DeskStaff(caller): DeskStaff,
-    query: Query<Said>,
+    query: Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
     admin_only(&caller)?;
     let outcome = Outcome::done(query.into_inner().done);

@@ -3,17 +3,15 @@
 use actix_web::HttpResponse;
 use actix_web::web::{Data, Form, Path, Query};
 use clinic_domain::booking::{Move, Requester};
-use clinic_domain::ids::{AppointmentId, DoctorId};
-use clinic_web::desk::slots::{SlotPicker, move_visit};
+use clinic_domain::ids::AppointmentId;
+use clinic_web::desk::slots::move_visit;
 use clinic_web::desk::today::{DayList, today};
 use clinic_web::when;
 use serde::Deserialize;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
-use super::{Outcome, day_or_today, doctor_field, doctors, done, respond};
+use super::slots::{Choice, SlotForm};
+use super::{Outcome, clinic_day, day_or_today, doctor_field, doctors, done, respond};
 use crate::app::AppState;
-use crate::error::ApiError;
 use crate::pages::{DeskStaff, PageError};
 use crate::routes::admin::outcome;
 use crate::routes::{blocking, path_id};
@@ -104,54 +102,10 @@ async fn move_page(
     outcome: Outcome,
 ) -> Result<HttpResponse, PageError> {
     let id: AppointmentId = path_id(id, "appointment_not_found")?;
-    let date = day_or_today(&state, date)?;
-    let doctors = doctors(&state).await?;
-    let doctor = doctor_field("doctor", doctor)?.or_else(|| doctors.first().map(|d| d.id));
-    let slots = free_slots(&state, doctor, date).await?;
-    let (browse, action) = (format!("/desk/appointments/{id}/move"), format!("/desk/appointments/{id}/move"));
-    let picker = SlotPicker {
-        browse: &browse,
-        action: &action,
-        verb: "Move here",
-        doctors: &doctors,
-        doctor,
-        date,
-        slots: &slots,
-        hidden: &[],
-    };
+    let choice = Choice::of(&state, doctor, date).await?;
+    let path = format!("/desk/appointments/{id}/move");
+    let picker = choice.picker(&path, &path, "Move here", &[]);
     Ok(respond(&state, staff, &outcome, "Move a visit", |desk| move_visit(desk, &picker)))
-}
-
-/// The free slots of `doctor` on `date`; none until a doctor is chosen.
-pub(super) async fn free_slots(
-    state: &Data<AppState>,
-    doctor: Option<DoctorId>,
-    date: time::Date,
-) -> Result<Vec<clinic_domain::schedule::Slot>, ApiError> {
-    let Some(doctor) = doctor else { return Ok(Vec::new()) };
-    let booking = state.booking.clone();
-    blocking(move || booking.free_slots(doctor, date)).await
-}
-
-/// A slot chosen on a page: its doctor and start.
-#[derive(Deserialize)]
-pub struct SlotForm {
-    #[serde(default)]
-    pub doctor_id: String,
-    #[serde(default)]
-    pub start: String,
-    /// A booking's idempotency key (the page's).
-    #[serde(default)]
-    pub key: String,
-}
-
-impl SlotForm {
-    pub(super) fn start(&self) -> Result<OffsetDateTime, ApiError> {
-        OffsetDateTime::parse(self.start.trim(), &Rfc3339).map_err(|_| {
-            ApiError::invalid_input("start must be a slot's time")
-                .with_details(serde_json::json!({ "start": "pick one of the free slots" }))
-        })
-    }
 }
 
 pub async fn move_to(
@@ -166,12 +120,9 @@ pub async fn move_to(
     let to = Move { scheduled_start: start, doctor_id: doctor_field("doctor_id", &form.doctor_id)? };
     let moving = state.clone();
     match blocking(move || moving.booking.reschedule(Requester::Staff, id, to)).await {
-        Ok(moved) => {
-            let day = state.booking.clinic().zone.local_date(moved.scheduled_start);
-            Ok(done(&format!("/desk?date={}", when::iso_day(day)), "moved"))
-        }
+        Ok(moved) => Ok(done(&format!("/desk?date={}", clinic_day(&state, moved.scheduled_start)), "moved")),
         Err(refused) => {
-            let date = when::iso_day(state.booking.clinic().zone.local_date(start));
+            let date = clinic_day(&state, start);
             move_page(state, &staff, &raw_id, &form.doctor_id, Some(&date), Outcome::refused(refused)?).await
         }
     }
