@@ -233,12 +233,19 @@ impl TokenKeys {
     }
 }
 
-/// The request's caller. A token signed with a published key not fetched yet has the
+/// The request's caller, by its bearer token.
+fn caller(req: &HttpRequest) -> impl Future<Output = Result<Caller, ApiError>> + 'static {
+    token_caller(req, bearer_token(req).map(str::to_owned))
+}
+
+/// The caller `token` makes. A token signed with a published key not fetched yet has the
 /// keys fetched again (off the async workers, at most once a minute) and is checked once
 /// more.
-fn caller(req: &HttpRequest) -> impl Future<Output = Result<Caller, ApiError>> + 'static {
+pub(crate) fn token_caller(
+    req: &HttpRequest,
+    token: Result<String, ApiError>,
+) -> impl Future<Output = Result<Caller, ApiError>> + 'static {
     let keys = req.app_data::<web::Data<TokenKeys>>().cloned();
-    let token = bearer_token(req).map(str::to_owned);
     async move {
         let keys = keys.ok_or_else(|| ApiError::internal("token keys are not configured"))?;
         let token = token?;
@@ -296,15 +303,28 @@ impl FromRequest for Caller {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = caller(req);
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        Box::pin(async move {
-            let Caller { login, role } = token.await?;
-            let state = state.ok_or_else(|| ApiError::internal("the app state is not configured"))?;
-            let login = blocking(move || state.patients.patient_of(&login)).await?;
-            Ok(Caller { login, role })
-        })
+        Box::pin(patient_caller(req, caller(req)))
     }
+}
+
+/// The caller `token` makes, its login matched to the patient it is.
+fn patient_caller(
+    req: &HttpRequest,
+    token: impl Future<Output = Result<Caller, ApiError>> + 'static,
+) -> impl Future<Output = Result<Caller, ApiError>> + 'static {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    async move { as_patient(state, token.await?).await }
+}
+
+/// `caller` with its login matched to the patient it is.
+pub(crate) async fn as_patient(
+    state: Option<web::Data<AppState>>,
+    caller: Caller,
+) -> Result<Caller, ApiError> {
+    let Caller { login, role } = caller;
+    let state = state.ok_or_else(|| ApiError::internal("the app state is not configured"))?;
+    let login = blocking(move || state.patients.patient_of(&login)).await?;
+    Ok(Caller { login, role })
 }
 
 /// A caller with a staff role; anyone else is refused with 403.

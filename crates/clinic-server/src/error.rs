@@ -1,6 +1,7 @@
 //! Every error the API answers with, in one place: `{"error", "code", "details"}`
 //! with a stable `code`. Causes of 5xx answers are logged, never sent.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use actix_web::error::{BlockingError, JsonPayloadError, PayloadError, QueryPayloadError, UrlencodedError};
@@ -59,6 +60,31 @@ impl ApiError {
 
     pub fn code(&self) -> &'static str {
         self.code
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// For people: what a page shows.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Seconds to wait before asking again, for a 429.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.retry_after
+    }
+
+    /// The message per field of an `invalid_input` answer: what a form shows next to each.
+    pub fn field_messages(&self) -> BTreeMap<String, String> {
+        let fields =
+            self.details.as_ref().and_then(Value::as_object).filter(|_| self.code == "invalid_input");
+        fields
+            .into_iter()
+            .flatten()
+            .filter_map(|(field, message)| Some((field.clone(), message.as_str()?.to_owned())))
+            .collect()
     }
 
     pub fn invalid_input(message: impl Into<String>) -> Self {

@@ -20,6 +20,7 @@ mod logs;
 mod metrics;
 mod no_double_text;
 mod openapi;
+mod pages;
 mod process;
 mod profile;
 mod public;
