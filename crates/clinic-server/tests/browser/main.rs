@@ -8,6 +8,7 @@ mod axe;
 mod driver;
 mod harness;
 mod page;
+mod sign_in;
 mod site;
 #[allow(dead_code)] // the API tests' helpers; the pages use some of them
 #[path = "../api/support.rs"]

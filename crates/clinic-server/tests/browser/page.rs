@@ -47,6 +47,8 @@ impl Browser {
         let driver = driver();
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
         let profile = fresh_profile();
+        // A picture of an earlier failure of this test would mislead.
+        let _ = std::fs::remove_file(target_dir().join("screenshots").join(failure_screenshot()));
         let mut builder = ClientBuilder::new(HttpConnector::new());
         builder.capabilities(driver.capabilities(size.width, size.height, &profile));
         let client = runtime
@@ -169,25 +171,29 @@ impl Browser {
         let file = format!("{name}-{}x{}.png", self.size.width, self.size.height);
         save_screenshot(&file, &png).unwrap_or_else(|e| panic!("save the screenshot {file}: {e}"))
     }
+
+    fn picture_failure(&self) -> Option<PathBuf> {
+        let png = self.runtime.block_on(self.client.as_ref()?.screenshot()).ok()?;
+        save_screenshot(&failure_screenshot(), &png).ok()
+    }
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
         // What the page showed when a test failed, for whoever reads the failure.
-        if std::thread::panicking() {
-            let name = std::thread::current().name().unwrap_or("test").replace("::", "-");
-            if let Some(client) = &self.client
-                && let Ok(png) = self.runtime.block_on(client.screenshot())
-                && let Ok(path) = save_screenshot(&format!("failed-{name}.png"), &png)
-            {
-                eprintln!("the page when the test failed: {}", path.display());
-            }
+        if let Some(path) = std::thread::panicking().then(|| self.picture_failure()).flatten() {
+            eprintln!("the page when the test failed: {}", path.display());
         }
         if let Some(client) = self.client.take() {
             let _ = self.runtime.block_on(client.close());
         }
         let _ = std::fs::remove_dir_all(&self.profile);
     }
+}
+
+/// `failed-<module>-<test>.png`: libtest names each test's thread after the test.
+fn failure_screenshot() -> String {
+    format!("failed-{}.png", std::thread::current().name().unwrap_or("test").replace("::", "-"))
 }
 
 fn save_screenshot(file: &str, png: &[u8]) -> std::io::Result<PathBuf> {
