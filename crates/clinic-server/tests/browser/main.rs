@@ -21,6 +21,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod axe;
+mod desk;
 mod driver;
 mod harness;
 mod page;

@@ -37,7 +37,7 @@ pub fn queue(desk: &Desk<'_>, doctors: &[Doctor], tickets: &[PlacedTicket], issu
                         form.row.next method="post" action={ "/desk/queue/" (next.ticket.id) "/call" } {
                             p { "Next: " strong { (next.ticket.label()) " " (next.ticket.patient_name) } }
                             div.field {
-                                label for="next-room" { "Room" }
+                                label for="next-room" { "Send " (next.ticket.label()) " to room" }
                                 input id="next-room" name="room" type="text" required maxlength="40";
                             }
                             button type="submit" { "Call " (next.ticket.label()) }
