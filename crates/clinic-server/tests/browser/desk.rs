@@ -101,6 +101,8 @@ fn every_desk_page_is_pictured_at_both_sizes_and_accessible() {
     let siti = app.patient();
     let doctor = app.doctor("Dr Lim");
     let visit = app.booked(&siti, doctor, "2026-11-25T02:00:00Z");
+    let walk_in = serde_json::json!({"name": "Mei Ling", "phone": "+6598765433"});
+    assert_eq!(app.post("/api/admin/queue", Some(&app.staff()), &walk_in).status, 201);
     for size in [DESK, PHONE] {
         // One code per phone a minute: the second sign-in comes later.
         app.clock.advance(time::Duration::minutes(2));
