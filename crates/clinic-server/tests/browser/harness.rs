@@ -1,7 +1,8 @@
-//! The harness itself, on pages of a local site: sizes, labels, waits, cookies,
+//! The harness itself, on pages of a local site: sizes, labels, keys, waits, cookies,
 //! screenshots, axe-core, texted codes, and a clear failure when the browser is missing.
 
 use clinic_twilio::fake::FakeTwilio;
+use fantoccini::key::Key;
 use serde_json::json;
 
 use crate::axe::{assert_accessible, serious_violations};
@@ -54,6 +55,20 @@ fn a_field_is_filled_by_its_label_and_the_page_is_awaited() {
     browser.press("Greet");
     browser.wait_for_text("Hello, Siti Rahman");
     assert_eq!(browser.text("#out"), "Hello, Siti Rahman");
+}
+
+#[test]
+fn a_keyboard_alone_moves_through_the_page_and_presses_buttons() {
+    let site = Site::serve(vec![("/", greeting_page())]);
+    let browser = Browser::open(&site.url("/"), DESK);
+    browser.tab_to("Your name");
+    browser.keys("Siti");
+    browser.tab_to("Greet");
+    browser.keys(&Key::Enter);
+    browser.wait_for_text("Hello, Siti");
+    let lost = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| browser.tab_to("Nowhere")));
+    let message = *lost.unwrap_err().downcast::<String>().unwrap();
+    assert!(message.contains("Tab never reaches \"Nowhere\"") && message.contains("Later"), "{message}");
 }
 
 #[test]
