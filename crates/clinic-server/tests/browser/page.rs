@@ -17,7 +17,7 @@ use tokio::runtime::Runtime;
 
 use crate::driver::{driver, fresh_profile};
 
-/// A window size in CSS pixels.
+/// A viewport's size in CSS pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Size {
     pub width: u32,
@@ -150,6 +150,12 @@ impl Browser {
         let field = self.field(label);
         self.run(&format!("clear {label:?}"), field.clear());
         self.run(&format!("type into {label:?}"), field.send_keys(value));
+    }
+
+    /// Picks the option reading `option` in the list labelled `label`.
+    pub fn choose(&self, label: &str, option: &str) {
+        let list = self.field(label);
+        self.run(&format!("choose {option:?} in {label:?}"), list.select_by_label(option));
     }
 
     /// Clicks the button reading `text`, and waits for the page it leads to to load.
