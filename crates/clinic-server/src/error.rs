@@ -138,6 +138,7 @@ impl ApiError {
     fn status_change_refused(refused: StatusChangeRefused, message: String) -> Self {
         let details = match refused {
             StatusChangeRefused::NotStarted => json!({ "reason": "not_started" }),
+            StatusChangeRefused::NotToday => json!({ "reason": "not_today" }),
             StatusChangeRefused::Closed(status) => json!({ "reason": "closed", "status": status.as_str() }),
         };
         Self::new(StatusCode::CONFLICT, "status_change_refused", message).with_details(details)

@@ -4,6 +4,7 @@
 
 mod admin;
 mod appointments;
+mod arrivals;
 mod booking;
 mod changes;
 mod chaos;

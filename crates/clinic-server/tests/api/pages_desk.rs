@@ -116,7 +116,15 @@ fn outcomes_follow_the_apis_rules_and_refusals_are_said_on_the_day_list() {
     let texts = fake.wait_for_accepted(3, std::time::Duration::from_secs(10));
     assert!(texts[2].body.contains("10:00 is cancelled (Doctor unwell)"), "{texts:?}");
 
-    desk.app.clock.advance(Duration::hours(18));
+    let early = desk.post(&format!("/desk/appointments/{at_930}/arrived"), &[("date", "2026-11-25")]);
+    assert_eq!(early.status, 409, "a patient arrives on the visit's day");
+    assert!(early.text.contains("the appointment is on another day"), "{}", early.text);
+    desk.app.clock.advance(Duration::hours(17)); // Wednesday 09:00
+    let arrived = desk.post(&format!("/desk/appointments/{at_930}/arrived"), &[("date", "2026-11-25")]);
+    assert_eq!(see_other(&arrived), "/desk?date=2026-11-25&done=arrived");
+    let day = desk.get("/desk?date=2026-11-25&done=arrived").text;
+    assert!(day.contains("Marked arrived.") && day.contains("Arrived 09:00"), "{day}");
+    desk.app.clock.advance(Duration::hours(1));
     assert_eq!(see_other(&status(at_930, "completed", "")), "/desk?date=2026-11-25&done=completed");
     let done = desk.get("/desk?date=2026-11-25&done=completed");
     assert!(done.text.contains("Marked completed.") && done.text.contains("Completed"), "{}", done.text);

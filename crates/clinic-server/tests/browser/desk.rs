@@ -58,12 +58,15 @@ fn staff_register_a_caller_and_book_them_a_slot() {
 }
 
 #[test]
-fn staff_mark_an_outcome_and_a_refusal_is_said() {
+fn staff_mark_an_arrival_and_an_outcome_and_a_refusal_is_said() {
     let fake = FakeTwilio::start();
     let app = desk_app(&fake);
     let siti = app.patient();
     app.booked(&siti, app.doctor("Dr Lim"), "2026-11-25T01:00:00Z");
     let browser = at_the_desk(&app, &fake, DESK);
+    browser.press("Arrived Siti Rahman at 09:00");
+    browser.wait_for_text("Marked arrived.");
+    assert!(browser.text("table").contains("Arrived 08:30"));
     browser.press("No-show Siti Rahman at 09:00");
     browser.wait_for_text("That didn't work: the status cannot change: the appointment has not started yet.");
     app.clock.advance(time::Duration::hours(1));

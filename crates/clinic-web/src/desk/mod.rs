@@ -85,6 +85,7 @@ impl Part {
 /// The words are fixed here: a link cannot make the desk say anything else.
 pub fn done_message(key: &str) -> Option<&'static str> {
     Some(match key {
+        "arrived" => "Marked arrived. The visit stays booked until you mark how it went.",
         "completed" => "Marked completed.",
         "no_show" => "Marked as a no-show.",
         "cancelled" => "Cancelled. The patient is texted the cancellation, with your reason if you gave one.",

@@ -71,7 +71,10 @@ fn visit_row(desk: &Desk<'_>, iso: &str, entry: &DayEntry) -> Markup {
             td { (time) }
             td { (entry.patient_name) }
             td { @match &entry.patient_phone { Some(phone) => (phone.masked()), None => span.muted { "none" } } }
-            td { span class={ "status " (a.status.as_str()) } { (status_words(a.status)) } }
+            td {
+                span class={ "status " (a.status.as_str()) } { (status_words(a.status)) }
+                @if let Some(at) = entry.arrived_at { br; "Arrived " (when::time_of_day(desk.zone, at)) }
+            }
             td {
                 @match entry.patient_confirmed_at {
                     Some(at) => { "Yes, " (when::time_of_day(desk.zone, at)) }
@@ -80,6 +83,10 @@ fn visit_row(desk: &Desk<'_>, iso: &str, entry: &DayEntry) -> Markup {
             }
             td.actions {
                 // Which change is allowed is the service's to say: a refusal comes back as a message.
+                @if entry.arrived_at.is_none() && a.status == AppointmentStatus::Booked {
+                    (button_form(&format!("/desk/appointments/{}/arrived", a.id), &[("date", iso)],
+                        html! { "Arrived" span.visually-hidden { (whose) } }, ""))
+                }
                 @for (status, label) in [("completed", "Completed"), ("no_show", "No-show")] {
                     @if a.status.as_str() != status {
                         (button_form(&action, &[("status", status), ("date", iso)],

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::slots::{Choice, SlotForm};
 use super::{Outcome, clinic_day, day_or_today, doctor_field, doctors, done, respond};
 use crate::app::AppState;
+use crate::error::ApiError;
 use crate::pages::{DeskStaff, PageError};
 use crate::routes::admin::outcome;
 use crate::routes::{blocking, path_id};
@@ -67,13 +68,43 @@ pub async fn set_status(
     let wanted = outcome(&status)?;
     let changing = state.clone();
     let reason = Some(reason).filter(|r| !r.trim().is_empty());
-    match blocking(move || changing.admin.set_status(id, wanted, reason.as_deref())).await {
-        Ok(_) => Ok(done(
-            &format!("/desk?date={}", when::iso_day(day_or_today(&state, Some(&date))?)),
-            wanted.as_str(),
-        )),
-        Err(refused) => day_page(state, &staff, Some(&date), Outcome::refused(refused)?).await,
+    let changed = blocking(move || changing.admin.set_status(id, wanted, reason.as_deref())).await;
+    back_to_day(state, &staff, &date, changed, wanted.as_str()).await
+}
+
+/// Back to the day list of `date`, saying `done`; or, refused, the list saying why.
+async fn back_to_day<T>(
+    state: Data<AppState>,
+    staff: &crate::auth::Caller,
+    date: &str,
+    changed: Result<T, ApiError>,
+    done_key: &str,
+) -> Result<HttpResponse, PageError> {
+    match changed {
+        Ok(_) => {
+            let day = when::iso_day(day_or_today(&state, Some(date))?);
+            Ok(done(&format!("/desk?date={day}"), done_key))
+        }
+        Err(refused) => day_page(state, staff, Some(date), Outcome::refused(refused)?).await,
     }
+}
+
+#[derive(Deserialize)]
+pub struct ArrivedForm {
+    #[serde(default)]
+    date: String,
+}
+
+pub async fn arrived(
+    state: Data<AppState>,
+    DeskStaff(staff): DeskStaff,
+    id: Path<String>,
+    form: Form<ArrivedForm>,
+) -> Result<HttpResponse, PageError> {
+    let id: AppointmentId = path_id(&id, "appointment_not_found")?;
+    let marking = state.clone();
+    let marked = blocking(move || marking.admin.mark_arrived(id)).await;
+    back_to_day(state, &staff, &form.date, marked, "arrived").await
 }
 
 #[derive(Deserialize)]
