@@ -1,8 +1,9 @@
 //! Times as the clinic's wall clock shows them: every time on a page is in its zone.
 
 use clinic_domain::clinic::ClinicZone;
+use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
-use time::{Date, OffsetDateTime};
+use time::{Date, OffsetDateTime, UtcOffset};
 
 /// `09:30`.
 pub fn time_of_day(zone: &ClinicZone, instant: OffsetDateTime) -> String {
@@ -26,6 +27,11 @@ pub fn iso_day(date: Date) -> String {
     date.format(format_description!("[year]-[month]-[day]")).unwrap_or_else(|_| date.to_string())
 }
 
+/// `2026-11-25T01:30:00Z`: an instant as a form or a link carries it (RFC 3339, UTC).
+pub fn iso_instant(instant: OffsetDateTime) -> String {
+    instant.to_offset(UtcOffset::UTC).format(&Rfc3339).unwrap_or_else(|_| instant.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use time::macros::datetime;
@@ -39,6 +45,7 @@ mod tests {
         assert_eq!(time_of_day(&zone, instant), "09:30");
         assert_eq!(moment(&zone, instant), "Wed 25 Nov 2026, 09:30");
         assert_eq!(iso_day(zone.local_date(instant)), "2026-11-25");
+        assert_eq!(iso_instant(zone.local(instant)), "2026-11-25T01:30:00Z");
     }
 
     #[test]

@@ -139,7 +139,7 @@ where
 }
 
 /// An id from the path; a malformed one is as unknown as a missing one.
-fn path_id<Id: FromStr>(raw: &str, not_found: &'static str) -> Result<Id, ApiError> {
+pub(crate) fn path_id<Id: FromStr>(raw: &str, not_found: &'static str) -> Result<Id, ApiError> {
     raw.parse().map_err(|_| {
         ApiError::not_found(not_found, format!("no such {}", not_found.trim_end_matches("_not_found")))
     })
