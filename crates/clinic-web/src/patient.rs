@@ -94,10 +94,10 @@ fn doctor_day(zone: &ClinicZone, chosen: &DoctorDay<'_>) -> Markup {
         section aria-labelledby="day-title" {
             h2 #day-title { "When would you like to see " (chosen.doctor.name) "?" }
             (picker.render())
-            (slot_list(zone, picker.day, chosen.slots, chosen.picked.as_ref().map(|(slot, _)| slot.start), slot_href))
             @if !chosen.signed_in && !chosen.slots.is_empty() {
                 p.muted { "Pick a time: we'll ask you to sign in with your phone, then bring you back here." }
             }
+            (slot_list(zone, picker.day, chosen.slots, chosen.picked.as_ref().map(|(slot, _)| slot.start), slot_href))
         }
         @if let Some((slot, fields)) = &chosen.picked {
             section #confirm aria-labelledby="confirm-title" {

@@ -21,6 +21,7 @@ mod metrics;
 mod no_double_text;
 mod openapi;
 mod pages;
+mod pages_patient;
 mod process;
 mod profile;
 mod public;

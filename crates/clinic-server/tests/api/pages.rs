@@ -11,17 +11,17 @@ use crate::support::{Settings, TestApp, spawn_app, spawn_app_with};
 
 /// A page's answer, redirects not followed.
 #[derive(Debug)]
-struct Page {
-    status: u16,
-    location: Option<String>,
-    cookie: Option<String>,
-    retry_after: Option<String>,
-    content_type: Option<String>,
-    text: String,
+pub(crate) struct Page {
+    pub(crate) status: u16,
+    pub(crate) location: Option<String>,
+    pub(crate) cookie: Option<String>,
+    pub(crate) retry_after: Option<String>,
+    pub(crate) content_type: Option<String>,
+    pub(crate) text: String,
 }
 
 /// A browser's request: `form` posted (with `origin`) or, when `None`, a GET.
-fn visit(
+pub(crate) fn visit(
     app: &TestApp,
     path: &str,
     session: Option<&str>,
@@ -40,11 +40,8 @@ fn visit(
     }
     let mut response = match form {
         Some(fields) => {
-            let body = fields
-                .iter()
-                .map(|(k, v)| format!("{k}={}", v.replace('+', "%2B")))
-                .collect::<Vec<_>>()
-                .join("&");
+            let body =
+                fields.iter().map(|(k, v)| format!("{k}={}", form_encoded(v))).collect::<Vec<_>>().join("&");
             let request = request.header("Content-Type", "application/x-www-form-urlencoded");
             agent.run(request.body(body).unwrap()).unwrap()
         }
@@ -58,12 +55,26 @@ fn visit(
     Page { status, location, cookie, retry_after, content_type, text }
 }
 
-fn post(app: &TestApp, path: &str, session: Option<&str>, form: &[(&str, &str)]) -> Page {
+/// A form value as browsers send it: everything but letters, digits and `-_.~` as `%XX`.
+fn form_encoded(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+pub(crate) fn post(app: &TestApp, path: &str, session: Option<&str>, form: &[(&str, &str)]) -> Page {
     visit(app, path, session, Some(&app.base), Some(form))
 }
 
 /// The session a texted code earns, and where the browser is sent.
-fn sign_in(app: &TestApp, fake: &FakeTwilio, nth: usize, next: &str) -> (String, Page) {
+pub(crate) fn sign_in(app: &TestApp, fake: &FakeTwilio, nth: usize, next: &str) -> (String, Page) {
     let asked = post(app, "/sign-in", None, &[("phone", PHONE), ("next", next)]);
     assert_eq!(asked.status, 200, "{asked:?}");
     assert!(asked.text.contains(r#"id="code""#), "the code form: {}", asked.text);
