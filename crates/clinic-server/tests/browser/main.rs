@@ -24,6 +24,7 @@ mod axe;
 mod driver;
 mod harness;
 mod page;
+mod patient;
 mod sign_in;
 mod site;
 #[allow(dead_code)] // the API tests' helpers; the pages use some of them
