@@ -1,7 +1,8 @@
-//! The harness itself, on pages of a local site: sizes, labels, waits, cookies,
+//! The harness itself, on pages of a local site: sizes, labels, keys, waits, cookies,
 //! screenshots, axe-core, texted codes, and a clear failure when the browser is missing.
 
 use clinic_twilio::fake::FakeTwilio;
+use fantoccini::key::Key;
 use serde_json::json;
 
 use crate::axe::{assert_accessible, serious_violations};
@@ -17,10 +18,13 @@ fn greeting_page() -> String {
     <meta name="viewport" content="width=device-width, initial-scale=1"><title>Greeting</title></head>
     <body><main><h1>Greeting</h1>
     <label for="name">Your name</label> <input id="name" name="name" autocomplete="name">
+    <label for="when">Time of day</label>
+    <select id="when"><option>Good morning</option><option>Good evening</option></select>
     <button type="button" id="greet">Greet</button><p id="out" role="status"></p>
     <a href="/later">Later</a>
     <script>document.getElementById('greet').onclick = () => setTimeout(() => {
-        document.getElementById('out').textContent = 'Hello, ' + document.getElementById('name').value;
+        const [name, when] = ['name', 'when'].map(id => document.getElementById(id).value);
+        document.getElementById('out').textContent = when + ', ' + name;
     }, 300);</script></main></body></html>"#
         .to_owned()
 }
@@ -45,15 +49,30 @@ fn png_size(png: &[u8]) -> (u32, u32) {
 }
 
 #[test]
-fn a_field_is_filled_by_its_label_and_the_page_is_awaited() {
+fn fields_are_filled_and_chosen_by_their_labels_and_the_page_is_awaited() {
     let site = Site::serve(vec![("/", greeting_page())]);
     let browser = Browser::open(&site.url("/"), PHONE);
     assert_eq!(browser.status(), 200);
     browser.fill("Your name", "Siti");
     browser.fill("Your name", "Siti Rahman");
+    browser.choose("Time of day", "Good evening");
     browser.press("Greet");
-    browser.wait_for_text("Hello, Siti Rahman");
-    assert_eq!(browser.text("#out"), "Hello, Siti Rahman");
+    browser.wait_for_text("Good evening, Siti Rahman");
+    assert_eq!(browser.text("#out"), "Good evening, Siti Rahman");
+}
+
+#[test]
+fn a_keyboard_alone_moves_through_the_page_and_presses_buttons() {
+    let site = Site::serve(vec![("/", greeting_page())]);
+    let browser = Browser::open(&site.url("/"), DESK);
+    browser.tab_to("Your name");
+    browser.keys("Siti");
+    browser.tab_to("Greet");
+    browser.keys(&Key::Enter);
+    browser.wait_for_text("Good morning, Siti");
+    let lost = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| browser.tab_to("Nowhere")));
+    let message = *lost.unwrap_err().downcast::<String>().unwrap();
+    assert!(message.contains("Tab never reaches \"Nowhere\"") && message.contains("Later"), "{message}");
 }
 
 #[test]

@@ -13,7 +13,8 @@
 //! browser.fill("Phone number", "+6591234567");              // by the field's label
 //! browser.press("Text me a code");                          // by the button's text
 //! browser.wait_for_text("Enter your code");                 // waits, never sleeps
-//! browser.fill("Code", &last_code(&fake, "+6591234567"));   // what the fake Twilio got
+//! browser.tab_to("Code");                                  // or by keyboard alone…
+//! browser.keys(&last_code(&fake, "+6591234567"));         // …with what the fake Twilio got
 //! assert_accessible(&browser);                              // axe-core: nothing serious
 //! browser.screenshot("sign-in-code");                       // target/screenshots/…-360x740.png
 //! ```

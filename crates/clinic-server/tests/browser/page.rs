@@ -5,9 +5,11 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::cookies::Cookie;
 use fantoccini::elements::Element;
 use fantoccini::error::CmdError;
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::Value;
@@ -15,7 +17,7 @@ use tokio::runtime::Runtime;
 
 use crate::driver::{driver, fresh_profile};
 
-/// A window size in CSS pixels.
+/// A viewport's size in CSS pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Size {
     pub width: u32,
@@ -150,6 +152,12 @@ impl Browser {
         self.run(&format!("type into {label:?}"), field.send_keys(value));
     }
 
+    /// Picks the option reading `option` in the list labelled `label`.
+    pub fn choose(&self, label: &str, option: &str) {
+        let list = self.field(label);
+        self.run(&format!("choose {option:?} in {label:?}"), list.select_by_label(option));
+    }
+
     /// Clicks the button reading `text`, and waits for the page it leads to to load.
     pub fn press(&self, text: &str) {
         let literal = xpath_literal(text);
@@ -157,6 +165,41 @@ impl Browser {
             format!("//button[normalize-space(.)={literal}] | //input[@type='submit' and @value={literal}]");
         let button = self.wait_for_locator(&format!("the button {text:?}"), Locator::XPath(&xpath));
         self.run(&format!("press {text:?}"), button.click());
+    }
+
+    /// Types `keys` wherever the focus is, as at a keyboard: each key down and up.
+    /// `fantoccini::key::Key`s are keys too: `browser.keys(&Key::Enter)`.
+    pub fn keys(&self, keys: &str) {
+        let typing = keys.chars().fold(KeyActions::new("keyboard".into()), |typing, value| {
+            typing.then(KeyAction::Down { value }).then(KeyAction::Up { value })
+        });
+        self.run(&format!("type {keys:?}"), self.client().perform_actions(typing));
+    }
+
+    /// What has the focus, by the name a person hears: a field's label, else its text.
+    pub fn focused(&self) -> String {
+        let name = self.script(
+            "const e = document.activeElement;
+             const named = e.labels && e.labels.length ? e.labels[0] : e;
+             return (named.innerText || e.value || e.tagName).trim()",
+            vec![],
+        );
+        name.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Presses Tab until what has the focus is named `name` (at most 30 times), as a
+    /// keyboard user moves through the page; panics listing the stops on the way.
+    pub fn tab_to(&self, name: &str) {
+        let mut stops = Vec::new();
+        while stops.len() < 30 {
+            self.keys(&Key::Tab);
+            let now = self.focused();
+            if now == name {
+                return;
+            }
+            stops.push(now);
+        }
+        panic!("Tab never reaches {name:?} on {}; it stops at {stops:?}", self.path());
     }
 
     /// The cookie `name` as the browser holds it (HttpOnly ones too: WebDriver sees all).

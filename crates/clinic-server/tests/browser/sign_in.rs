@@ -7,6 +7,7 @@ use clinic_domain::ports::SignInRepository;
 use clinic_domain::sign_in_code::{StaffPhone, StaffRole};
 use clinic_postgres::PgStore;
 use clinic_twilio::fake::FakeTwilio;
+use fantoccini::key::Key;
 
 use crate::axe::assert_accessible;
 use crate::page::{Browser, DESK, PHONE, Size};
@@ -112,6 +113,24 @@ fn a_wrong_code_is_shown_next_to_the_code_field() {
     browser.fill("Code", &right);
     browser.press("Sign in");
     browser.wait_for_text("Signed in as");
+}
+
+#[test]
+fn signing_in_needs_no_mouse() {
+    let (fake, app) = twilio_app();
+    let browser = Browser::open(&app.url("/sign-in"), PHONE);
+    browser.tab_to("Phone number");
+    browser.keys(PATIENT_PHONE);
+    browser.keys(&Key::Enter);
+    browser.wait_for_text("Enter your code");
+    browser.tab_to("Code");
+    browser.keys(&last_code(&fake, PATIENT_PHONE));
+    browser.tab_to("Sign in");
+    browser.keys(&Key::Enter);
+    browser.wait_for_text("Signed in as");
+    browser.tab_to("Sign out");
+    browser.keys(&Key::Enter);
+    browser.wait_for("header a[href='/sign-in']");
 }
 
 /// A page on another site that posts, as soon as it loads, to `action`.
