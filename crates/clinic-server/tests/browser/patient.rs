@@ -4,9 +4,7 @@
 
 use clinic_twilio::fake::FakeTwilio;
 use fantoccini::Locator;
-use fantoccini::actions::{
-    InputSource, KeyAction, KeyActions, MOUSE_BUTTON_LEFT, MouseActions, PointerAction,
-};
+use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
 use fantoccini::key::Key;
 use serde_json::Value;
 use uuid::Uuid;
@@ -52,36 +50,6 @@ fn at_the_slot() -> (TestApp, Uuid, User, Browser) {
 /// The patient's appointments as the API lists them.
 fn appointments(app: &TestApp, user: &User) -> Vec<Value> {
     app.get("/api/appointments", Some(user)).body["appointments"].as_array().unwrap().clone()
-}
-
-/// Presses `key` on whatever has focus, as a keyboard does.
-fn press_key(browser: &Browser, key: Key) {
-    let key = char::from(key);
-    let stroke = KeyActions::new("keyboard".into())
-        .then(KeyAction::Down { value: key })
-        .then(KeyAction::Up { value: key });
-    browser.block_on(browser.client().perform_actions(stroke)).unwrap();
-}
-
-/// Tabs until the focus is on the control reading `text` (a link's or button's words,
-/// or a field's label).
-fn tab_to(browser: &Browser, text: &str) {
-    let focused = "const e = document.activeElement;
-        const words = e.labels && e.labels.length ? e.labels[0].textContent : e.textContent;
-        return words.replace(/\\s+/g, ' ').trim();";
-    for _ in 0..80 {
-        press_key(browser, Key::Tab);
-        if browser.script(focused, vec![]).as_str() == Some(text) {
-            return;
-        }
-    }
-    panic!("Tab never reached {text:?} on {}", browser.path());
-}
-
-/// Types into the focused field.
-fn type_text(browser: &Browser, text: &str) {
-    let field = browser.block_on(browser.client().active_element()).unwrap();
-    browser.block_on(field.send_keys(text)).unwrap();
 }
 
 #[test]
@@ -141,34 +109,34 @@ fn a_patient_books_by_keyboard_alone() {
     let app = spawn_app_with(Settings::twilio(&fake));
     app.doctor("Dr Tan");
     let browser = Browser::open(&app.url("/"), PHONE);
-    tab_to(&browser, "Dr Tan");
-    press_key(&browser, Key::Enter);
+    browser.tab_to("Dr Tan");
+    browser.keys(&Key::Enter);
     browser.wait_for_text("When would you like to see Dr Tan?");
-    tab_to(&browser, WEDNESDAY);
-    press_key(&browser, Key::Enter);
+    browser.tab_to(WEDNESDAY);
+    browser.keys(&Key::Enter);
     browser.wait_for_text("Free times on Wed 25 Nov 2026");
-    tab_to(&browser, "09:30");
-    press_key(&browser, Key::Enter);
+    browser.tab_to("09:30");
+    browser.keys(&Key::Enter);
 
     browser.wait_for_text("We'll text a 6-digit code");
-    tab_to(&browser, "Phone number");
-    type_text(&browser, PATIENT_PHONE);
-    press_key(&browser, Key::Enter);
+    browser.tab_to("Phone number");
+    browser.keys(PATIENT_PHONE);
+    browser.keys(&Key::Enter);
     browser.wait_for_text("Enter your code");
-    tab_to(&browser, "Code");
-    type_text(&browser, &last_code(&fake, PATIENT_PHONE));
-    press_key(&browser, Key::Enter);
+    browser.tab_to("Code");
+    browser.keys(&last_code(&fake, PATIENT_PHONE));
+    browser.keys(&Key::Enter);
 
     browser.wait_for_text("Your visit");
-    tab_to(&browser, "Book");
-    press_key(&browser, Key::Space);
+    browser.tab_to("Book");
+    browser.keys(&Key::Space);
     browser.wait_for_text("This is your first booking with us");
-    tab_to(&browser, "Your full name");
-    type_text(&browser, "Siti Rahman");
-    tab_to(&browser, "Text me about my visits");
-    press_key(&browser, Key::Space); // no texts, please
-    tab_to(&browser, "Save and book");
-    press_key(&browser, Key::Enter);
+    browser.tab_to("Your full name");
+    browser.keys("Siti Rahman");
+    browser.tab_to("Text me about my visits");
+    browser.keys(&Key::Space); // no texts, please
+    browser.tab_to("Save and book");
+    browser.keys(&Key::Enter);
     browser.wait_for_text("Your visit is booked");
     assert!(browser.text("main").contains("Wed 25 Nov 2026, 09:30"));
 }
