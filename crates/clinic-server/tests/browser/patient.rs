@@ -47,6 +47,12 @@ fn at_the_slot() -> (TestApp, Uuid, User, Browser) {
     (app, doctor, patient, browser)
 }
 
+/// Tabs to the control named `name` and presses `key` on it: a keyboard's click.
+fn tab_and_press(browser: &Browser, name: &str, key: Key) {
+    browser.tab_to(name);
+    browser.keys(&key);
+}
+
 /// The patient's appointments as the API lists them.
 fn appointments(app: &TestApp, user: &User) -> Vec<Value> {
     app.get("/api/appointments", Some(user)).body["appointments"].as_array().unwrap().clone()
@@ -109,14 +115,11 @@ fn a_patient_books_by_keyboard_alone() {
     let app = spawn_app_with(Settings::twilio(&fake));
     app.doctor("Dr Tan");
     let browser = Browser::open(&app.url("/"), PHONE);
-    browser.tab_to("Dr Tan");
-    browser.keys(&Key::Enter);
+    tab_and_press(&browser, "Dr Tan", Key::Enter);
     browser.wait_for_text("When would you like to see Dr Tan?");
-    browser.tab_to(WEDNESDAY);
-    browser.keys(&Key::Enter);
+    tab_and_press(&browser, WEDNESDAY, Key::Enter);
     browser.wait_for_text("Free times on Wed 25 Nov 2026");
-    browser.tab_to("09:30");
-    browser.keys(&Key::Enter);
+    tab_and_press(&browser, "09:30", Key::Enter);
 
     browser.wait_for_text("We'll text a 6-digit code");
     browser.tab_to("Phone number");
@@ -128,15 +131,12 @@ fn a_patient_books_by_keyboard_alone() {
     browser.keys(&Key::Enter);
 
     browser.wait_for_text("Your visit");
-    browser.tab_to("Book");
-    browser.keys(&Key::Space);
+    tab_and_press(&browser, "Book", Key::Space);
     browser.wait_for_text("This is your first booking with us");
     browser.tab_to("Your full name");
     browser.keys("Siti Rahman");
-    browser.tab_to("Text me about my visits");
-    browser.keys(&Key::Space); // no texts, please
-    browser.tab_to("Save and book");
-    browser.keys(&Key::Enter);
+    tab_and_press(&browser, "Text me about my visits", Key::Space); // no texts, please
+    tab_and_press(&browser, "Save and book", Key::Enter);
     browser.wait_for_text("Your visit is booked");
     assert!(browser.text("main").contains("Wed 25 Nov 2026, 09:30"));
 }
