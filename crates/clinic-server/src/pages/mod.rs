@@ -65,16 +65,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     page(cfg, "/book/details", vec![web::post().to(home::save_details)]);
     page(cfg, "/help", vec![read().to(home::help)]);
     page(cfg, "/appointments", vec![read().to(visits::list)]);
-    page(
-        cfg,
-        "/appointments/{id}/cancel",
-        vec![read().to(visits::confirm_cancel), web::post().to(visits::cancel)],
-    );
-    page(
-        cfg,
-        "/appointments/{id}/move",
-        vec![read().to(visits::choose_move), web::post().to(visits::move_to)],
-    );
+    page(cfg, "/appointments/{id}/cancel", vec![read().to(visits::ask), web::post().to(visits::cancel)]);
+    page(cfg, "/appointments/{id}/move", vec![read().to(visits::pick), web::post().to(visits::move_to)]);
     page(cfg, "/sign-in", vec![read().to(sign_in::show), web::post().to(sign_in::send_code)]);
     page(cfg, "/sign-in/code", vec![web::post().to(sign_in::check_code)]);
     page(cfg, "/sign-out", vec![web::post().to(sign_in::sign_out)]);

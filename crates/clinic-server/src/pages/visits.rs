@@ -96,7 +96,8 @@ async fn own_visit(
     Ok((appointment, name))
 }
 
-pub async fn confirm_cancel(
+/// "Cancel this visit?": nothing changes until the patient says yes.
+pub async fn ask(
     state: Data<AppState>,
     Patient(caller): Patient,
     id: Path<String>,
@@ -120,7 +121,8 @@ pub async fn cancel(
     Ok(see_other("/appointments?done=cancelled"))
 }
 
-pub async fn choose_move(
+/// Picking the visit's new day and slot.
+pub async fn pick(
     state: Data<AppState>,
     Patient(caller): Patient,
     id: Path<String>,
