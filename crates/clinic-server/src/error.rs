@@ -71,6 +71,11 @@ impl ApiError {
         &self.message
     }
 
+    /// `details.reason`, where the answer gives one (`slot_not_bookable`: `in_the_past`…).
+    pub fn reason(&self) -> Option<&str> {
+        self.details.as_ref()?.get("reason")?.as_str()
+    }
+
     /// Seconds to wait before asking again, for a 429.
     pub fn retry_after(&self) -> Option<u64> {
         self.retry_after

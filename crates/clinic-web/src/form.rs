@@ -19,11 +19,13 @@ pub struct Field<'a> {
     /// The browser's autofill hint (`tel`, `one-time-code`, `name`…).
     pub autocomplete: Option<&'a str>,
     pub required: bool,
+    /// The earliest value a date input offers (`min`).
+    pub min: Option<&'a str>,
 }
 
 impl<'a> Field<'a> {
     pub fn new(id: &'a str, label: &'a str, kind: &'a str) -> Self {
-        Self { id, label, kind, value: "", hint: None, autocomplete: None, required: true }
+        Self { id, label, kind, value: "", hint: None, autocomplete: None, required: true, min: None }
     }
 
     pub fn value(self, value: &'a str) -> Self {
@@ -36,6 +38,10 @@ impl<'a> Field<'a> {
 
     pub fn autocomplete(self, autocomplete: &'a str) -> Self {
         Self { autocomplete: Some(autocomplete), ..self }
+    }
+
+    pub fn min(self, min: &'a str) -> Self {
+        Self { min: Some(min), ..self }
     }
 
     pub fn optional(self) -> Self {
@@ -57,7 +63,7 @@ impl<'a> Field<'a> {
                 label for=(self.id) { (self.label) }
                 @if let Some(hint) = self.hint { span.hint id=(hint_id) { (hint) } }
                 input id=(self.id) name=(self.id) type=(self.kind) value=(self.value)
-                    required[self.required] autocomplete=[self.autocomplete]
+                    required[self.required] autocomplete=[self.autocomplete] min=[self.min]
                     aria-invalid=[problem.map(|_| "true")]
                     aria-describedby=[(!described.is_empty()).then_some(described.as_str())];
                 @if let Some(problem) = problem { p.problem id=(problem_id) role="alert" { (problem) } }

@@ -51,6 +51,7 @@ pub fn page(frame: &Frame<'_>, main: Markup) -> Markup {
                         @match frame.who {
                             Some(who) => {
                                 @if who.staff { a href="/desk" { "Desk" } }
+                                a href="/appointments" { "My appointments" }
                                 span.who { "Signed in as " (who.phone) }
                                 form method="post" action="/sign-out" {
                                     button.link type="submit" { "Sign out" }
@@ -61,6 +62,7 @@ pub fn page(frame: &Frame<'_>, main: Markup) -> Markup {
                     }
                 }
                 main #main { (main) }
+                footer.bottom { a href="/help" { "Questions about our texts?" } }
             }
         }
     }

@@ -5,10 +5,14 @@
 pub mod assets;
 pub mod desk;
 pub mod form;
+pub mod help;
 pub mod layout;
+pub mod link;
 pub mod patient;
+pub mod picking;
 pub mod problem;
 pub mod sign_in;
+pub mod visits;
 pub mod when;
 
 pub use maud::{Markup, PreEscaped, html};

@@ -4,6 +4,7 @@ use maud::{Markup, html};
 
 use crate::form::{Field, Problems, notice};
 use crate::layout::{Frame, page};
+use crate::link::sign_in_href;
 
 /// What both steps carry along.
 pub struct SignInPage<'a> {
@@ -59,7 +60,7 @@ pub fn code_form(sign_in: &SignInPage<'_>, phone: &str) -> Markup {
                 input type="hidden" name="phone" value=(phone);
                 button.secondary type="submit" { "Text me a new code" }
             }
-            p { a href={ "/sign-in?next=" (sign_in.next) } { "Use another number" } }
+            p { a href=(sign_in_href(sign_in.next)) { "Use another number" } }
             (terminal_hint(sign_in.codes_in_terminal))
         },
     )

@@ -3,7 +3,7 @@
 use clinic_domain::clinic::ClinicZone;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
-use time::{Date, OffsetDateTime};
+use time::{Date, OffsetDateTime, UtcOffset};
 
 /// `09:30`.
 pub fn time_of_day(zone: &ClinicZone, instant: OffsetDateTime) -> String {
@@ -22,14 +22,14 @@ pub fn moment(zone: &ClinicZone, instant: OffsetDateTime) -> String {
     format!("{}, {}", day(zone.local_date(instant)), time_of_day(zone, instant))
 }
 
-/// `2026-11-25T01:30:00Z`: an instant as a form sends it back (RFC 3339, UTC).
-pub fn instant_value(instant: OffsetDateTime) -> String {
-    instant.to_offset(time::UtcOffset::UTC).format(&Rfc3339).unwrap_or_else(|_| instant.to_string())
-}
-
 /// `2026-11-25`, the value of a date input.
 pub fn iso_day(date: Date) -> String {
     date.format(format_description!("[year]-[month]-[day]")).unwrap_or_else(|_| date.to_string())
+}
+
+/// `2026-11-25T01:30:00Z`: an instant as a form or a link carries it (RFC 3339, UTC).
+pub fn iso_instant(instant: OffsetDateTime) -> String {
+    instant.to_offset(UtcOffset::UTC).format(&Rfc3339).unwrap_or_else(|_| instant.to_string())
 }
 
 #[cfg(test)]
@@ -45,7 +45,7 @@ mod tests {
         assert_eq!(time_of_day(&zone, instant), "09:30");
         assert_eq!(moment(&zone, instant), "Wed 25 Nov 2026, 09:30");
         assert_eq!(iso_day(zone.local_date(instant)), "2026-11-25");
-        assert_eq!(instant_value(datetime!(2026-11-25 09:30 +08:00)), "2026-11-25T01:30:00Z");
+        assert_eq!(iso_instant(zone.local(instant)), "2026-11-25T01:30:00Z");
     }
 
     #[test]

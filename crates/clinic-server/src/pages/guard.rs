@@ -14,6 +14,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::Data;
 use actix_web::{Error, HttpResponse, ResponseError};
+use clinic_web::link::sign_in_href;
 use clinic_web::problem::{Problem, TRY_AGAIN, problem_page};
 
 use super::PageSettings;
@@ -60,7 +61,7 @@ impl ResponseError for PageError {
     fn error_response(&self) -> HttpResponse {
         match self {
             Self::SignIn { next } => {
-                HttpResponse::SeeOther().insert_header((LOCATION, format!("/sign-in?next={next}"))).finish()
+                HttpResponse::SeeOther().insert_header((LOCATION, sign_in_href(next))).finish()
             }
             Self::Refused(error) => HttpResponse::new(error.status()),
         }

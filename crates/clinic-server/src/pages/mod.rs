@@ -16,8 +16,10 @@ use crate::error::ApiError;
 mod desk;
 mod guard;
 mod home;
+mod picking;
 mod session;
 mod sign_in;
+mod visits;
 
 pub use guard::PageError;
 pub use session::{DeskStaff, Patient, SESSION_COOKIE, Visitor};
@@ -32,6 +34,8 @@ pub struct PageSettings {
     pub public_origin: Option<String>,
     /// No Twilio: sign-in codes go to the log, and the sign-in page says so.
     pub codes_in_terminal: bool,
+    /// `REPLIES`: reminders invite C or X, and `/help` says so.
+    pub replies: bool,
 }
 
 impl PageSettings {
@@ -41,6 +45,7 @@ impl PageSettings {
             secure_cookies: base.is_some_and(|url| url.starts_with("https://")),
             public_origin: base.map(origin_of),
             codes_in_terminal: config.twilio.is_none(),
+            replies: config.replies,
         }
     }
 }
@@ -56,6 +61,12 @@ fn origin_of(url: &str) -> String {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     page(cfg, "/assets/{name}", vec![read().to(asset)]);
     page(cfg, "/", vec![read().to(home::show)]);
+    page(cfg, "/book", vec![web::post().to(home::book)]);
+    page(cfg, "/book/details", vec![web::post().to(home::save_details)]);
+    page(cfg, "/help", vec![read().to(home::help)]);
+    page(cfg, "/appointments", vec![read().to(visits::list)]);
+    page(cfg, "/appointments/{id}/cancel", vec![read().to(visits::ask), web::post().to(visits::cancel)]);
+    page(cfg, "/appointments/{id}/move", vec![read().to(visits::pick), web::post().to(visits::move_to)]);
     page(cfg, "/sign-in", vec![read().to(sign_in::show), web::post().to(sign_in::send_code)]);
     page(cfg, "/sign-in/code", vec![web::post().to(sign_in::check_code)]);
     page(cfg, "/sign-out", vec![web::post().to(sign_in::sign_out)]);

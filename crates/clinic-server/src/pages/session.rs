@@ -62,7 +62,8 @@ impl FromRequest for Patient {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let visitor = Visitor::from_request(req, payload);
-        let next = req.path().to_owned();
+        // Back to the same page, with what was picked on it (its query).
+        let next = req.uri().path_and_query().map_or_else(|| req.path(), |path| path.as_str()).to_owned();
         Box::pin(async move {
             match visitor.await? {
                 Visitor(Some(caller)) => Ok(Self(caller)),

@@ -43,11 +43,14 @@ pub struct CodeGiven {
     code: String,
 }
 
-/// Where to go once signed in: a path of this site only, never elsewhere (`//evil`).
+/// Where to go once signed in: a path of this site only, never elsewhere (`//evil`),
+/// with a plain query (the doctor, day and slot picked before signing in).
 fn local_path(next: &str) -> &str {
-    let plain = next.starts_with('/')
-        && !next.starts_with("//")
-        && next.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-_".contains(&b));
+    let (path, query) = next.split_once('?').unwrap_or((next, ""));
+    let plain = path.starts_with('/')
+        && !path.starts_with("//")
+        && path.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-_".contains(&b))
+        && query.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:=&%".contains(&b));
     if plain { next } else { "/" }
 }
 
@@ -193,5 +196,19 @@ mod tests {
         assert_eq!(local_path("https://evil.example.com/"), "/");
         assert_eq!(local_path("/desk?x=\"><script>"), "/");
         assert_eq!(local_path(""), "/");
+        assert_eq!(local_path("/\\evil.example.com"), "/");
+        assert_eq!(local_path("/?//evil.example.com"), "/", "no slash in the query");
+        assert_eq!(local_path("?next=/"), "/");
+        assert_eq!(local_path("/?doctor=x&day=y/../"), "/");
+    }
+
+    #[test]
+    fn the_page_picked_before_signing_in_is_returned_to_with_its_query() {
+        let next = "/?doctor=2c8a1f0e-7d9b-4c39-9f1e-1a2b3c4d5e6f&day=2026-11-25&slot=2026-11-25T01:30:00Z";
+        assert_eq!(local_path(next), next);
+        assert_eq!(
+            local_path("/appointments/x/move?day=2026-11-25&slot=2026-11-25T01%3A30%3A00Z"),
+            "/appointments/x/move?day=2026-11-25&slot=2026-11-25T01%3A30%3A00Z"
+        );
     }
 }

@@ -24,6 +24,7 @@ mod openapi;
 mod pages;
 mod pages_desk;
 mod pages_desk_parts;
+mod pages_patient;
 mod process;
 mod profile;
 mod public;

@@ -12,12 +12,12 @@ use crate::support::{Settings, TestApp, spawn_app, spawn_app_with};
 /// A page's answer, redirects not followed.
 #[derive(Debug)]
 pub(crate) struct Page {
-    pub status: u16,
-    pub location: Option<String>,
-    pub cookie: Option<String>,
-    pub retry_after: Option<String>,
-    pub content_type: Option<String>,
-    pub text: String,
+    pub(crate) status: u16,
+    pub(crate) location: Option<String>,
+    pub(crate) cookie: Option<String>,
+    pub(crate) retry_after: Option<String>,
+    pub(crate) content_type: Option<String>,
+    pub(crate) text: String,
 }
 
 /// A browser's request: `form` posted (with `origin`) or, when `None`, a GET.
@@ -40,11 +40,8 @@ pub(crate) fn visit(
     }
     let mut response = match form {
         Some(fields) => {
-            let body = fields
-                .iter()
-                .map(|(k, v)| format!("{k}={}", v.replace('+', "%2B")))
-                .collect::<Vec<_>>()
-                .join("&");
+            let body =
+                fields.iter().map(|(k, v)| format!("{k}={}", form_encoded(v))).collect::<Vec<_>>().join("&");
             let request = request.header("Content-Type", "application/x-www-form-urlencoded");
             agent.run(request.body(body).unwrap()).unwrap()
         }
@@ -56,6 +53,20 @@ pub(crate) fn visit(
     let status = response.status().as_u16();
     let text = response.body_mut().read_to_string().unwrap();
     Page { status, location, cookie, retry_after, content_type, text }
+}
+
+/// A form value as browsers send it: everything but letters, digits and `-_.~` as `%XX`.
+fn form_encoded(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 pub(crate) fn post(app: &TestApp, path: &str, session: Option<&str>, form: &[(&str, &str)]) -> Page {

@@ -26,6 +26,7 @@ mod desk;
 mod driver;
 mod harness;
 mod page;
+mod patient;
 mod sign_in;
 mod site;
 #[allow(dead_code)] // the API tests' helpers; the pages use some of them

@@ -47,7 +47,7 @@ pub fn slot_picker(zone: &clinic_domain::clinic::ClinicZone, picker: &SlotPicker
                     ul.plain.slots {
                         @for slot in picker.slots {
                             li {
-                                button type="submit" name="start" value=(when::instant_value(slot.start)) {
+                                button type="submit" name="start" value=(when::iso_instant(slot.start)) {
                                     span.visually-hidden { (picker.verb) " at " }
                                     (when::time_of_day(zone, slot.start))
                                 }

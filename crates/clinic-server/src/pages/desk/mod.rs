@@ -18,7 +18,7 @@ use time::Date;
 use uuid::Uuid;
 
 use super::session::who;
-use super::{PageError, page, read};
+use super::{PageError, clinic_name, page, read};
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
@@ -111,7 +111,7 @@ impl Outcome {
 
 /// A desk page for `staff`, with the API's status when it shows a refusal.
 fn respond(
-    state: &AppState,
+    state: &Data<AppState>,
     staff: &Caller,
     outcome: &Outcome,
     title: &str,
@@ -120,7 +120,7 @@ fn respond(
     let who = who(staff);
     let refusal = outcome.refusal.as_ref();
     let desk = Desk {
-        frame: Frame { clinic: &state.booking.clinic().name, title, width: Width::Desk, who: Some(&who) },
+        frame: Frame { clinic: clinic_name(state), title, width: Width::Desk, who: Some(&who) },
         zone: &state.booking.clinic().zone,
         now: state.clock.now(),
         admin: staff.role == Role::Admin,

@@ -18,7 +18,7 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::pages::{DeskStaff, PageError};
-use crate::routes::patient::after_booking;
+use crate::routes::patient::record_booked;
 use crate::routes::{blocking, path_id};
 
 #[derive(Deserialize)]
@@ -145,7 +145,7 @@ pub async fn book(
     let date = clinic_day(&state, start);
     match blocking(move || booking.booking.book_for(patient, request, key)).await {
         Ok(receipt) => {
-            after_booking(&state, &receipt);
+            record_booked(&state, &receipt);
             Ok(done(&format!("/desk/patients/{raw_id}?doctor={doctor}&date={date}"), "booked"))
         }
         Err(refused) => {
