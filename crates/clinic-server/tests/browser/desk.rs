@@ -5,6 +5,7 @@ use clinic_domain::phone::PhoneNumber;
 use clinic_domain::ports::{Clock, SignInRepository};
 use clinic_domain::sign_in_code::{StaffPhone, StaffRole};
 use clinic_twilio::fake::FakeTwilio;
+use fantoccini::key::Key;
 use time::macros::datetime;
 
 use crate::axe::assert_accessible;
@@ -128,4 +129,24 @@ fn every_desk_page_is_pictured_at_both_sizes_and_accessible() {
             browser.screenshot(name);
         }
     }
+}
+
+#[test]
+fn the_queue_is_run_by_keyboard_alone() {
+    let fake = FakeTwilio::start();
+    let app = desk_app(&fake);
+    let browser = at_the_desk(&app, &fake, DESK);
+    browser.goto(&app.url("/desk/queue"));
+    browser.tab_to("Name");
+    browser.keys("Mei Ling");
+    browser.tab_to("Phone");
+    browser.keys("+6598765433");
+    browser.tab_to("Issue ticket");
+    browser.keys(&Key::Enter);
+    browser.wait_for_text("Ticket issued.");
+    browser.tab_to("Send A001 to room");
+    browser.keys("Room 3");
+    browser.keys(&Key::Enter);
+    browser.wait_for_text("Called. The patient is texted the room.");
+    assert!(browser.text("table").contains("called · Room 3"));
 }
