@@ -15,8 +15,8 @@ pub enum Width {
 /// The person signed in, as the header shows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Who {
-    /// Masked: `+65 •••• 4567`.
-    pub phone: String,
+    /// Masked (`+65****4567`); `None` for a token without a phone (an external login).
+    pub phone: Option<String>,
     pub staff: bool,
 }
 
@@ -52,7 +52,12 @@ pub fn page(frame: &Frame<'_>, main: Markup) -> Markup {
                             Some(who) => {
                                 @if who.staff { a href="/desk" { "Desk" } }
                                 a href="/appointments" { "My appointments" }
-                                span.who { "Signed in as " (who.phone) }
+                                span.who {
+                                    @match &who.phone {
+                                        Some(phone) => { "Signed in as " (phone) }
+                                        None => { "Signed in" }
+                                    }
+                                }
                                 form method="post" action="/sign-out" {
                                     button.link type="submit" { "Sign out" }
                                 }
@@ -74,13 +79,13 @@ mod tests {
 
     #[test]
     fn a_signed_in_patient_sees_a_sign_out_button_and_no_desk_link() {
-        let who = Who { phone: "+65 •••• 4567".into(), staff: false };
+        let who = Who { phone: Some("+65****4567".into()), staff: false };
         let frame =
             Frame { clinic: "Gabriel Family Clinic", title: "Book", width: Width::Phone, who: Some(&who) };
         let html = page(&frame, html! { p { "hello" } }).into_string();
         assert!(html.contains("<title>Book · Gabriel Family Clinic</title>"));
         assert!(html.contains(r#"action="/sign-out""#));
         assert!(!html.contains(r#"href="/desk""#));
-        assert!(html.contains("+65 •••• 4567"));
+        assert!(html.contains("Signed in as +65****4567"));
     }
 }

@@ -9,6 +9,7 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::web::Data;
 use actix_web::{FromRequest, HttpRequest};
+use clinic_domain::phone::PhoneNumber;
 use clinic_web::layout::Who;
 
 use super::PageError;
@@ -31,7 +32,7 @@ impl Visitor {
 
 /// The account line for `caller`: the phone masked, as staff pages show every phone.
 pub fn who(caller: &Caller) -> Who {
-    let phone = caller.login.phone.as_ref().map_or_else(|| "your account".to_owned(), |phone| phone.masked());
+    let phone = caller.login.phone.as_ref().map(PhoneNumber::masked);
     Who { phone, staff: caller.role.is_staff() }
 }
 
