@@ -25,8 +25,12 @@ mod axe;
 mod desk;
 mod driver;
 mod harness;
+mod newcomer;
 mod page;
 mod patient;
+#[allow(dead_code)] // the API tests' `clinic` child process; the newcomer's path uses it
+#[path = "../api/process.rs"]
+mod process;
 mod sign_in;
 mod site;
 #[allow(dead_code)] // the API tests' helpers; the pages use some of them
