@@ -21,7 +21,7 @@ use crate::outbox::{POLL, housekeeping, outbox_worker, reminder_schedule};
 use crate::routes::views::ReminderSummary;
 use crate::routes::views::rfc3339_utc;
 use crate::runtime::{Database, jwt_secret};
-use crate::seed::{DEMO_DESK_PHONE, DEMO_PATIENT, seed_demo};
+use crate::seed::{DEMO_DESK_PHONE, DEMO_PATIENT, seed_demo, seed_demo_desk};
 
 pub type CommandResult = Result<(), Box<dyn Error>>;
 
@@ -78,8 +78,11 @@ fn with_database(config: &Config, work: impl FnOnce(PgStore) -> CommandResult) -
 fn serve(config: &Config, store: PgStore, (secret, dev_mode): (Secret, bool)) -> CommandResult {
     let tokens = TokenKeys::configured(secret.expose().as_bytes(), config);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    if dev_mode && seed_demo(&store, clock.now())? {
-        log::info!("seeded the demo clinic");
+    if dev_mode {
+        if seed_demo(&store, clock.now())? {
+            log::info!("seeded the demo clinic");
+        }
+        seed_demo_desk(&store, clock.now())?;
     }
     let mut state = AppState::new(config, store, clock, sms_gateway(config));
     if !dev_mode && config.twilio.is_none() {

@@ -1,5 +1,6 @@
 //! The demo clinic: two doctors with weekly schedules, Monday to Saturday, a demo
-//! patient the dev token books as, and a demo receptionist's phone for `/desk`.
+//! patient the dev token books as; and, in dev mode only, a demo receptionist's phone
+//! for `/desk`.
 
 use clinic_domain::doctor::Doctor;
 use clinic_domain::ids::PatientId;
@@ -15,14 +16,14 @@ use uuid::Uuid;
 pub const DEMO_PATIENT: PatientId =
     PatientId::from_uuid(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0001));
 
-/// The demo receptionist signs in at `/desk` with this phone (an admin: staff can be
-/// added from the desk).
+/// The demo receptionist signs in at `/desk` with this phone in dev mode (an admin:
+/// staff can be added from the desk).
 pub const DEMO_DESK_PHONE: &str = "+6590000000";
 
 /// Seeds the demo doctors when the clinic has none; whether it did.
 pub fn seed_demo<S>(store: &S, now: OffsetDateTime) -> Result<bool, StoreError>
 where
-    S: DoctorRepository + PatientRepository + SignInRepository,
+    S: DoctorRepository + PatientRepository,
 {
     if store.any()? {
         return Ok(false);
@@ -47,10 +48,15 @@ where
         };
         store.save(&patient, now)?;
     }
+    Ok(true)
+}
+
+/// Makes the demo desk phone an admin. Only `serve` in dev mode calls it: a well-known
+/// number must never be staff on a production database, whoever seeded it.
+pub fn seed_demo_desk<S: SignInRepository>(store: &S, now: OffsetDateTime) -> Result<(), StoreError> {
     let desk =
         PhoneNumber::parse(DEMO_DESK_PHONE).map_err(|e| StoreError::failed(format!("demo desk: {e}")))?;
-    store.add_staff(&StaffPhone { phone: desk, name: "Demo Desk".into(), role: StaffRole::Admin }, now)?;
-    Ok(true)
+    store.add_staff(&StaffPhone { phone: desk, name: "Demo Desk".into(), role: StaffRole::Admin }, now)
 }
 
 fn opening(weekday: i64, start: &str, end: &str) -> OpeningHoursInput {

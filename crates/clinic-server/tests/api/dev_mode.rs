@@ -4,8 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use clinic_domain::ports::DoctorRepository;
+use clinic_domain::phone::PhoneNumber;
+use clinic_domain::ports::{DoctorRepository, SignInRepository};
+use clinic_domain::sign_in_code::StaffRole;
 use clinic_postgres::testing::TestDatabase;
+use clinic_server::seed::DEMO_DESK_PHONE;
 
 use crate::process::{Clinic, book, get_json, post_json};
 use crate::support::clinic_command;
@@ -118,4 +121,32 @@ fn without_twilio_a_production_instance_logs_no_code() {
     let unsent = clinic.line_with("sign-in code to +65****4567 not sent");
     assert!(unsent.contains("codes are logged in dev mode only"), "{unsent}");
     assert!(clinic.interrupt().success());
+}
+
+#[test]
+fn seed_demo_on_a_production_database_makes_no_one_staff() {
+    let db = TestDatabase::new();
+    let data_dir = temp_data_dir();
+    let seeded = on_database(&db, &data_dir)
+        .env("AUTH_JWT_SECRET", "a-production-secret-of-some-length")
+        .arg("seed-demo")
+        .output()
+        .unwrap();
+    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+    assert!(DoctorRepository::any(&db.store()).unwrap(), "the demo doctors were seeded");
+    let desk = PhoneNumber::parse(DEMO_DESK_PHONE).unwrap();
+    assert_eq!(SignInRepository::staff_role(&db.store(), &desk).unwrap(), None);
+}
+
+#[test]
+fn dev_mode_makes_the_demo_desk_phone_an_admin() {
+    let db = TestDatabase::new();
+    let data_dir = temp_data_dir();
+    let clinic = Clinic::spawn(on_database(&db, &data_dir).env("CLINIC_DEV", "1"));
+    let (base, _, _) = clinic.banner();
+    assert_eq!(get_json(&format!("{base}/readyz"), None).0, 200, "serving");
+    let desk = PhoneNumber::parse(DEMO_DESK_PHONE).unwrap();
+    assert_eq!(SignInRepository::staff_role(&db.store(), &desk).unwrap(), Some(StaffRole::Admin));
+    assert!(clinic.interrupt().success());
+    let _ = std::fs::remove_dir_all(&data_dir);
 }
