@@ -112,6 +112,31 @@ fn closing_a_doctors_day_cancels_its_visits_when_asked_and_reopening_offers_it_a
 }
 
 #[test]
+fn a_refused_closure_comes_back_with_its_doctor_and_its_cancelling_as_chosen() {
+    let desk = Desk::open();
+    let doctor = desk.doctor.to_string();
+    let refused = desk.post(
+        "/desk/closures",
+        &[
+            ("doctor_id", &doctor),
+            ("starts", "2026-11-25"),
+            ("ends", "2026-11-25"),
+            ("reason", ""),
+            ("cancel_booked", "true"),
+        ],
+    );
+    assert_eq!(refused.status, 400);
+    let chosen = format!(r#"<option value="{doctor}" selected>"#);
+    assert!(refused.text.contains(&chosen), "the doctor stays chosen: {}", refused.text);
+    assert!(
+        !refused.text.contains(r#"<option value="" selected>"#),
+        "not the whole clinic: {}",
+        refused.text
+    );
+    assert!(refused.text.contains(r#"name="cancel_booked" type="checkbox" value="true" checked"#));
+}
+
+#[test]
 fn replies_are_read_in_the_inbox_and_marked_read() {
     let fake = FakeTwilio::start();
     let desk = Desk::on(crate::webhooks::app_with(&fake));

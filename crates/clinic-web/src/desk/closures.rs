@@ -2,6 +2,7 @@
 
 use clinic_domain::closure::Closure;
 use clinic_domain::doctor::Doctor;
+use clinic_domain::ids::DoctorId;
 use maud::{Markup, html};
 
 use super::{Desk, Part, button_form, desk_page, doctor_name, doctor_select};
@@ -11,6 +12,8 @@ use crate::when;
 /// The closing form as typed.
 #[derive(Default)]
 pub struct Closing<'a> {
+    /// Who is away; none is the whole clinic.
+    pub doctor: Option<DoctorId>,
     pub first_day: &'a str,
     pub last_day: &'a str,
     pub reason: &'a str,
@@ -50,7 +53,7 @@ pub fn closures(desk: &Desk<'_>, doctors: &[Doctor], closures: &[Closure], closi
                 section aria-labelledby="close" {
                     h2 #close { "Close a day" }
                     form method="post" action=(Part::Closures.path()) {
-                        (doctor_select("doctor_id", "Who is away", doctors, None, Some("The whole clinic")))
+                        (doctor_select("doctor_id", "Who is away", doctors, closing.doctor, Some("The whole clinic")))
                         (Field::new("starts", "First day", "date").value(closing.first_day).render(problems))
                         (Field::new("ends", "Last day", "date").value(closing.last_day)
                             .hint("Closed until the end of this day").render(problems))

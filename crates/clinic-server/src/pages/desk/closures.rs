@@ -64,6 +64,8 @@ pub async fn close(
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     let closing = Closing {
+        // A doctor the form could not have offered is shown as none chosen.
+        doctor: doctor_field("doctor_id", &form.doctor_id).ok().flatten(),
         first_day: &form.starts,
         last_day: &form.ends,
         reason: &form.reason,
