@@ -15,7 +15,7 @@ use clinic_web::layout::Who;
 use super::PageError;
 use super::PageSettings;
 use crate::app::AppState;
-use crate::auth::{Caller, as_patient, token_caller};
+use crate::auth::{Caller, Role, as_patient, token_caller};
 use crate::error::ApiError;
 
 pub const SESSION_COOKIE: &str = "clinic_session";
@@ -36,22 +36,42 @@ pub fn who(caller: &Caller) -> Who {
     Who { phone, staff: caller.role.is_staff() }
 }
 
+/// The caller the session cookie's token makes, as the token says (no patient matched
+/// yet); none when there is no cookie, or it has expired or is forged.
+fn session(req: &HttpRequest) -> impl Future<Output = Option<Caller>> + 'static {
+    let token = req.cookie(SESSION_COOKIE).map(|cookie| token_caller(req, Ok(cookie.value().to_owned())));
+    async move {
+        match token {
+            Some(token) => token.await.ok(),
+            None => None,
+        }
+    }
+}
+
 impl FromRequest for Visitor {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let Some(cookie) = req.cookie(SESSION_COOKIE) else {
-            return Box::pin(async { Ok(Self(None)) });
-        };
-        let token = token_caller(req, Ok(cookie.value().to_owned()));
+        let session = session(req);
         let state = req.app_data::<Data<AppState>>().cloned();
         Box::pin(async move {
-            // An expired or forged cookie is nobody: the page offers to sign in.
-            let Ok(caller) = token.await else { return Ok(Self(None)) };
-            Ok(Self(Some(as_patient(state, caller).await?)))
+            match session.await {
+                // Only a patient's login is matched to a patient: staff signing in with
+                // the phone of a patient the desk registered must not claim that patient.
+                Some(caller) if caller.role == Role::Patient => {
+                    Ok(Self(Some(as_patient(state, caller).await?)))
+                }
+                caller => Ok(Self(caller)),
+            }
         })
     }
+}
+
+/// Where signing in brings the visitor back: the same page, with what was picked on it
+/// (its query).
+fn back_to(req: &HttpRequest) -> String {
+    req.uri().path_and_query().map_or_else(|| req.path(), |path| path.as_str()).to_owned()
 }
 
 /// A signed-in visitor; anyone else is sent to sign in and brought back.
@@ -63,8 +83,7 @@ impl FromRequest for Patient {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let visitor = Visitor::from_request(req, payload);
-        // Back to the same page, with what was picked on it (its query).
-        let next = req.uri().path_and_query().map_or_else(|| req.path(), |path| path.as_str()).to_owned();
+        let next = back_to(req);
         Box::pin(async move {
             match visitor.await? {
                 Visitor(Some(caller)) => Ok(Self(caller)),
@@ -74,24 +93,26 @@ impl FromRequest for Patient {
     }
 }
 
-/// Staff signed in; patients are told the desk is not for them.
+/// Staff signed in; patients are told the desk is not for them. Like the API's `Staff`,
+/// the token alone: a staff login is never matched to a patient.
 pub struct DeskStaff(pub Caller);
 
 impl FromRequest for DeskStaff {
     type Error = PageError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, PageError>>>>;
 
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let patient = Patient::from_request(req, payload);
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let session = session(req);
+        let next = back_to(req);
         Box::pin(async move {
-            let Patient(caller) = patient.await?;
-            if caller.role.is_staff() {
-                return Ok(Self(caller));
+            match session.await {
+                Some(caller) if caller.role.is_staff() => Ok(Self(caller)),
+                Some(_) => Err(ApiError::forbidden(
+                    "The desk is for the clinic's staff. Sign in with a phone the clinic registered as staff.",
+                )
+                .into()),
+                None => Err(PageError::SignIn { next }),
             }
-            Err(ApiError::forbidden(
-                "The desk is for the clinic's staff. Sign in with a phone the clinic registered as staff.",
-            )
-            .into())
         })
     }
 }

@@ -45,8 +45,16 @@ impl Desk {
 
 /// A session whose token says `clinic_role` (as Supabase or a sign-in would).
 pub(crate) fn session_as(role: &str) -> String {
+    session_with_phone(role, None)
+}
+
+/// A session whose token says `clinic_role` and, if given, the verified `phone`.
+fn session_with_phone(role: &str, phone: Option<&str>) -> String {
     let exp = time::OffsetDateTime::now_utc().unix_timestamp() + 3600;
-    let claims = json!({"sub": Uuid::new_v4(), "exp": exp, "aud": "authenticated", "app_metadata": {"clinic_role": role}});
+    let mut claims = json!({"sub": Uuid::new_v4(), "exp": exp, "aud": "authenticated", "app_metadata": {"clinic_role": role}});
+    if let Some(phone) = phone {
+        claims["phone"] = json!(phone.trim_start_matches('+'));
+    }
     jsonwebtoken::encode(
         &jsonwebtoken::Header::default(),
         &claims,
@@ -310,4 +318,24 @@ fn the_desk_with_the_database_down_is_the_try_again_page() {
     }
     let posted = post(&app, "/desk/queue", Some(&session), &[("name", "Ahmad"), ("phone", "+6598765432")]);
     assert_eq!(posted.status, 503);
+}
+
+#[test]
+fn a_desk_session_never_claims_the_patient_registered_with_its_phone() {
+    let desk = Desk::open();
+    let phone = "+6598760001";
+    let registered = desk.app.post(
+        "/api/admin/patients",
+        Some(&desk.app.staff()),
+        &json!({"full_name": "Nurul Aziz", "phone": phone}),
+    );
+    assert_eq!(registered.status, 201, "{registered:?}");
+    let staff = session_with_phone("staff", Some(phone));
+    for path in ["/desk", "/desk/patients", "/"] {
+        assert_eq!(visit(&desk.app, path, Some(&staff), None, None).status, 200, "{path}");
+    }
+    // The patient with that phone signs in later, and the record is still theirs to claim.
+    let patient = desk.app.login_with_phone(phone);
+    let profile = desk.app.get("/api/me/profile", Some(&patient));
+    assert_eq!(profile.body["id"], registered.body["id"], "{profile:?}");
 }
