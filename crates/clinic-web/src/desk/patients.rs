@@ -6,7 +6,6 @@ use clinic_domain::doctor::Doctor;
 use clinic_domain::ids::PatientId;
 use clinic_domain::patient::PatientRecord;
 use clinic_domain::patient_records::PatientFile;
-use clinic_domain::phone::mask_phone_numbers;
 use maud::{Markup, html};
 
 use super::slots::{SlotPicker, slot_picker};
@@ -21,16 +20,18 @@ pub struct Finding<'a> {
     pub query: &'a str,
     /// `None` until something was searched for.
     pub found: Option<&'a [PatientRecord]>,
+    /// The name typed into a refused registration (its phone is never shown again).
     pub full_name: &'a str,
-    pub phone: &'a str,
     /// Registering was refused: this patient has that phone.
     pub existing: Option<PatientId>,
 }
 
 pub fn patients(desk: &Desk<'_>, finding: &Finding<'_>) -> Markup {
     let problems = &desk.said.problems;
-    // A whole number typed in is not shown again: no page shows a full phone number.
-    let query = if mask_phone_numbers(finding.query) == finding.query { finding.query } else { "" };
+    // No desk page shows a full phone number: a search with more digits than a number's
+    // last four, however spaced, is not shown again.
+    let digits = finding.query.chars().filter(char::is_ascii_digit).count();
+    let query = if digits <= 4 { finding.query } else { "" };
     desk_page(
         desk,
         Part::Patients,
@@ -67,7 +68,7 @@ pub fn patients(desk: &Desk<'_>, finding: &Finding<'_>) -> Markup {
                     }
                     form method="post" action=(Part::Patients.path()) {
                         (Field::new("full_name", "Full name", "text").value(finding.full_name).autocomplete("off").render(problems))
-                        (Field::new("phone", "Phone", "tel").value(finding.phone)
+                        (Field::new("phone", "Phone", "tel")
                             .hint("With the country code: +65, then the 8 digits").autocomplete("off").render(problems))
                         button type="submit" { "Register" }
                     }

@@ -12,8 +12,8 @@ use crate::when;
 /// The ticket form as typed.
 #[derive(Default)]
 pub struct Issuing<'a> {
+    /// The name typed into a refused ticket (its phone is never shown again).
     pub name: &'a str,
-    pub phone: &'a str,
     /// Refused: the phone is this patient's; the ticket can be theirs.
     pub existing: Option<PatientId>,
 }
@@ -63,7 +63,7 @@ pub fn queue(desk: &Desk<'_>, doctors: &[Doctor], tickets: &[PlacedTicket], issu
                     }
                     form method="post" action=(Part::Queue.path()) {
                         (Field::new("name", "Name", "text").value(issuing.name).autocomplete("off").render(problems))
-                        (Field::new("phone", "Phone", "tel").value(issuing.phone)
+                        (Field::new("phone", "Phone", "tel")
                             .hint("Texted when their turn comes near").autocomplete("off").render(problems))
                         (doctor_select("doctor_id", "Doctor", doctors, None, Some("Whichever doctor is free")))
                         button type="submit" { "Issue ticket" }

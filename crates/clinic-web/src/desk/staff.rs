@@ -6,10 +6,9 @@ use maud::{Markup, html};
 use super::{Desk, Part, desk_page};
 use crate::form::Field;
 
-/// The form as typed.
+/// The form as typed, but its phone: the desk never shows a full number again.
 #[derive(Default)]
 pub struct Adding<'a> {
-    pub phone: &'a str,
     pub name: &'a str,
     pub admin: bool,
 }
@@ -25,7 +24,7 @@ pub fn staff(desk: &Desk<'_>, adding: &Adding<'_>) -> Markup {
                 h2 #add { "Add a staff phone" }
                 p { "They sign in at /sign-in with a code texted to this phone. Adding a phone again updates its name and role." }
                 form method="post" action=(Part::Staff.path()) {
-                    (Field::new("phone", "Phone", "tel").value(adding.phone)
+                    (Field::new("phone", "Phone", "tel")
                         .hint("With the country code: +65, then the 8 digits").autocomplete("off").render(problems))
                     (Field::new("name", "Name", "text").value(adding.name).autocomplete("off").render(problems))
                     div.check {

@@ -10,6 +10,7 @@ use actix_web::http::header::LOCATION;
 use actix_web::web::{self, Data};
 use clinic_domain::doctor::Doctor;
 use clinic_domain::ids::DoctorId;
+use clinic_domain::phone::{InvalidPhoneNumber, mask_phone_numbers};
 use clinic_web::Markup;
 use clinic_web::desk::{Desk, Said};
 use clinic_web::form::Problems;
@@ -70,7 +71,11 @@ impl Refusal {
         if !refused.status().is_client_error() {
             return Err(refused.into());
         }
-        let problems = refused.field_messages();
+        let problems: Problems = refused
+            .field_messages()
+            .into_iter()
+            .map(|(field, problem)| (field, desk_words(&problem)))
+            .collect();
         // Said above the page too: a field of a row's small form has no place for it.
         let why = if problems.is_empty() {
             refused.message().trim_end_matches('.').to_owned()
@@ -81,9 +86,19 @@ impl Refusal {
                 .collect::<Vec<_>>()
                 .join("; ")
         };
-        let message = format!("That didn't work: {why}.");
+        let message = format!("That didn't work: {}.", desk_words(&why));
         Ok(Self { status: refused.status(), problems, message })
     }
+}
+
+/// How the desk words the domain's phone rule: without the API's example number.
+const DESK_PHONE_RULE: &str =
+    "phone must be in international form: + then the country code and the number, without spaces";
+
+/// A refusal as the desk says it: no desk page shows a full phone number, the domain's
+/// example included.
+fn desk_words(said: &str) -> String {
+    mask_phone_numbers(&said.replace(&InvalidPhoneNumber.to_string(), DESK_PHONE_RULE))
 }
 
 /// `?done=`: what the redirect after an action says was done.

@@ -67,7 +67,7 @@ pub async fn register(
     let NewPatient { full_name, phone } = form.into_inner();
     let input = ProfileInput {
         full_name: full_name.clone(),
-        phone: Some(phone.clone()),
+        phone: Some(phone),
         sms_opt_in: None,
         preferred_channel: None,
     };
@@ -84,7 +84,7 @@ pub async fn register(
     };
     let outcome = Outcome::refused(refused.into())?;
     Ok(respond(&state, &staff, &outcome, "Patients", |desk| {
-        patients(desk, &Finding { full_name: &full_name, phone: &phone, existing, ..Finding::default() })
+        patients(desk, &Finding { full_name: &full_name, existing, ..Finding::default() })
     }))
 }
 

@@ -58,7 +58,7 @@ pub async fn issue(
     let doctor = doctor_field("doctor_id", &doctor_id)?;
     let visitor = match patient_id.trim().parse::<Uuid>() {
         Ok(id) => Visitor::Patient(PatientId::from_uuid(id)),
-        Err(_) => Visitor::WalkIn { name: name.clone(), phone: phone.clone() },
+        Err(_) => Visitor::WalkIn { name: name.clone(), phone },
     };
     let issuing = state.clone();
     // The domain's own error: a phone already registered offers that patient's ticket.
@@ -71,7 +71,7 @@ pub async fn issue(
         QueueError::PatientExists(existing) => Some(existing),
         _ => None,
     };
-    let typed = Issuing { name: &name, phone: &phone, existing };
+    let typed = Issuing { name: &name, existing };
     page(state, &staff, &typed, Outcome::refused(refused.into())?).await
 }
 

@@ -51,11 +51,11 @@ pub async fn add(
     admin_only(&caller)?;
     let StaffForm { phone, name, admin } = form.into_inner();
     let phones = StaffPhones::new(Arc::new(state.store.clone()), state.clock.clone());
-    let (typed_phone, typed_name, admin) = (phone.clone(), name.clone(), admin.is_some());
-    match blocking(move || phones.add(&typed_phone, &typed_name, admin)).await {
+    let (typed_name, admin) = (name.clone(), admin.is_some());
+    match blocking(move || phones.add(&phone, &typed_name, admin)).await {
         Ok(_) => Ok(done("/desk/staff", "staff_added")),
         Err(refused) => {
-            let adding = Adding { phone: &phone, name: &name, admin };
+            let adding = Adding { name: &name, admin };
             Ok(respond(&state, &caller, &Outcome::refused(refused)?, "Staff phones", |desk| {
                 staff(desk, &adding)
             }))
