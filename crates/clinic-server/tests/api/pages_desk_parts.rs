@@ -57,6 +57,27 @@ fn a_walk_in_with_a_registered_phone_gets_the_patients_ticket() {
 }
 
 #[test]
+fn the_doctor_chosen_for_a_walk_in_is_kept_through_a_refusal_and_onto_the_patients_ticket() {
+    let desk = Desk::open();
+    desk.app.patient();
+    let doctor = desk.doctor.to_string();
+    let chosen = format!(r#"<option value="{doctor}" selected>"#);
+    let no_name = desk.post("/desk/queue", &[("name", ""), ("phone", "+6598765432"), ("doctor_id", &doctor)]);
+    assert_eq!(no_name.status, 400);
+    assert!(no_name.text.contains(&chosen), "the doctor stays chosen: {}", no_name.text);
+    let taken = desk.post("/desk/queue", &[("name", "Siti"), ("phone", SITI_PHONE), ("doctor_id", &doctor)]);
+    assert_eq!(taken.status, 409);
+    assert!(taken.text.contains(&chosen), "{}", taken.text);
+    let offer = taken.text.split("Issue the ticket to that patient").next().unwrap();
+    assert!(offer.contains(&format!(r#"name="doctor_id" value="{doctor}""#)), "{offer}");
+    let patient = offer.split(r#"name="patient_id" value=""#).nth(1).unwrap().split('"').next().unwrap();
+    let issued = desk.post("/desk/queue", &[("patient_id", patient), ("doctor_id", &doctor)]);
+    assert_eq!(issued.location.as_deref(), Some("/desk/queue?done=issued"));
+    let api = desk.app.get("/api/admin/queue?date=2026-11-24", Some(&desk.app.staff())).body;
+    assert_eq!(api["tickets"][0]["doctor_id"], doctor.as_str(), "{api}");
+}
+
+#[test]
 fn closing_a_doctors_day_cancels_its_visits_when_asked_and_reopening_offers_it_again() {
     let desk = Desk::open();
     let siti = desk.app.patient();

@@ -1,7 +1,7 @@
 //! The walk-in queue: issue a ticket, call the next, mark how each ended.
 
 use clinic_domain::doctor::Doctor;
-use clinic_domain::ids::PatientId;
+use clinic_domain::ids::{DoctorId, PatientId};
 use clinic_domain::queue::{PlacedTicket, TicketStatus};
 use maud::{Markup, html};
 
@@ -14,12 +14,15 @@ use crate::when;
 pub struct Issuing<'a> {
     /// The name typed into a refused ticket (its phone is never shown again).
     pub name: &'a str,
+    /// The doctor chosen; none is whichever doctor is free.
+    pub doctor: Option<DoctorId>,
     /// Refused: the phone is this patient's; the ticket can be theirs.
     pub existing: Option<PatientId>,
 }
 
 pub fn queue(desk: &Desk<'_>, doctors: &[Doctor], tickets: &[PlacedTicket], issuing: &Issuing<'_>) -> Markup {
     let problems = &desk.said.problems;
+    let chosen = issuing.doctor.map(|id| id.to_string()).unwrap_or_default();
     // The front of the line: the waiting ticket with the first place.
     let next = tickets
         .iter()
@@ -57,7 +60,7 @@ pub fn queue(desk: &Desk<'_>, doctors: &[Doctor], tickets: &[PlacedTicket], issu
                     @if let Some(existing) = issuing.existing {
                         div.notice role="alert" {
                             p { "That phone is a registered patient's." }
-                            (button_form(Part::Queue.path(), &[("patient_id", &existing.to_string())],
+                            (button_form(Part::Queue.path(), &[("patient_id", &existing.to_string()), ("doctor_id", &chosen)],
                                 html! { "Issue the ticket to that patient" }, ""))
                         }
                     }
@@ -65,7 +68,7 @@ pub fn queue(desk: &Desk<'_>, doctors: &[Doctor], tickets: &[PlacedTicket], issu
                         (Field::new("name", "Name", "text").value(issuing.name).autocomplete("off").render(problems))
                         (Field::new("phone", "Phone", "tel")
                             .hint("Texted when their turn comes near").autocomplete("off").render(problems))
-                        (doctor_select("doctor_id", "Doctor", doctors, None, Some("Whichever doctor is free")))
+                        (doctor_select("doctor_id", "Doctor", doctors, issuing.doctor, Some("Whichever doctor is free")))
                         button type="submit" { "Issue ticket" }
                     }
                 }

@@ -71,7 +71,7 @@ pub async fn issue(
         QueueError::PatientExists(existing) => Some(existing),
         _ => None,
     };
-    let typed = Issuing { name: &name, existing };
+    let typed = Issuing { name: &name, doctor, existing };
     page(state, &staff, &typed, Outcome::refused(refused.into())?).await
 }
 
