@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
+use actix_web::http::Method;
 use actix_web::web::Data;
 use actix_web::{FromRequest, HttpRequest};
 use clinic_domain::phone::PhoneNumber;
@@ -68,10 +69,26 @@ impl FromRequest for Visitor {
     }
 }
 
-/// Where signing in brings the visitor back: the same page, with what was picked on it
-/// (its query).
+/// Where signing in brings the visitor back: the page itself, with what was picked on it
+/// (its query); for a form sent after the session ended, the page the form was on (the
+/// post's own path may have no page: a 405).
 fn back_to(req: &HttpRequest) -> String {
-    req.uri().path_and_query().map_or_else(|| req.path(), |path| path.as_str()).to_owned()
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        return req.uri().path_and_query().map_or_else(|| req.path(), |path| path.as_str()).to_owned();
+    }
+    form_page(req.path()).to_owned()
+}
+
+/// The page a form posting to `path` is on: a desk section's page, or the patient's.
+fn form_page(path: &str) -> &str {
+    let mut parts = path.trim_start_matches('/').split('/');
+    match (parts.next(), parts.next()) {
+        // Visits are acted on from the day list.
+        (Some("desk"), Some("appointments") | None) => "/desk",
+        (Some("desk"), Some(_)) => path.match_indices('/').nth(2).map_or(path, |(at, _)| &path[..at]),
+        (Some("appointments"), _) => "/appointments",
+        _ => "/",
+    }
 }
 
 /// A signed-in visitor; anyone else is sent to sign in and brought back.
@@ -134,4 +151,19 @@ pub fn signed_out_cookie(settings: &PageSettings) -> Cookie<'static> {
     let mut cookie = session_cookie(String::new(), Duration::ZERO, settings);
     cookie.make_removal();
     cookie
+}
+
+#[cfg(test)]
+mod tests {
+    use super::form_page;
+
+    #[test]
+    fn a_form_is_on_its_sections_page() {
+        assert_eq!(form_page("/desk/queue/1/call"), "/desk/queue");
+        assert_eq!(form_page("/desk/queue"), "/desk/queue");
+        assert_eq!(form_page("/desk/patients/1/book"), "/desk/patients");
+        assert_eq!(form_page("/desk/appointments/1/arrived"), "/desk");
+        assert_eq!(form_page("/appointments/1/cancel"), "/appointments");
+        assert_eq!(form_page("/book"), "/");
+    }
 }

@@ -355,3 +355,21 @@ fn a_desk_session_never_claims_the_patient_registered_with_its_phone() {
     let profile = desk.app.get("/api/me/profile", Some(&patient));
     assert_eq!(profile.body["id"], registered.body["id"], "{profile:?}");
 }
+
+#[test]
+fn a_form_sent_after_the_session_ended_signs_in_back_to_its_page() {
+    let desk = Desk::open();
+    for (action, page) in [
+        ("/desk/queue/x/call", "/desk/queue"),
+        ("/desk/appointments/x/arrived", "/desk"),
+        ("/desk/patients/x/book", "/desk/patients"),
+        ("/appointments/x/cancel", "/appointments"),
+    ] {
+        let expired = post(&desk.app, action, None, &[("room", "Room 1")]);
+        assert_eq!(
+            (expired.status, expired.location.as_deref()),
+            (303, Some(&*format!("/sign-in?next={page}"))),
+            "{action}"
+        );
+    }
+}
