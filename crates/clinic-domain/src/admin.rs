@@ -134,24 +134,34 @@ impl Administration {
     /// is fine); marking again keeps the first time. The visit stays booked; nobody is
     /// texted. The appointment, and when its patient arrived.
     pub fn mark_arrived(&self, id: AppointmentId) -> Result<(Appointment, OffsetDateTime), AdminError> {
-        let appointment = self.appointments.find(id)?.ok_or(AdminError::AppointmentNotFound)?;
         let now = self.clock.now();
-        let refused = |status| Err(AdminError::StatusChange(StatusChangeRefused::Closed(status)));
+        let appointment = self.appointments.find(id)?.ok_or(AdminError::AppointmentNotFound)?;
+        self.arrivable(&appointment, now)?;
+        // The store marks the visit only as it was checked: changed meanwhile (cancelled,
+        // moved to another day), it is refused as it is now.
+        if let Some(at) = self.appointments.mark_arrived(id, appointment.version, now)? {
+            return Ok((appointment, at));
+        }
+        let changed = self.appointments.find(id)?.ok_or(AdminError::AppointmentNotFound)?;
+        self.arrivable(&changed, now)?;
+        // Still booked for today (moved within the day): marked as it is now, or refused.
+        match self.appointments.mark_arrived(id, changed.version, now)? {
+            Some(at) => Ok((changed, at)),
+            None => Err(AdminError::StatusChange(StatusChangeRefused::Changed)),
+        }
+    }
+
+    /// Whether `appointment`'s patient may be marked arrived at `now`: a booked visit on
+    /// its clinic-local day.
+    fn arrivable(&self, appointment: &Appointment, now: OffsetDateTime) -> Result<(), AdminError> {
         if appointment.status != AppointmentStatus::Booked {
-            return refused(appointment.status);
+            return Err(AdminError::StatusChange(StatusChangeRefused::Closed(appointment.status)));
         }
         let zone = &self.clinic.zone;
         if zone.local_date(appointment.scheduled_start) != zone.local_date(now) {
             return Err(AdminError::StatusChange(StatusChangeRefused::NotToday));
         }
-        match self.appointments.mark_arrived(id, now)? {
-            Some(at) => Ok((appointment, at)),
-            // Cancelled or finished since it was read.
-            None => match self.appointments.find(id)? {
-                Some(changed) => refused(changed.status),
-                None => Err(AdminError::AppointmentNotFound),
-            },
-        }
+        Ok(())
     }
 
     /// Outbox rows, newest first.

@@ -113,6 +113,9 @@ pub enum StatusChangeRefused {
     /// A patient arrives on the visit's (clinic-local) day.
     #[error("the appointment is on another day")]
     NotToday,
+    /// Changed again while it was being marked: whoever asked looks at it anew.
+    #[error("the appointment changed meanwhile; look at it again")]
+    Changed,
 }
 
 /// The status an appointment moves to when someone asks for `wanted`; `None` when it

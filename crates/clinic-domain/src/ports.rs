@@ -194,10 +194,12 @@ pub trait AppointmentRepository: Send + Sync {
     /// skipped, as [`crate::notification::SkipReason::superseded_by`] says.
     fn change(&self, change: &AppointmentChange) -> Result<ChangeStored, StoreError>;
     /// Marks a booked appointment's patient arrived at `at`, keeping the first time: the
-    /// arrival's time, or `None` when the appointment is not booked.
+    /// arrival's time, or `None` when the appointment is not booked or is no longer at
+    /// `version` (moved or changed since it was read).
     fn mark_arrived(
         &self,
         id: AppointmentId,
+        version: u32,
         at: OffsetDateTime,
     ) -> Result<Option<OffsetDateTime>, StoreError>;
 }

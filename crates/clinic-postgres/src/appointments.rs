@@ -242,9 +242,10 @@ impl AppointmentRepository for PgStore {
     fn mark_arrived(
         &self,
         id: AppointmentId,
+        version: u32,
         at: OffsetDateTime,
     ) -> Result<Option<OffsetDateTime>, StoreError> {
-        crate::arrivals::mark(self, id, at)
+        crate::arrivals::mark(self, id, version, at)
     }
 
     fn change(&self, change: &AppointmentChange) -> Result<ChangeStored, StoreError> {

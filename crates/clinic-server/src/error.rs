@@ -144,6 +144,7 @@ impl ApiError {
         let details = match refused {
             StatusChangeRefused::NotStarted => json!({ "reason": "not_started" }),
             StatusChangeRefused::NotToday => json!({ "reason": "not_today" }),
+            StatusChangeRefused::Changed => json!({ "reason": "changed" }),
             StatusChangeRefused::Closed(status) => json!({ "reason": "closed", "status": status.as_str() }),
         };
         Self::new(StatusCode::CONFLICT, "status_change_refused", message).with_details(details)

@@ -224,9 +224,9 @@ fn a_patient_arrives_for_a_booked_visit_of_the_day_even_early() {
     world
         .appointments
         .expect_mark_arrived()
-        .withf(|_, at| *at == NOW)
+        .withf(|_, version, at| *version == 1 && *at == NOW)
         .times(1)
-        .returning(|_, at| Ok(Some(at)));
+        .returning(|_, _, at| Ok(Some(at)));
     let (marked, at) = world.admin().mark_arrived(later_today.id).unwrap();
     assert_eq!((marked.status, at), (AppointmentStatus::Booked, NOW));
 }
@@ -259,9 +259,36 @@ fn a_visit_cancelled_while_its_arrival_is_marked_is_refused_as_it_is_now() {
         let first = reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
         Ok(Some(if first { booked.clone() } else { cancelled.clone() }))
     });
-    world.appointments.expect_mark_arrived().returning(|_, _| Ok(None));
+    world.appointments.expect_mark_arrived().returning(|_, _, _| Ok(None));
     assert_eq!(
         world.admin().mark_arrived(AppointmentId::generate()),
         Err(AdminError::StatusChange(StatusChangeRefused::Closed(AppointmentStatus::Cancelled)))
+    );
+}
+
+#[test]
+fn a_visit_moved_to_another_day_while_its_arrival_is_marked_is_refused_as_it_is_now() {
+    let booked = appointment(NOW + Duration::hours(1), AppointmentStatus::Booked);
+    let tomorrow = Appointment {
+        scheduled_start: booked.scheduled_start + Duration::days(1),
+        version: booked.version + 1,
+        ..booked.clone()
+    };
+    let mut world = World::new();
+    let reads = std::sync::atomic::AtomicUsize::new(0);
+    world.appointments.expect_find().returning(move |_| {
+        let first = reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
+        Ok(Some(if first { booked.clone() } else { tomorrow.clone() }))
+    });
+    // The store refuses the version read: the visit moved after it was checked.
+    world
+        .appointments
+        .expect_mark_arrived()
+        .withf(|_, version, _| *version == 1)
+        .times(1)
+        .returning(|_, _, _| Ok(None));
+    assert_eq!(
+        world.admin().mark_arrived(AppointmentId::generate()),
+        Err(AdminError::StatusChange(StatusChangeRefused::NotToday))
     );
 }

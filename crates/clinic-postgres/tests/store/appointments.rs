@@ -1,6 +1,7 @@
 use clinic_domain::appointment::AppointmentStatus;
 use clinic_domain::booking_record::{BookingKey, BookingStored, ChangeStored, IdempotencyKey};
 use clinic_domain::ports::{AppointmentRepository, StoreError};
+use clinic_domain::schedule::Slot;
 use clinic_postgres::PgStore;
 use clinic_postgres::testing::{TestDatabase, concurrently};
 use time::Duration;
@@ -215,4 +216,26 @@ fn expired_keys_are_forgotten_and_live_ones_kept() {
     assert_eq!(store.forget_booking_keys(NOW - Duration::hours(24)).unwrap(), 1);
     assert_eq!(count(&mut db.connection(), "idempotency_keys"), 1);
     assert_eq!(count(&mut db.connection(), "appointments"), 2, "the bookings stay");
+}
+
+#[test]
+fn an_arrival_is_marked_only_on_the_version_read_so_a_move_meanwhile_wins() {
+    let db = TestDatabase::new();
+    let store = db.store();
+    let (tan, siti) = (doctor(&store, "Dr Tan"), patient(&store, Some("+6591234567")));
+    let booking = booking_of(&siti, &tan, SLOT);
+    store.book(&booking).unwrap();
+    let read = booking.appointment;
+    let next_day =
+        Slot { start: SLOT + Duration::days(1), end: SLOT + Duration::days(1) + Duration::minutes(30) };
+    let moved = read.moved(tan.id, next_day, NOW).unwrap();
+    assert_eq!(change(&store, &read, moved.clone(), None), ChangeStored::Changed);
+
+    assert_eq!(store.mark_arrived(read.id, read.version, NOW).unwrap(), None, "the stale version is refused");
+    assert_eq!(store.find(read.id).unwrap().unwrap().scheduled_start, next_day.start);
+    assert_eq!(
+        store.mark_arrived(read.id, moved.version, NOW).unwrap(),
+        Some(NOW),
+        "the current one is marked"
+    );
 }

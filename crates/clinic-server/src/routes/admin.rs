@@ -209,7 +209,8 @@ pub async fn set_status(
             first time); the visit stays booked; nobody is texted", body = ArrivalView),
         (status = 404, description = "`appointment_not_found`", body = ErrorBody),
         (status = 409, description = "`status_change_refused`, `details.reason` `closed` (not booked) or \
-            `not_today` (the visit is on another clinic-local day)", body = ErrorBody),
+            `not_today` (the visit is on another clinic-local day), as the visit now is; `changed` if it \
+            changed twice while being marked", body = ErrorBody),
         (status = 503, description = DATABASE_UNAVAILABLE, body = ErrorBody),
     ))]
 pub async fn mark_arrived(state: Data<AppState>, id: Path<String>) -> Result<HttpResponse, ApiError> {
