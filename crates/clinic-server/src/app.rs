@@ -229,7 +229,7 @@ pub fn http_server(
             .wrap(from_fn(observe))
             .configure(routes::configure)
             .configure(pages::configure)
-            .default_service(web::to(error::not_found))
+            .default_service(web::to(pages::unknown_path))
     });
     // Idle and half-sent connections are closed, so a thousand of them hold no more than memory.
     let server = server.client_request_timeout(limits::IDLE_TIMEOUT).keep_alive(limits::IDLE_TIMEOUT);

@@ -7,13 +7,13 @@ use std::fmt;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{
-    self, CACHE_CONTROL, CONTENT_SECURITY_POLICY, HeaderValue, LOCATION, ORIGIN, REFERRER_POLICY,
+    self, CACHE_CONTROL, CONTENT_SECURITY_POLICY, HeaderMap, HeaderValue, LOCATION, ORIGIN, REFERRER_POLICY,
     RETRY_AFTER, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::Data;
-use actix_web::{Error, HttpResponse, ResponseError};
+use actix_web::{Error, HttpRequest, HttpResponse, ResponseError};
 use clinic_web::link::sign_in_href;
 use clinic_web::problem::{Problem, TRY_AGAIN, problem_page};
 
@@ -91,7 +91,13 @@ pub async fn page_guard(
             None => res,
         }
     };
-    let headers = res.headers_mut();
+    keep_to_this_site(res.headers_mut());
+    Ok(res)
+}
+
+/// The headers every page carries: scripts and frames from this site only, no sniffing,
+/// and (unless it says otherwise, as an asset does) not cached.
+fn keep_to_this_site(headers: &mut HeaderMap) {
     headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_POLICY));
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
@@ -99,7 +105,26 @@ pub async fn page_guard(
     if !headers.contains_key(CACHE_CONTROL) {
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    Ok(res)
+}
+
+/// Paths whose clients read JSON: the API's and the ops endpoints'.
+const JSON_PATHS: [&str; 4] = ["/api", "/healthz", "/readyz", "/metrics"];
+
+/// A path no route has: the API's JSON 404 under the API and the ops endpoints, where
+/// programs read it; the "Not found" page anywhere else, where people typed or followed it.
+pub async fn unknown_path(req: HttpRequest) -> HttpResponse {
+    let path = req.path();
+    let for_programs = JSON_PATHS
+        .iter()
+        .any(|json| path.strip_prefix(json).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')));
+    if for_programs {
+        return crate::error::not_found().await;
+    }
+    let clinic = req.app_data::<Data<AppState>>().map(|state| state.booking.clinic().name.clone());
+    let mut page =
+        problem_response(&clinic.unwrap_or_default(), &ApiError::not_found("not_found", "no such page"));
+    keep_to_this_site(page.headers_mut());
+    page
 }
 
 /// The API's answer inside an error, when it is one the guard shows as a page (a

@@ -21,7 +21,7 @@ mod session;
 mod sign_in;
 mod visits;
 
-pub use guard::PageError;
+pub use guard::{PageError, unknown_path};
 pub use session::{DeskStaff, Patient, SESSION_COOKIE, Visitor};
 
 /// How the pages set their cookie and check where posts come from.

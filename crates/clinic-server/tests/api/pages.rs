@@ -201,6 +201,17 @@ fn unknown_pages_and_methods_are_pages_too() {
     let page = visit(&app, "/sign-in/code", None, None, None);
     assert_eq!(page.status, 405);
     assert!(page.text.contains("<!DOCTYPE html>"), "{}", page.text);
+    for path in ["/desk/typo", "/appointmentz", "/desk/patients/x/y/z", "/apix"] {
+        let page = visit(&app, path, None, None, None);
+        assert_eq!(page.status, 404, "{path}");
+        assert!(page.content_type.as_deref().is_some_and(|t| t.starts_with("text/html")), "{path}: {page:?}");
+        assert!(page.text.contains("There is no such page here."), "{path}: {}", page.text);
+    }
+    // Programs keep their JSON: under the API and the ops endpoints.
+    for path in ["/api/typo", "/api", "/healthz/typo", "/metrics/x"] {
+        let answer = app.get(path, None);
+        assert_eq!((answer.status, answer.code()), (404, "not_found"), "{path}");
+    }
 }
 
 #[test]
