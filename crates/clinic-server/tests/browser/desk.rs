@@ -150,3 +150,31 @@ fn the_queue_is_run_by_keyboard_alone() {
     browser.wait_for_text("Called. The patient is texted the room.");
     assert!(browser.text("table").contains("called · Room 3"));
 }
+
+/// What a submit that did not leave the page leaves behind: a search sent (its answer may
+/// still be coming), or a post sent before the page went back into the back-forward cache.
+const SUBMITTED_WITHOUT_LEAVING: &str =
+    "arguments[0].dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }))";
+
+#[test]
+fn a_search_can_be_sent_again_and_a_page_back_from_the_cache_takes_its_forms() {
+    let fake = FakeTwilio::start();
+    let app = desk_app(&fake);
+    let browser = at_the_desk(&app, &fake, DESK);
+    browser.goto(&app.url("/desk/patients"));
+    let search = browser.script("return document.querySelector('form[method=get]')", vec![]);
+    browser.script(SUBMITTED_WITHOUT_LEAVING, vec![search]);
+    browser.fill("Name or phone", "ahmad");
+    browser.press("Find");
+    browser.wait_for_text("No patient matches");
+
+    let register = browser
+        .script("return document.querySelector('form[method=post][action=\"/desk/patients\"]')", vec![]);
+    browser.script(SUBMITTED_WITHOUT_LEAVING, vec![register]);
+    // Back from the back-forward cache: the page is shown again as it was left.
+    browser.script("window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))", vec![]);
+    browser.fill("Full name", "Ahmad Yusof");
+    browser.fill("Phone", "+6598765432");
+    browser.press("Register");
+    browser.wait_for_text("Registered. Pick a doctor, a day and a slot to book for them.");
+}
