@@ -103,6 +103,11 @@ impl Administration {
         Ok(self.appointments.list_between(from, until, doctor)?)
     }
 
+    /// One appointment, as the desk acts on it.
+    pub fn appointment(&self, id: AppointmentId) -> Result<Appointment, AdminError> {
+        self.appointments.find(id)?.ok_or(AdminError::AppointmentNotFound)
+    }
+
     /// Records what became of an appointment: completed, no-show, or cancelled by the
     /// clinic (the patient is told, with `reason` if given: at most 160 characters).
     pub fn set_status(

@@ -77,6 +77,29 @@ fn staff_mark_an_arrival_and_an_outcome_and_a_refusal_is_said() {
 }
 
 #[test]
+fn cancelling_a_visit_asks_first_and_keeping_it_changes_nothing() {
+    let fake = FakeTwilio::start();
+    let app = desk_app(&fake);
+    let siti = app.patient();
+    let id = app.booked(&siti, app.doctor("Dr Lim"), "2026-11-25T01:00:00Z");
+    let browser = at_the_desk(&app, &fake, DESK);
+    let status = || app.get(&format!("/api/appointments/{id}"), Some(&siti)).body["status"].clone();
+    browser.follow("Cancel visit… Siti Rahman at 09:00");
+    browser.wait_for_text("Cancel this visit?");
+    assert!(browser.text("#main").contains("Siti Rahman, Wed 25 Nov 2026, 09:00 with Dr Lim"));
+    assert_eq!(status(), "booked", "asking cancels nothing");
+    browser.follow("No, keep it");
+    browser.wait_for_text("Today, Wed 25 Nov 2026");
+    assert_eq!(status(), "booked");
+
+    browser.follow("Cancel visit… Siti Rahman at 09:00");
+    browser.fill("Reason texted to the patient", "Doctor unwell");
+    browser.press("Yes, cancel and text the patient");
+    browser.wait_for_text("Cancelled. The patient is texted the cancellation");
+    assert_eq!(status(), "cancelled");
+}
+
+#[test]
 fn staff_call_a_walk_in_to_a_room_and_the_visitor_is_texted() {
     let fake = FakeTwilio::start();
     let app = desk_app(&fake);
@@ -116,6 +139,7 @@ fn every_desk_page_is_pictured_at_both_sizes_and_accessible() {
             ("desk-patients", "/desk/patients?q=siti".to_owned()),
             ("desk-patient", format!("/desk/patients/{}", siti.id)),
             ("desk-move", format!("/desk/appointments/{visit}/move?doctor={doctor}&date=2026-11-25")),
+            ("desk-cancel", format!("/desk/appointments/{visit}/cancel?date=2026-11-25")),
             ("desk-queue", "/desk/queue".to_owned()),
             ("desk-inbox", "/desk/inbox".to_owned()),
             ("desk-messages", "/desk/messages".to_owned()),

@@ -167,6 +167,13 @@ impl Browser {
         self.run(&format!("press {text:?}"), button.click());
     }
 
+    /// Follows the link reading `text`.
+    pub fn follow(&self, text: &str) {
+        let xpath = format!("//a[normalize-space(.)={}]", xpath_literal(text));
+        let link = self.wait_for_locator(&format!("the link {text:?}"), Locator::XPath(&xpath));
+        self.run(&format!("follow {text:?}"), link.click());
+    }
+
     /// Types `keys` wherever the focus is, as at a keyboard: each key down and up.
     /// `fantoccini::key::Key`s are keys too: `browser.keys(&Key::Enter)`.
     pub fn keys(&self, keys: &str) {

@@ -3,7 +3,6 @@
 //! keyboard alone, a double click on "Book", and each page pictured and checked by axe.
 
 use clinic_twilio::fake::FakeTwilio;
-use fantoccini::Locator;
 use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
 use fantoccini::key::Key;
 use serde_json::Value;
@@ -17,14 +16,6 @@ use crate::texts::last_code;
 const PATIENT_PHONE: &str = "+6591234567";
 /// The test clock's Tuesday 16:00 is past Dr Tan's hours: Wednesday is the first free day.
 const WEDNESDAY: &str = "Wed 25 Nov 2026 →";
-
-/// Follows the link reading `text`.
-fn follow(browser: &Browser, text: &str) {
-    let xpath = format!("//a[normalize-space(.)='{text}']");
-    let link = browser.block_on(browser.client().find(Locator::XPath(&xpath)));
-    let link = link.unwrap_or_else(|e| panic!("no link {text:?} on {}: {e}", browser.path()));
-    browser.block_on(link.click()).unwrap_or_else(|e| panic!("follow {text:?}: {e}"));
-}
 
 /// A browser at `path` signed in as `user`: the session cookie holds the token the
 /// sign-in pages would have put there (signing in itself is sign_in.rs's and the first
@@ -64,11 +55,11 @@ fn a_patient_books_end_to_end_and_cancels() {
     let app = spawn_app_with(Settings::twilio(&fake));
     app.doctor("Dr Tan");
     let browser = Browser::open(&app.url("/"), PHONE);
-    follow(&browser, "Dr Tan");
+    browser.follow("Dr Tan");
     browser.wait_for_text("When would you like to see Dr Tan?");
-    follow(&browser, WEDNESDAY);
+    browser.follow(WEDNESDAY);
     browser.wait_for_text("Free times on Wed 25 Nov 2026");
-    follow(&browser, "09:30");
+    browser.follow("09:30");
 
     browser.wait_for_text("We'll text a 6-digit code");
     browser.fill("Phone number", PATIENT_PHONE);
@@ -87,7 +78,7 @@ fn a_patient_books_end_to_end_and_cancels() {
     assert_eq!(browser.path(), "/appointments");
     assert!(browser.text("main").contains("Wed 25 Nov 2026, 09:30"));
 
-    follow(&browser, "Cancel");
+    browser.follow("Cancel");
     browser.wait_for_text("Cancel this visit?");
     browser.press("Yes, cancel this visit");
     browser.wait_for_text("Your visit is cancelled");

@@ -1,11 +1,12 @@
 //! The day list: each doctor's visits of a day, with what can be done to each.
 
-use clinic_domain::appointment::{AppointmentStatus, DayEntry};
+use clinic_domain::appointment::{Appointment, AppointmentStatus, DayEntry};
 use clinic_domain::doctor::Doctor;
 use maud::{Markup, html};
 use time::Date;
 
 use super::{Desk, Part, button_form, desk_page};
+use crate::form::Field;
 use crate::when;
 
 /// One day's visits, by doctor.
@@ -97,17 +98,46 @@ fn visit_row(desk: &Desk<'_>, iso: &str, entry: &DayEntry) -> Markup {
                     a.button.secondary href={ "/desk/appointments/" (a.id) "/move?doctor=" (a.doctor_id) "&date=" (iso) } {
                         "Move" span.visually-hidden { (whose) }
                     }
-                    form.inline method="post" action=(action) {
-                        input type="hidden" name="status" value="cancelled";
-                        input type="hidden" name="date" value=(iso);
-                        label for={ "reason-" (a.id) } { "Reason texted" span.visually-hidden { (whose) } }
-                        input id={ "reason-" (a.id) } name="reason" type="text" maxlength="160" placeholder="optional";
-                        button.danger type="submit" { "Cancel visit" span.visually-hidden { (whose) } }
+                    // Cancelling texts the patient: asked again on a page of its own.
+                    a.button.danger href={ "/desk/appointments/" (a.id) "/cancel?date=" (iso) } {
+                        "Cancel visit…" span.visually-hidden { (whose) }
                     }
                 }
             }
         }
     }
+}
+
+/// The visit a cancel is asked about.
+pub struct Cancelling<'a> {
+    pub appointment: &'a Appointment,
+    pub patient_name: &'a str,
+    pub doctor: &'a str,
+    /// The day list it came from (`YYYY-MM-DD`).
+    pub date: &'a str,
+}
+
+/// "Cancel this visit?": what it does (the patient is texted, with the reason), and a way
+/// back, as the patient's own cancel asks.
+pub fn cancel_visit(desk: &Desk<'_>, cancelling: &Cancelling<'_>) -> Markup {
+    let a = cancelling.appointment;
+    desk_page(
+        desk,
+        Part::Today,
+        html! {
+            h1 { "Cancel this visit?" }
+            p { strong { (cancelling.patient_name) } ", " (when::moment(desk.zone, a.scheduled_start)) " with " (cancelling.doctor) }
+            p { "The patient is texted that it is cancelled, with the reason below if you give one; the time is free for others." }
+            form method="post" action={ "/desk/appointments/" (a.id) "/status" } {
+                input type="hidden" name="status" value="cancelled";
+                input type="hidden" name="date" value=(cancelling.date);
+                (Field::new("reason", "Reason texted to the patient", "text").optional()
+                    .hint("Optional, at most 160 characters").autocomplete("off").render(&desk.said.problems))
+                button.danger type="submit" { "Yes, cancel and text the patient" }
+            }
+            p { a href={ "/desk?date=" (cancelling.date) } { "No, keep it" } }
+        },
+    )
 }
 
 /// A status as the desk says it.

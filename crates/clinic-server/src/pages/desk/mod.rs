@@ -39,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     page(cfg, "/desk", vec![read().to(today::show)]);
     page(cfg, "/desk/appointments/{id}/status", vec![web::post().to(today::set_status)]);
     page(cfg, "/desk/appointments/{id}/arrived", vec![web::post().to(today::arrived)]);
+    page(cfg, "/desk/appointments/{id}/cancel", vec![read().to(today::ask_cancel)]);
     page(
         cfg,
         "/desk/appointments/{id}/move",

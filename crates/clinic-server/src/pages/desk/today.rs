@@ -4,13 +4,14 @@ use actix_web::HttpResponse;
 use actix_web::web::{Data, Form, Path, Query};
 use clinic_domain::booking::{Move, Requester};
 use clinic_domain::ids::AppointmentId;
+use clinic_web::desk::doctor_name;
 use clinic_web::desk::slots::move_visit;
-use clinic_web::desk::today::{DayList, today};
+use clinic_web::desk::today::{Cancelling, DayList, cancel_visit, today};
 use clinic_web::when;
 use serde::Deserialize;
 
 use super::slots::{Choice, SlotForm};
-use super::{Outcome, clinic_day, day_or_today, doctor_field, doctors, done, respond};
+use super::{Outcome, clinic_day, day_or_today, doctor_field, doctors, done, respond, today as clinic_today};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::pages::{DeskStaff, PageError};
@@ -87,6 +88,38 @@ async fn back_to_day<T>(
         }
         Err(refused) => day_page(state, staff, Some(date), Outcome::refused(refused)?).await,
     }
+}
+
+#[derive(Deserialize)]
+pub struct CancelQuery {
+    #[serde(default)]
+    date: String,
+}
+
+/// "Cancel this visit?" for a booked visit; the post is `set_status`'s.
+pub async fn ask_cancel(
+    state: Data<AppState>,
+    DeskStaff(staff): DeskStaff,
+    id: Path<String>,
+    query: Query<CancelQuery>,
+) -> Result<HttpResponse, PageError> {
+    let id: AppointmentId = path_id(&id, "appointment_not_found")?;
+    let reading = state.clone();
+    let (appointment, file) = blocking(move || {
+        let appointment = reading.admin.appointment(id)?;
+        Ok::<_, ApiError>((appointment.clone(), reading.patients.file(appointment.patient_id)?))
+    })
+    .await?;
+    let doctors = doctors(&state).await?;
+    let date =
+        when::iso_day(day_or_today(&state, Some(&query.date)).unwrap_or_else(|_| clinic_today(&state)));
+    let cancelling = Cancelling {
+        appointment: &appointment,
+        patient_name: &file.record.profile.full_name,
+        doctor: doctor_name(&doctors, Some(appointment.doctor_id)),
+        date: &date,
+    };
+    Ok(respond(&state, &staff, &Outcome::default(), "Cancel a visit", |desk| cancel_visit(desk, &cancelling)))
 }
 
 #[derive(Deserialize)]
