@@ -6,7 +6,6 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::{Data, Form, Query};
 use clinic_domain::booking::BookingRequest;
-use clinic_domain::booking_record::IdempotencyKey;
 use clinic_domain::doctor::Doctor;
 use clinic_domain::ids::DoctorId;
 use clinic_domain::patient::ProfileInput;
@@ -17,10 +16,11 @@ use clinic_web::patient::{BookingFields, Details, DoctorDay, Home, details_form}
 use clinic_web::picking::DayPicker;
 use clinic_web::when;
 use serde::Deserialize;
-use serde_json::json;
 use uuid::Uuid;
 
-use super::picking::{NO_LONGER_FREE, day_asked, refusal, see_other, slot_picked, start_posted, today};
+use super::picking::{
+    NO_LONGER_FREE, day_asked, key_posted, refusal, see_other, slot_picked, start_posted, today,
+};
 use super::{PageError, Visitor};
 use crate::app::AppState;
 use crate::auth::Caller;
@@ -173,10 +173,7 @@ async fn book_as(
     let start = start_posted(&form.start)?;
     let request =
         BookingRequest { doctor_id: path_id(&form.doctor, "doctor_not_found")?, scheduled_start: start };
-    let key = IdempotencyKey::parse(&form.key).ok_or_else(|| {
-        ApiError::invalid_input("key must be 1 to 255 visible ASCII characters")
-            .with_details(json!({ "key": "must be 1 to 255 visible ASCII characters" }))
-    })?;
+    let key = key_posted(&form.key)?;
     let (booking, login) = (state.booking.clone(), caller.login.clone());
     match blocking(move || booking.book(&login, request, Some(key))).await {
         Ok(receipt) => {

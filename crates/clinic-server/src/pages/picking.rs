@@ -4,6 +4,7 @@
 use actix_web::HttpResponse;
 use actix_web::http::header::LOCATION;
 use actix_web::web::Data;
+use clinic_domain::booking_record::IdempotencyKey;
 use clinic_domain::schedule::Slot;
 use clinic_web::form::Problems;
 use serde_json::json;
@@ -43,6 +44,15 @@ pub fn start_posted(raw: &str) -> Result<OffsetDateTime, ApiError> {
     OffsetDateTime::parse(raw.trim(), &Rfc3339).map_err(|_| {
         ApiError::invalid_input("start must be an RFC 3339 date-time")
             .with_details(json!({ "start": "must be an RFC 3339 date-time" }))
+    })
+}
+
+/// A booking form's idempotency key (the page's): without a valid one a booking is
+/// refused, never made without the guard against a second click.
+pub fn key_posted(raw: &str) -> Result<IdempotencyKey, ApiError> {
+    IdempotencyKey::parse(raw).ok_or_else(|| {
+        ApiError::invalid_input("key must be 1 to 255 visible ASCII characters")
+            .with_details(json!({ "key": "must be 1 to 255 visible ASCII characters" }))
     })
 }
 

@@ -187,6 +187,11 @@ fn staff_find_register_and_book_for_a_caller_once_however_often_they_click() {
     let key = shown.text.split(r#"name="key" value=""#).nth(1).unwrap().split('"').next().unwrap().to_owned();
     let form = [("doctor_id", doctor.as_str()), ("start", SLOT), ("key", key.as_str())];
     let book = format!("/desk/patients/{patient}/book");
+    for keyless in [&form[..2], &[form[0], form[1], ("key", "")], &[form[0], form[1], ("key", "a key")]] {
+        let refused = desk.post(&book, keyless);
+        assert_eq!(refused.status, 400, "no booking without the page's key: {refused:?}");
+    }
+    assert!(!desk.get("/desk?date=2026-11-25").text.contains("<td>Sití Rahman</td>"), "nothing booked");
     let booked = desk.post(&book, &form);
     assert_eq!(
         see_other(&booked),

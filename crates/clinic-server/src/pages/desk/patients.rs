@@ -3,7 +3,6 @@
 use actix_web::HttpResponse;
 use actix_web::web::{Data, Form, Path, Query};
 use clinic_domain::booking::BookingRequest;
-use clinic_domain::booking_record::IdempotencyKey;
 use clinic_domain::ids::PatientId;
 use clinic_domain::patient::ProfileInput;
 use clinic_domain::patient_records::PatientRecordsError;
@@ -17,6 +16,7 @@ use super::{Outcome, clinic_day, doctor_field, done, respond};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::pages::picking::key_posted;
 use crate::pages::{DeskStaff, PageError};
 use crate::routes::patient::record_booked;
 use crate::routes::{blocking, path_id};
@@ -139,11 +139,11 @@ pub async fn book(
     let Some(doctor) = doctor_field("doctor_id", &form.doctor_id)? else {
         return Err(ApiError::invalid_input("doctor_id is required").into());
     };
-    let key = IdempotencyKey::parse(&form.key);
+    let key = key_posted(&form.key)?;
     let request = BookingRequest { doctor_id: doctor, scheduled_start: start };
     let booking = state.clone();
     let date = clinic_day(&state, start);
-    match blocking(move || booking.booking.book_for(patient, request, key)).await {
+    match blocking(move || booking.booking.book_for(patient, request, Some(key))).await {
         Ok(receipt) => {
             record_booked(&state, &receipt);
             Ok(done(&format!("/desk/patients/{raw_id}?doctor={doctor}&date={date}"), "booked"))
