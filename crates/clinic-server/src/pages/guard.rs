@@ -40,6 +40,12 @@ impl From<ApiError> for PageError {
     }
 }
 
+/// A refusal a form shows again, beside its fields: a 4xx. Anything else (the database
+/// down) is the guard's page.
+pub(crate) fn shown_on_form(refused: ApiError) -> Result<ApiError, PageError> {
+    if refused.status().is_client_error() { Ok(refused) } else { Err(refused.into()) }
+}
+
 impl fmt::Display for PageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

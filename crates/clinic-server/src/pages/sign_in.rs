@@ -11,6 +11,7 @@ use clinic_web::layout::{Frame, Width};
 use clinic_web::sign_in::{SignInPage, code_form, phone_form};
 use serde::Deserialize;
 
+use super::guard::shown_on_form;
 use super::session::{session_cookie, signed_out_cookie};
 use super::{PageError, Visitor};
 use crate::app::AppState;
@@ -62,11 +63,9 @@ struct Retry {
     retry_after: Option<u64>,
 }
 
-/// A 4xx is the form's to show; anything else (the database down) is the guard's page.
+/// The form again, saying why `refused`; see `shown_on_form`.
 fn retry(refused: ApiError, field: &str) -> Result<Retry, PageError> {
-    if !refused.status().is_client_error() {
-        return Err(refused.into());
-    }
+    let refused = shown_on_form(refused)?;
     let mut problems = refused.field_messages();
     let notice = match refused.retry_after() {
         Some(seconds) => Some(format!("Too many tries. Please wait {} and try again.", wait(seconds))),

@@ -158,7 +158,7 @@ fn a_visit_moves_to_another_free_slot_and_a_taken_one_is_refused_on_the_move_pag
 
     let taken = desk.post(&path, &[("doctor_id", &doctor), ("start", TEN)]);
     assert_eq!(taken.status, 409, "{taken:?}");
-    assert!(taken.text.contains("That didn't work"), "{}", taken.text);
+    assert!(taken.text.contains("That slot was just taken, pick another."), "{}", taken.text);
     let moved = desk.post(&path, &[("doctor_id", &doctor), ("start", "2026-11-26T03:00:00Z")]);
     assert_eq!(see_other(&moved), "/desk?date=2026-11-26&done=moved");
     let thursday = desk.get("/desk?date=2026-11-26");
@@ -207,7 +207,13 @@ fn staff_find_register_and_book_for_a_caller_once_however_often_they_click() {
     let again =
         desk.post(&book, &[("doctor_id", doctor.as_str()), ("start", SLOT), ("key", "another-click")]);
     assert_eq!(again.status, 409, "the slot is taken: {again:?}");
-    assert!(again.text.contains("That didn't work"));
+    assert!(again.text.contains("That slot was just taken, pick another."), "the patient page's words");
+    let reused = desk.post(&book, &[("doctor_id", doctor.as_str()), ("start", TEN), ("key", key.as_str())]);
+    assert!(
+        reused.text.contains("That form was used for another booking already; pick a time again."),
+        "the patient page's words: {}",
+        reused.text
+    );
 }
 
 #[test]
@@ -230,6 +236,7 @@ fn problems_are_shown_next_to_their_fields_with_the_name_typed_never_the_phone()
     assert!(page.text.contains(r#"value="Siti &lt;R&gt;""#), "{}", page.text);
     assert!(!page.text.contains("12345"), "the phone typed is not shown again: {}", page.text);
     assert!(page.text.contains("+ then the country code and the number"), "what to type: {}", page.text);
+    assert!(page.text.contains("That didn't work: phone must be in international form"), "{}", page.text);
     let search = desk.get("/desk/patients?q=");
     assert_eq!(search.status, 400);
     assert!(search.text.contains(r#"id="q-problem""#) && search.text.contains("must not be empty"));

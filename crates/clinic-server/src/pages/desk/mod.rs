@@ -18,6 +18,8 @@ use clinic_web::layout::{Frame, Width};
 use time::Date;
 use uuid::Uuid;
 
+use super::guard::shown_on_form;
+use super::picking::refusal as slot_refusal;
 use super::session::who;
 use super::{PageError, clinic_name, page, read};
 use crate::app::AppState;
@@ -67,29 +69,34 @@ pub(super) struct Refusal {
 }
 
 impl Refusal {
-    /// A 4xx is the page's to show; anything else (the database down) is the guard's page.
+    /// The page again, saying why `refused`; see `shown_on_form`.
     fn of(refused: ApiError) -> Result<Self, PageError> {
-        if !refused.status().is_client_error() {
-            return Err(refused.into());
-        }
+        let refused = shown_on_form(refused)?;
         let problems: Problems = refused
             .field_messages()
             .into_iter()
             .map(|(field, problem)| (field, desk_words(&problem)))
             .collect();
         // Said above the page too: a field of a row's small form has no place for it.
-        let why = if problems.is_empty() {
-            refused.message().trim_end_matches('.').to_owned()
-        } else {
-            problems
-                .iter()
-                .map(|(field, problem)| format!("{} {problem}", field.replace('_', " ")))
-                .collect::<Vec<_>>()
-                .join("; ")
+        let message = match slot_refusal(&refused) {
+            // A slot refused is said in the same words as on the patient's page.
+            Some(words) => words.to_owned(),
+            None if problems.is_empty() => {
+                format!("That didn't work: {}.", desk_words(refused.message().trim_end_matches('.')))
+            }
+            None => {
+                let said = problems.iter().map(|(field, problem)| field_said(field, problem));
+                format!("That didn't work: {}.", said.collect::<Vec<_>>().join("; "))
+            }
         };
-        let message = format!("That didn't work: {}.", desk_words(&why));
         Ok(Self { status: refused.status(), problems, message })
     }
+}
+
+/// A field's problem with the field named, once: "phone must be…" names it already.
+fn field_said(field: &str, problem: &str) -> String {
+    let field = field.replace('_', " ");
+    if problem.starts_with(&field) { problem.to_owned() } else { format!("{field} {problem}") }
 }
 
 /// How the desk words the domain's phone rule: without the API's example number.
