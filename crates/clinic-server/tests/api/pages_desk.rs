@@ -385,3 +385,19 @@ fn a_form_sent_after_the_session_ended_signs_in_back_to_its_page() {
         );
     }
 }
+
+#[test]
+fn an_action_done_goes_back_to_today_whatever_day_the_form_said() {
+    let desk = Desk::open();
+    let siti = desk.app.patient();
+    let id = desk.app.booked(&siti, desk.doctor, SLOT);
+    let cancelled = desk.post(
+        &format!("/desk/appointments/{id}/status"),
+        &[("status", "cancelled"), ("reason", ""), ("date", "not-a-day")],
+    );
+    assert_eq!(see_other(&cancelled), "/desk?date=2026-11-24&done=cancelled");
+    let refused =
+        desk.post(&format!("/desk/appointments/{id}/status"), &[("status", "completed"), ("date", "x")]);
+    assert_eq!(refused.status, 409, "refused on today's list, not a 400: {refused:?}");
+    assert!(refused.text.contains("Today, Tue 24 Nov 2026"), "{}", refused.text);
+}

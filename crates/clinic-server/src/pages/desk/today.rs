@@ -81,12 +81,11 @@ async fn back_to_day<T>(
     changed: Result<T, ApiError>,
     done_key: &str,
 ) -> Result<HttpResponse, PageError> {
+    // The action is done (or refused) whatever the form's day says: a bad one is today.
+    let day = when::iso_day(day_or_today(&state, Some(date)).unwrap_or_else(|_| clinic_today(&state)));
     match changed {
-        Ok(_) => {
-            let day = when::iso_day(day_or_today(&state, Some(date))?);
-            Ok(done(&format!("/desk?date={day}"), done_key))
-        }
-        Err(refused) => day_page(state, staff, Some(date), Outcome::refused(refused)?).await,
+        Ok(_) => Ok(done(&format!("/desk?date={day}"), done_key)),
+        Err(refused) => day_page(state, staff, Some(&day), Outcome::refused(refused)?).await,
     }
 }
 
