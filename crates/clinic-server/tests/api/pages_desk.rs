@@ -401,3 +401,18 @@ fn an_action_done_goes_back_to_today_whatever_day_the_form_said() {
     assert_eq!(refused.status, 409, "refused on today's list, not a 400: {refused:?}");
     assert!(refused.text.contains("Today, Tue 24 Nov 2026"), "{}", refused.text);
 }
+
+#[test]
+fn a_visit_that_is_not_there_cannot_be_moved_or_cancelled() {
+    let desk = Desk::open();
+    let nobody = Uuid::new_v4();
+    for path in [
+        format!("/desk/appointments/{nobody}/move"),
+        format!("/desk/appointments/{nobody}/cancel"),
+        "/desk/appointments/x/move".to_owned(),
+    ] {
+        let page = desk.get(&path);
+        assert_eq!(page.status, 404, "{path}: {page:?}");
+        assert!(page.text.contains("There is no such page here."), "{path}");
+    }
+}

@@ -165,6 +165,9 @@ async fn move_page(
     outcome: Outcome,
 ) -> Result<HttpResponse, PageError> {
     let id: AppointmentId = path_id(id, "appointment_not_found")?;
+    // No such visit is a 404 now, not a page whose every slot would be refused.
+    let reading = state.clone();
+    blocking(move || reading.admin.appointment(id)).await?;
     let choice = Choice::of(&state, doctor, date).await?;
     let path = format!("/desk/appointments/{id}/move");
     let picker = choice.picker(&path, &path, "Move here", &[]);
