@@ -3,6 +3,8 @@
 //! the keyboard (Tab, Enter) do what people expect.
 
 use clinic_domain::clinic::ClinicZone;
+use clinic_domain::doctor::Doctor;
+use clinic_domain::ids::DoctorId;
 use clinic_domain::schedule::Slot;
 use maud::{Markup, html};
 use time::{Date, OffsetDateTime};
@@ -10,6 +12,12 @@ use time::{Date, OffsetDateTime};
 use crate::form::{Field, Problems};
 use crate::link::href;
 use crate::when;
+
+/// A doctor's name by id; one no longer listed (no longer taking bookings) keeps its
+/// visits, called `unlisted`.
+pub fn doctor_called<'a>(doctors: &'a [Doctor], id: DoctorId, unlisted: &'a str) -> &'a str {
+    doctors.iter().find(|doctor| doctor.id == id).map_or(unlisted, |doctor| doctor.name.as_str())
+}
 
 /// The day picker of one page: the page it reloads and what its links keep.
 pub struct DayPicker<'a> {

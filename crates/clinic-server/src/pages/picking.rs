@@ -3,7 +3,6 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::header::LOCATION;
-use actix_web::web::Data;
 use clinic_domain::booking_record::IdempotencyKey;
 use clinic_domain::schedule::Slot;
 use clinic_web::form::Problems;
@@ -16,7 +15,7 @@ use crate::error::ApiError;
 use crate::routes::public::clinic_date_in;
 
 /// The clinic's today.
-pub fn today(state: &Data<AppState>) -> Date {
+pub fn today(state: &AppState) -> Date {
     state.booking.clinic().zone.local_date(state.clock.now())
 }
 
@@ -39,11 +38,11 @@ pub fn slot_picked<'a>(raw: &str, slots: &'a [Slot]) -> Option<&'a Slot> {
 /// A slot was asked for and is not free any more (or never was).
 pub const NO_LONGER_FREE: &str = "That time is no longer free, pick another.";
 
-/// The start a form posted.
+/// The start a form posted: one of the slots the page offered, as RFC 3339.
 pub fn start_posted(raw: &str) -> Result<OffsetDateTime, ApiError> {
     OffsetDateTime::parse(raw.trim(), &Rfc3339).map_err(|_| {
-        ApiError::invalid_input("start must be an RFC 3339 date-time")
-            .with_details(json!({ "start": "must be an RFC 3339 date-time" }))
+        ApiError::invalid_input("start must be one of the free slots")
+            .with_details(json!({ "start": "pick one of the free slots" }))
     })
 }
 

@@ -9,7 +9,7 @@ use clinic_domain::appointment::{Appointment, AppointmentStatus};
 use clinic_domain::booking::{BookingError, Move, Requester};
 use clinic_domain::doctor::Doctor;
 use clinic_domain::ids::{AppointmentId, PatientId};
-use clinic_web::picking::DayPicker;
+use clinic_web::picking::{DayPicker, doctor_called};
 use clinic_web::visits::{MovePage, Visit, cancel_confirm, move_page};
 use clinic_web::when;
 use serde::Deserialize;
@@ -42,8 +42,7 @@ pub struct MoveForm {
 
 /// A doctor's name for a visit: an inactive doctor's visits keep their times.
 fn doctor_name(doctors: &[Doctor], appointment: &Appointment) -> String {
-    let doctor = doctors.iter().find(|doctor| doctor.id == appointment.doctor_id);
-    doctor.map_or_else(|| "your doctor".to_owned(), |doctor| doctor.name.clone())
+    doctor_called(doctors, appointment.doctor_id, "your doctor").to_owned()
 }
 
 /// The patient's appointments and the doctors taking bookings.

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 
 use crate::form::Problems;
 use crate::layout::{Frame, page};
+use crate::picking::doctor_called;
 use crate::when;
 
 pub mod closures;
@@ -132,10 +133,7 @@ pub fn desk_page(desk: &Desk<'_>, part: Part, main: Markup) -> Markup {
 
 /// A doctor's name, or a plain word for one no longer listed.
 pub fn doctor_name(doctors: &[Doctor], id: Option<DoctorId>) -> &str {
-    match id {
-        None => "Any doctor",
-        Some(id) => doctors.iter().find(|d| d.id == id).map_or("Another doctor", |d| d.name.as_str()),
-    }
+    id.map_or("Any doctor", |id| doctor_called(doctors, id, "Another doctor"))
 }
 
 /// A select of the doctors, `chosen` selected; with `any`, a first option for none.

@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use super::guard::shown_on_form;
 use super::picking::refusal as slot_refusal;
+use super::picking::today;
 use super::session::who;
 use super::{PageError, clinic_name, page, read};
 use crate::app::AppState;
@@ -161,11 +162,6 @@ fn respond(
 fn done(to: &str, done: &str) -> HttpResponse {
     let join = if to.contains('?') { '&' } else { '?' };
     HttpResponse::SeeOther().insert_header((LOCATION, format!("{to}{join}done={done}"))).finish()
-}
-
-/// The clinic's day today.
-fn today(state: &AppState) -> Date {
-    state.booking.clinic().zone.local_date(state.clock.now())
 }
 
 /// The clinic's day of `instant`, as `?date=` says it.

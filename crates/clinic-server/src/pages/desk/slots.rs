@@ -6,12 +6,12 @@ use clinic_domain::ids::DoctorId;
 use clinic_domain::schedule::Slot;
 use clinic_web::desk::slots::SlotPicker;
 use serde::Deserialize;
-use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
 use super::{day_or_today, doctor_field, doctors};
 use crate::app::AppState;
 use crate::error::ApiError;
+use crate::pages::picking::start_posted;
 use crate::routes::blocking;
 
 /// The doctors, the one chosen (the first when none was), the day and its free slots.
@@ -81,9 +81,6 @@ pub struct SlotForm {
 
 impl SlotForm {
     pub(super) fn start(&self) -> Result<OffsetDateTime, ApiError> {
-        OffsetDateTime::parse(self.start.trim(), &Rfc3339).map_err(|_| {
-            ApiError::invalid_input("start must be a slot's time")
-                .with_details(serde_json::json!({ "start": "pick one of the free slots" }))
-        })
+        start_posted(&self.start)
     }
 }
