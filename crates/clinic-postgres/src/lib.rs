@@ -12,6 +12,7 @@ mod notifications;
 mod outbox;
 mod patient_records;
 mod patients;
+mod pool;
 mod queue;
 mod schema;
 mod sign_in;
@@ -20,4 +21,5 @@ mod store;
 pub mod testing;
 
 pub use metrics::{OutboxBacklog, PoolState};
+pub use pool::unit_of_work;
 pub use store::{MIGRATIONS, PgStore, create_database, migrate};

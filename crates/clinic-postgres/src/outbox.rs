@@ -379,6 +379,7 @@ impl ClaimedBatch for PgClaimedBatch {
         let alive = diesel::sql_query("SELECT 1").execute(&mut **held).is_ok();
         if !alive {
             // Nothing of it is ours any more; a record goes through a fresh connection.
+            crate::pool::connection_lost();
             conn.take();
         }
         alive

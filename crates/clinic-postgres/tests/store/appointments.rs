@@ -147,8 +147,10 @@ fn a_live_key_books_once_and_is_found_again() {
     assert_eq!(store.book(&first).unwrap(), BookingStored::Booked);
     let key = IdempotencyKey::parse("k-1").unwrap();
     let since = NOW - Duration::hours(24);
-    assert_eq!(store.find_booking_key(siti.id, &key, since).unwrap(), first.key.clone());
-    assert_eq!(store.find_booking_key(siti.id, &key, NOW + Duration::seconds(1)).unwrap(), None);
+    let read = store.find_for_booking(siti.id, Some(key.clone()), since).unwrap();
+    assert_eq!((read.profile.map(|p| p.id), read.earlier), (Some(siti.id), first.key.clone()));
+    let later = NOW + Duration::seconds(1);
+    assert_eq!(store.find_for_booking(siti.id, Some(key), later).unwrap().earlier, None);
 
     let mut again = booking_of(&siti, &tan, SLOT + Duration::hours(1));
     again.key = Some(key_for(&again, "k-1"));
@@ -169,7 +171,7 @@ fn an_expired_key_may_book_again() {
     next_week.keys_used_since = NOW + Duration::days(1);
     assert_eq!(store.book(&next_week).unwrap(), BookingStored::Booked);
     let key = IdempotencyKey::parse("k-1").unwrap();
-    let found = store.find_booking_key(siti.id, &key, NOW + Duration::days(1)).unwrap().unwrap();
+    let found = store.find_for_booking(siti.id, Some(key), NOW + Duration::days(1)).unwrap().earlier.unwrap();
     assert_eq!(found.appointment_id, next_week.appointment.id);
 }
 

@@ -126,7 +126,8 @@ fn resource(path: &str) -> Resource {
 }
 
 /// Runs blocking work (the database, Twilio) on the blocking pool, never on an async
-/// worker, inside the request's span so that its log lines carry the request id.
+/// worker, inside the request's span so that its log lines carry the request id, as one
+/// unit of work: its store calls share one pooled connection.
 pub(crate) async fn blocking<T, E>(
     work: impl FnOnce() -> Result<T, E> + Send + 'static,
 ) -> Result<T, ApiError>
@@ -135,7 +136,7 @@ where
     E: Into<ApiError> + Send + 'static,
 {
     let span = tracing::Span::current();
-    web::block(move || span.in_scope(work)).await?.map_err(Into::into)
+    web::block(move || span.in_scope(|| clinic_postgres::unit_of_work(work))).await?.map_err(Into::into)
 }
 
 /// An id from the path; a malformed one is as unknown as a missing one.
