@@ -1,6 +1,6 @@
 //! `just bench`: the booking against PostgreSQL's own ceiling for the same statements, on a
 //! durable cluster; `--quick` checks correctness only (CI); `--scale` adds a clinic with a
-//! long history. See docs/benchmarks.md.
+//! long history and 10,000 reminders (`--reminders`: those alone). See docs/benchmarks.md.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -45,6 +45,9 @@ struct Plan {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--reminders") {
+        return reminders::run();
+    }
     let mode = if args.iter().any(|a| a == "--quick") {
         Mode::Quick
     } else if args.iter().any(|a| a == "--scale") {
