@@ -172,6 +172,13 @@ fn to_notification(row: NotificationRow) -> Result<Notification, StoreError> {
     })
 }
 
+/// `status = 'pending'` as a literal, not a parameter: a generic plan (which a prepared
+/// statement may settle on) can then use the partial index of pending rows,
+/// `notifications_due`, instead of reading every message ever sent.
+pub(crate) fn pending() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql("notifications.status = 'pending'")
+}
+
 /// A new message's columns, as [`insert_booked`] binds them.
 struct NewNotificationRow<'a> {
     id: Uuid,

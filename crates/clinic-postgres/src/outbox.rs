@@ -195,7 +195,7 @@ fn due_rows(
     // Not `FOR UPDATE`: a message's attempts are committed from another connection
     // meanwhile, and their reference to the row must not wait for this lock.
     let ids: Vec<Uuid> = notifications::table
-        .filter(notifications::status.eq(NotificationStatus::Pending.as_str()))
+        .filter(crate::notifications::pending())
         .filter(notifications::next_attempt_at.le(now))
         .filter(in_scope)
         .order(notifications::next_attempt_at)

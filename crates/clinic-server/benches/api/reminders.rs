@@ -13,7 +13,9 @@ use crate::support::{Settings, spawn_app_with};
 const DUE: usize = 10_000;
 
 pub fn run() {
-    println!("\n| {DUE} due reminders, fake Twilio answering after | messages/s | statements per 1,000 | requests at the fake |");
+    println!(
+        "\n| {DUE} due reminders, fake Twilio answering after | messages/s | statements per 1,000 | requests at the fake |"
+    );
     println!("|---|---|---|---|");
     for delay in [0, 50] {
         let fake = FakeTwilio::start();

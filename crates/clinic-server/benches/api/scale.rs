@@ -16,17 +16,23 @@ use crate::support::send;
 const BIG: [&str; 4] = ["appointments", "notifications", "idempotency_keys", "send_attempts"];
 
 pub fn run(db: &Database, service: &Service, patients: &[(Uuid, String)], slots: &Slots) {
-    let staff = TokenKeys::new(SECRET.as_bytes()).issue(Uuid::new_v4(), true, Duration::from_secs(3600)).unwrap();
+    let staff =
+        TokenKeys::new(SECRET.as_bytes()).issue(Uuid::new_v4(), true, Duration::from_secs(3600)).unwrap();
     let ops = Ops { service, patients, slots, staff: &staff };
     ops.book_quiet_day();
     ops.drain_reminders();
     let young = ops.measure();
     let seeded = Instant::now();
     seed_history(db);
-    println!("\nSeeded 1,000,000 past appointments and 3,000,000 messages in {:.0} s.", seeded.elapsed().as_secs_f64());
+    println!(
+        "\nSeeded 1,000,000 past appointments and 3,000,000 messages in {:.0} s.",
+        seeded.elapsed().as_secs_f64()
+    );
     let old = ops.measure();
     let plans = plans(db, slots, patients);
-    println!("\n| request (median of {SAMPLES}, one connection) | young clinic | 1M appointments, 3M messages | big tables scanned | indexes used |");
+    println!(
+        "\n| request (median of {SAMPLES}, one connection) | young clinic | 1M appointments, 3M messages | big tables scanned | indexes used |"
+    );
     println!("|---|---|---|---|---|");
     for (((name, before), (_, after)), (_, plans)) in young.iter().zip(&old).zip(&plans) {
         let scanned = if plans.scanned.is_empty() { "none".into() } else { plans.scanned.join(", ") };
@@ -51,7 +57,10 @@ impl Ops<'_> {
         for (i, (_, token)) in self.patients.iter().take(40).enumerate() {
             let start = day + time::Duration::minutes(5 * i as i64);
             let doctor = self.slots.doctors[i % 4];
-            assert_eq!(crate::book(self.service, &agent, token, doctor, start, &Uuid::new_v4().to_string()), 201);
+            assert_eq!(
+                crate::book(self.service, &agent, token, doctor, start, &Uuid::new_v4().to_string()),
+                201
+            );
         }
     }
 
@@ -95,12 +104,18 @@ impl Ops<'_> {
                     crate::book(self.service, agent, token, doctor, start, &Uuid::new_v4().to_string())
                 }),
             ),
-            ("GET /api/doctors/{id}/slots", Box::new(move || send(agent, "GET", &slots, None, &[], None).status)),
+            (
+                "GET /api/doctors/{id}/slots",
+                Box::new(move || send(agent, "GET", &slots, None, &[], None).status),
+            ),
             (
                 "GET /api/admin/appointments (day list)",
                 Box::new(move || send(agent, "GET", &day, Some(self.staff), &[], None).status),
             ),
-            ("POST /api/cron/reminders (reminders run, outbox claim)", Box::new(move || self.cron(agent).status)),
+            (
+                "POST /api/cron/reminders (reminders run, outbox claim)",
+                Box::new(move || self.cron(agent).status),
+            ),
         ]
     }
 }
@@ -153,8 +168,11 @@ fn plans(db: &Database, slots: &Slots, patients: &[(Uuid, String)]) -> Vec<(&'st
     let log = db.cluster.dir().join("postgres.log");
     db.execute("ALTER DATABASE clinic SET session_preload_libraries = 'auto_explain'");
     db.execute("ALTER DATABASE clinic SET auto_explain.log_min_duration = 0");
+    // The plan a prepared statement may settle on after five runs, its parameters unknown.
+    db.execute("ALTER DATABASE clinic SET plan_cache_mode = force_generic_plan");
     let service = Service::start(db, &[]);
-    let staff = TokenKeys::new(SECRET.as_bytes()).issue(Uuid::new_v4(), true, Duration::from_secs(3600)).unwrap();
+    let staff =
+        TokenKeys::new(SECRET.as_bytes()).issue(Uuid::new_v4(), true, Duration::from_secs(3600)).unwrap();
     let ops = Ops { service: &service, patients, slots, staff: &staff };
     let agent = agent();
     let mut found = Vec::new();
@@ -169,12 +187,13 @@ fn plans(db: &Database, slots: &Slots, patients: &[(Uuid, String)]) -> Vec<(&'st
     service.stop();
     db.execute("ALTER DATABASE clinic RESET session_preload_libraries");
     db.execute("ALTER DATABASE clinic RESET auto_explain.log_min_duration");
+    db.execute("ALTER DATABASE clinic RESET plan_cache_mode");
     found
 }
 
 /// What the logged plans of one request read.
 struct Plans {
-    /// Big tables read by a sequential scan.
+    /// Big tables read by a sequential scan, with the statement that did.
     scanned: Vec<String>,
     indexes: Vec<String>,
 }
@@ -182,14 +201,20 @@ struct Plans {
 impl Plans {
     fn read(log: &str) -> Self {
         let mut plans = Self { scanned: Vec::new(), indexes: Vec::new() };
+        let mut query = "";
         for line in log.lines() {
+            if let Some((_, text)) = line.split_once("Query Text: ") {
+                query = text;
+            }
             if let Some((_, table)) = line.split_once("Seq Scan on ") {
                 let table = table.split_whitespace().next().unwrap_or_default();
-                if BIG.contains(&table) && !plans.scanned.iter().any(|t| t == table) {
-                    plans.scanned.push(table.to_owned());
+                let scan = format!("{table} (`{}`…)", query.chars().take(60).collect::<String>());
+                if BIG.contains(&table) && !plans.scanned.contains(&scan) {
+                    plans.scanned.push(scan);
                 }
             }
-            let index = line.split_once("Index Scan using ").or_else(|| line.split_once("Index Only Scan using "));
+            let index =
+                line.split_once("Index Scan using ").or_else(|| line.split_once("Index Only Scan using "));
             let index = index.or_else(|| line.split_once("Bitmap Index Scan on "));
             if let Some(name) = index.and_then(|(_, rest)| rest.split_whitespace().next()) {
                 if !plans.indexes.iter().any(|i| i == name) {
