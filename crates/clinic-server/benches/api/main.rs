@@ -68,7 +68,7 @@ fn main() {
     let script = pgbench::capture(&db, patient, |service, (patient, token)| {
         let (start, doctor) = slots.next();
         let key = "bench-capture";
-        let answer = booking(service, &agent(), &token, doctor, start, key);
+        let answer = book(service, &agent(), &token, doctor, start, key);
         assert_eq!(answer.status, 201, "the captured booking: {answer:?}");
         pgbench::Booking {
             patient: patient.to_string(),
@@ -92,7 +92,7 @@ fn main() {
         let run = load::drive(connections, plan.run, |agent, client| {
             let (start, doctor) = slots.next();
             let key = Uuid::new_v4().to_string();
-            book(&service, agent, &tokens[client % tokens.len()].1, doctor, start, &key)
+            book(&service, agent, &tokens[client % tokens.len()].1, doctor, start, &key).status
         });
         let tps = script.tps(&db, &service, connections, plan.pgbench);
         println!(
@@ -163,19 +163,8 @@ impl Slots<'_> {
     }
 }
 
-/// `POST /api/appointments/book` with a key; the status.
+/// `POST /api/appointments/book` with a key.
 pub fn book(
-    service: &Service,
-    agent: &ureq::Agent,
-    token: &str,
-    doctor: Uuid,
-    start: OffsetDateTime,
-    key: &str,
-) -> u16 {
-    booking(service, agent, token, doctor, start, key).status
-}
-
-fn booking(
     service: &Service,
     agent: &ureq::Agent,
     token: &str,
@@ -201,7 +190,7 @@ fn contended(service: &Service, tokens: &[(Uuid, String)], slots: &Slots, rounds
                     s.spawn(move || {
                         let agent = agent();
                         barrier.wait();
-                        book(service, &agent, &tokens[i].1, doctor, start, &Uuid::new_v4().to_string())
+                        book(service, &agent, &tokens[i].1, doctor, start, &Uuid::new_v4().to_string()).status
                     })
                 })
                 .collect();

@@ -57,10 +57,8 @@ impl Ops<'_> {
         for (i, (_, token)) in self.patients.iter().take(40).enumerate() {
             let start = day + time::Duration::minutes(5 * i as i64);
             let doctor = self.slots.doctors[i % 4];
-            assert_eq!(
-                crate::book(self.service, &agent, token, doctor, start, &Uuid::new_v4().to_string()),
-                201
-            );
+            let answer = crate::book(self.service, &agent, token, doctor, start, &Uuid::new_v4().to_string());
+            assert_eq!(answer.status, 201, "{answer:?}");
         }
     }
 
@@ -101,7 +99,7 @@ impl Ops<'_> {
                 "POST /api/appointments/book",
                 Box::new(move || {
                     let (start, doctor) = self.slots.next();
-                    crate::book(self.service, agent, token, doctor, start, &Uuid::new_v4().to_string())
+                    crate::book(self.service, agent, token, doctor, start, &Uuid::new_v4().to_string()).status
                 }),
             ),
             (
