@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use thiserror::Error;
-use time::Date;
+use time::{Date, OffsetDateTime};
 
 use crate::appointment::DayEntry;
 use crate::appointment::{
@@ -128,6 +128,30 @@ impl Administration {
                 }
             }
         })
+    }
+
+    /// Marks the patient of a booked visit arrived, on the visit's clinic-local day (early
+    /// is fine); marking again keeps the first time. The visit stays booked; nobody is
+    /// texted. The appointment, and when its patient arrived.
+    pub fn mark_arrived(&self, id: AppointmentId) -> Result<(Appointment, OffsetDateTime), AdminError> {
+        let appointment = self.appointments.find(id)?.ok_or(AdminError::AppointmentNotFound)?;
+        let now = self.clock.now();
+        let refused = |status| Err(AdminError::StatusChange(StatusChangeRefused::Closed(status)));
+        if appointment.status != AppointmentStatus::Booked {
+            return refused(appointment.status);
+        }
+        let zone = &self.clinic.zone;
+        if zone.local_date(appointment.scheduled_start) != zone.local_date(now) {
+            return Err(AdminError::StatusChange(StatusChangeRefused::NotToday));
+        }
+        match self.appointments.mark_arrived(id, now)? {
+            Some(at) => Ok((appointment, at)),
+            // Cancelled or finished since it was read.
+            None => match self.appointments.find(id)? {
+                Some(changed) => refused(changed.status),
+                None => Err(AdminError::AppointmentNotFound),
+            },
+        }
     }
 
     /// Outbox rows, newest first.

@@ -110,6 +110,9 @@ pub enum StatusChangeRefused {
     Closed(AppointmentStatus),
     #[error("the appointment has not started yet")]
     NotStarted,
+    /// A patient arrives on the visit's (clinic-local) day.
+    #[error("the appointment is on another day")]
+    NotToday,
 }
 
 /// The status an appointment moves to when someone asks for `wanted`; `None` when it
@@ -143,6 +146,8 @@ pub struct DayEntry {
     pub patient_phone: Option<PhoneNumber>,
     /// When the patient confirmed the visit by replying to a reminder.
     pub patient_confirmed_at: Option<OffsetDateTime>,
+    /// When the desk marked the patient arrived (the visit stays booked).
+    pub arrived_at: Option<OffsetDateTime>,
 }
 
 #[cfg(test)]

@@ -194,6 +194,13 @@ pub trait AppointmentRepository: Send + Sync {
     /// as `change.before` (same version); the older versions' pending messages are
     /// skipped, as [`crate::notification::SkipReason::superseded_by`] says.
     fn change(&self, change: &AppointmentChange) -> Result<ChangeStored, StoreError>;
+    /// Marks a booked appointment's patient arrived at `at`, keeping the first time: the
+    /// arrival's time, or `None` when the appointment is not booked.
+    fn mark_arrived(
+        &self,
+        id: AppointmentId,
+        at: OffsetDateTime,
+    ) -> Result<Option<OffsetDateTime>, StoreError>;
 }
 
 /// Closures: doctors' leave and the clinic's holidays. Booking a slot and closing it are

@@ -224,8 +224,10 @@ impl AppointmentRepository for PgStore {
             patient_profiles::full_name,
             patient_profiles::phone,
             appointments::patient_confirmed_at,
+            appointments::arrived_at,
         );
-        let rows: Vec<(AppointmentRow, String, Option<String>, Option<OffsetDateTime>)> = self
+        type Row = (AppointmentRow, String, Option<String>, Option<OffsetDateTime>, Option<OffsetDateTime>);
+        let rows: Vec<Row> = self
             .run(|conn| {
                 readable(
                     conn,
@@ -238,9 +240,10 @@ impl AppointmentRepository for PgStore {
             })?
             .logged("appointment");
         rows.into_iter()
-            .map(|(row, patient_name, phone, patient_confirmed_at)| {
+            .map(|(row, patient_name, phone, patient_confirmed_at, arrived_at)| {
                 Ok(DayEntry {
                     patient_confirmed_at,
+                    arrived_at,
                     appointment: to_appointment(row)?,
                     patient_name,
                     patient_phone: phone
@@ -249,6 +252,14 @@ impl AppointmentRepository for PgStore {
                 })
             })
             .collect()
+    }
+
+    fn mark_arrived(
+        &self,
+        id: AppointmentId,
+        at: OffsetDateTime,
+    ) -> Result<Option<OffsetDateTime>, StoreError> {
+        crate::arrivals::mark(self, id, at)
     }
 
     fn change(&self, change: &AppointmentChange) -> Result<ChangeStored, StoreError> {

@@ -57,9 +57,12 @@ pub(crate) fn store(conn: &mut PgConnection, change: &AppointmentChange) -> Quer
         return Ok(ChangeStored::Stale);
     }
     if before.doctor_id != after.doctor_id || before.scheduled_start != after.scheduled_start {
-        // The patient confirmed the old time, not the new one.
+        // The patient confirmed (and arrived for) the old time, not the new one.
         diesel::update(appointments::table.find(after.id.as_uuid()))
-            .set(appointments::patient_confirmed_at.eq(None::<time::OffsetDateTime>))
+            .set((
+                appointments::patient_confirmed_at.eq(None::<time::OffsetDateTime>),
+                appointments::arrived_at.eq(None::<time::OffsetDateTime>),
+            ))
             .execute(conn)?;
     }
     if let Some(kind) = change.message {

@@ -2,6 +2,7 @@
 //! migrations, and a private local cluster for the embedded default and for tests.
 
 mod appointments;
+mod arrivals;
 mod changes;
 mod closures;
 pub mod cluster;

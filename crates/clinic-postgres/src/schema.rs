@@ -50,6 +50,7 @@ diesel::table! {
         cancelled_by -> Nullable<Text>,
         cancellation_reason -> Nullable<Text>,
         patient_confirmed_at -> Nullable<Timestamptz>,
+        arrived_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -34,6 +34,7 @@ use crate::limits;
 use crate::metrics::Metrics;
 use crate::observe::observe;
 use crate::outbox::Wakeup;
+use crate::pages::{self, PageSettings};
 use crate::routes;
 use crate::routes::webhooks::WebhookSigning;
 
@@ -85,6 +86,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Sign-in codes go straight through it (see [`AppState::sign_in`]).
     pub sms: Arc<dyn SmsGateway>,
+    /// How the pages set their cookie and check where posts come from.
+    pub pages: PageSettings,
 }
 
 impl AppState {
@@ -150,6 +153,7 @@ impl AppState {
             metrics_token: config.metrics_token.clone(),
             clock,
             sms: gateway,
+            pages: PageSettings::new(config),
         }
     }
 
@@ -218,6 +222,7 @@ pub fn http_server(
             .wrap(from_fn(limits::request_limits))
             .wrap(from_fn(observe))
             .configure(routes::configure)
+            .configure(pages::configure)
             .default_service(web::to(error::not_found))
     });
     // Idle and half-sent connections are closed, so a thousand of them hold no more than memory.

@@ -63,8 +63,17 @@ struct AppMetadata {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     Patient,
-    /// `clinic_role` `staff` or `admin`.
+    /// `clinic_role` `staff`.
     Staff,
+    /// `clinic_role` `admin`: staff who may also register staff phones on the desk.
+    Admin,
+}
+
+impl Role {
+    /// Staff and admins alike: the API's staff routes and the desk let both in.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Self::Staff | Self::Admin)
+    }
 }
 
 /// A caller with a valid token. As a handler's argument, `login.id` is the patient the
@@ -181,7 +190,8 @@ impl TokenKeys {
             return Err(refused("audience must be \"authenticated\""));
         }
         let role = match claims.app_metadata.clinic_role.as_deref() {
-            Some("staff" | "admin") => Role::Staff,
+            Some("staff") => Role::Staff,
+            Some("admin") => Role::Admin,
             _ => Role::Patient,
         };
         let login = PatientLogin {
@@ -233,12 +243,19 @@ impl TokenKeys {
     }
 }
 
-/// The request's caller. A token signed with a published key not fetched yet has the
+/// The request's caller, by its bearer token.
+fn caller(req: &HttpRequest) -> impl Future<Output = Result<Caller, ApiError>> + 'static {
+    token_caller(req, bearer_token(req).map(str::to_owned))
+}
+
+/// The caller `token` makes. A token signed with a published key not fetched yet has the
 /// keys fetched again (off the async workers, at most once a minute) and is checked once
 /// more.
-fn caller(req: &HttpRequest) -> impl Future<Output = Result<Caller, ApiError>> + 'static {
+pub(crate) fn token_caller(
+    req: &HttpRequest,
+    token: Result<String, ApiError>,
+) -> impl Future<Output = Result<Caller, ApiError>> + 'static {
     let keys = req.app_data::<web::Data<TokenKeys>>().cloned();
-    let token = bearer_token(req).map(str::to_owned);
     async move {
         let keys = keys.ok_or_else(|| ApiError::internal("token keys are not configured"))?;
         let token = token?;
@@ -296,15 +313,28 @@ impl FromRequest for Caller {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = caller(req);
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        Box::pin(async move {
-            let Caller { login, role } = token.await?;
-            let state = state.ok_or_else(|| ApiError::internal("the app state is not configured"))?;
-            let login = blocking(move || state.patients.patient_of(&login)).await?;
-            Ok(Caller { login, role })
-        })
+        Box::pin(patient_caller(req, caller(req)))
     }
+}
+
+/// The caller `token` makes, its login matched to the patient it is.
+fn patient_caller(
+    req: &HttpRequest,
+    token: impl Future<Output = Result<Caller, ApiError>> + 'static,
+) -> impl Future<Output = Result<Caller, ApiError>> + 'static {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    async move { as_patient(state, token.await?).await }
+}
+
+/// `caller` with its login matched to the patient it is.
+pub(crate) async fn as_patient(
+    state: Option<web::Data<AppState>>,
+    caller: Caller,
+) -> Result<Caller, ApiError> {
+    let Caller { login, role } = caller;
+    let state = state.ok_or_else(|| ApiError::internal("the app state is not configured"))?;
+    let login = blocking(move || state.patients.patient_of(&login)).await?;
+    Ok(Caller { login, role })
 }
 
 /// A caller with a staff role; anyone else is refused with 403.
@@ -319,10 +349,7 @@ impl FromRequest for Staff {
         let token = caller(req);
         Box::pin(async move {
             let caller = token.await?;
-            match caller.role {
-                Role::Staff => Ok(Self(caller)),
-                Role::Patient => Err(ApiError::forbidden("staff only")),
-            }
+            if caller.role.is_staff() { Ok(Self(caller)) } else { Err(ApiError::forbidden("staff only")) }
         })
     }
 }

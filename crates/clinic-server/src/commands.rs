@@ -21,7 +21,7 @@ use crate::outbox::{POLL, housekeeping, outbox_worker, reminder_schedule};
 use crate::routes::views::ReminderSummary;
 use crate::routes::views::rfc3339_utc;
 use crate::runtime::{Database, jwt_secret};
-use crate::seed::{DEMO_PATIENT, seed_demo};
+use crate::seed::{DEMO_DESK_PHONE, DEMO_PATIENT, seed_demo};
 
 pub type CommandResult = Result<(), Box<dyn Error>>;
 
@@ -117,6 +117,11 @@ fn print_dev_banner(base: &str, tokens: &TokenKeys, booking: &Booking, codes_log
     let patient = tokens.issue(DEMO_PATIENT.as_uuid(), false, week)?;
     let staff = tokens.issue(DEMO_STAFF, true, week)?;
     println!("\nclinic is serving {base} (dev mode: no AUTH_JWT_SECRET set)\n");
+    println!("Open {base}/ in a browser to book: sign in with any phone number;");
+    if codes_logged {
+        println!("no texts are sent in dev mode, so the sign-in code is printed here.");
+    }
+    println!("The reception desk: {base}/desk, signed in with the demo desk's phone {DEMO_DESK_PHONE}.\n");
     println!("Patient token (Demo Patient, valid 7 days):\n  export PATIENT={patient}");
     println!("Staff token (valid 7 days):\n  export STAFF={staff}\n");
     if codes_logged {

@@ -1,6 +1,7 @@
 //! Every error the API answers with, in one place: `{"error", "code", "details"}`
 //! with a stable `code`. Causes of 5xx answers are logged, never sent.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use actix_web::error::{BlockingError, JsonPayloadError, PayloadError, QueryPayloadError, UrlencodedError};
@@ -61,6 +62,36 @@ impl ApiError {
         self.code
     }
 
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// For people: what a page shows.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// `details.reason`, where the answer gives one (`slot_not_bookable`: `in_the_past`…).
+    pub fn reason(&self) -> Option<&str> {
+        self.details.as_ref()?.get("reason")?.as_str()
+    }
+
+    /// Seconds to wait before asking again, for a 429.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.retry_after
+    }
+
+    /// The message per field of an `invalid_input` answer: what a form shows next to each.
+    pub fn field_messages(&self) -> BTreeMap<String, String> {
+        let fields =
+            self.details.as_ref().and_then(Value::as_object).filter(|_| self.code == "invalid_input");
+        fields
+            .into_iter()
+            .flatten()
+            .filter_map(|(field, message)| Some((field.clone(), message.as_str()?.to_owned())))
+            .collect()
+    }
+
     pub fn invalid_input(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "invalid_input", message)
     }
@@ -112,6 +143,7 @@ impl ApiError {
     fn status_change_refused(refused: StatusChangeRefused, message: String) -> Self {
         let details = match refused {
             StatusChangeRefused::NotStarted => json!({ "reason": "not_started" }),
+            StatusChangeRefused::NotToday => json!({ "reason": "not_today" }),
             StatusChangeRefused::Closed(status) => json!({ "reason": "closed", "status": status.as_str() }),
         };
         Self::new(StatusCode::CONFLICT, "status_change_refused", message).with_details(details)

@@ -1,5 +1,5 @@
-//! The clinic's HTTP API and the `clinic` command: configuration, authentication,
-//! handlers, and the wiring of the domain to its adapters.
+//! The clinic's HTTP API, its pages and the `clinic` command: configuration,
+//! authentication, handlers, and the wiring of the domain to its adapters.
 
 pub mod app;
 pub mod auth;
@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod observe;
 pub mod openapi;
 pub mod outbox;
+pub mod pages;
 pub mod routes;
 pub mod runtime;
 pub mod seed;

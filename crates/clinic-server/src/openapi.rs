@@ -54,6 +54,7 @@ pub const TWILIO_SIGNATURE: &str =
         admin::replace_schedule,
         admin::day,
         admin::set_status,
+        admin::mark_arrived,
         reschedule::by_staff,
         admin::notifications,
         closures::close,

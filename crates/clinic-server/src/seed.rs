@@ -1,12 +1,13 @@
-//! The demo clinic: two doctors with weekly schedules, Monday to Saturday, and a demo
-//! patient the dev token books as.
+//! The demo clinic: two doctors with weekly schedules, Monday to Saturday, a demo
+//! patient the dev token books as, and a demo receptionist's phone for `/desk`.
 
 use clinic_domain::doctor::Doctor;
 use clinic_domain::ids::PatientId;
 use clinic_domain::patient::{Channel, PatientProfile};
 use clinic_domain::phone::PhoneNumber;
-use clinic_domain::ports::{DoctorRepository, PatientRepository, StoreError};
+use clinic_domain::ports::{DoctorRepository, PatientRepository, SignInRepository, StoreError};
 use clinic_domain::schedule::{OpeningHoursInput, ScheduleInput, WeeklySchedule};
+use clinic_domain::sign_in_code::{StaffPhone, StaffRole};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -14,10 +15,14 @@ use uuid::Uuid;
 pub const DEMO_PATIENT: PatientId =
     PatientId::from_uuid(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0001));
 
+/// The demo receptionist signs in at `/desk` with this phone (an admin: staff can be
+/// added from the desk).
+pub const DEMO_DESK_PHONE: &str = "+6590000000";
+
 /// Seeds the demo doctors when the clinic has none; whether it did.
 pub fn seed_demo<S>(store: &S, now: OffsetDateTime) -> Result<bool, StoreError>
 where
-    S: DoctorRepository + PatientRepository,
+    S: DoctorRepository + PatientRepository + SignInRepository,
 {
     if store.any()? {
         return Ok(false);
@@ -42,6 +47,9 @@ where
         };
         store.save(&patient, now)?;
     }
+    let desk =
+        PhoneNumber::parse(DEMO_DESK_PHONE).map_err(|e| StoreError::failed(format!("demo desk: {e}")))?;
+    store.add_staff(&StaffPhone { phone: desk, name: "Demo Desk".into(), role: StaffRole::Admin }, now)?;
     Ok(true)
 }
 

@@ -216,3 +216,52 @@ fn the_notification_filter_reads_the_query() {
     assert_eq!(fields, vec!["limit", "status", "type"]);
     assert!(NotificationFilter::parse(None, None, Some("0")).is_err());
 }
+
+#[test]
+fn a_patient_arrives_for_a_booked_visit_of_the_day_even_early() {
+    let later_today = appointment(NOW + Duration::hours(1), AppointmentStatus::Booked);
+    let mut world = world_with(&later_today);
+    world
+        .appointments
+        .expect_mark_arrived()
+        .withf(|_, at| *at == NOW)
+        .times(1)
+        .returning(|_, at| Ok(Some(at)));
+    let (marked, at) = world.admin().mark_arrived(later_today.id).unwrap();
+    assert_eq!((marked.status, at), (AppointmentStatus::Booked, NOW));
+}
+
+#[test]
+fn a_patient_arrives_only_on_the_visits_day_and_only_for_a_booked_visit() {
+    // Tuesday 16:00 in Singapore: Wednesday's visit is another day.
+    let tomorrow = appointment(NOW + Duration::hours(17), AppointmentStatus::Booked);
+    let mut world = world_with(&tomorrow);
+    world.appointments.expect_mark_arrived().times(0);
+    assert_eq!(
+        world.admin().mark_arrived(tomorrow.id),
+        Err(AdminError::StatusChange(StatusChangeRefused::NotToday))
+    );
+
+    let cancelled = appointment(NOW + Duration::hours(1), AppointmentStatus::Cancelled);
+    assert_eq!(
+        world_with(&cancelled).admin().mark_arrived(cancelled.id),
+        Err(AdminError::StatusChange(StatusChangeRefused::Closed(AppointmentStatus::Cancelled)))
+    );
+}
+
+#[test]
+fn a_visit_cancelled_while_its_arrival_is_marked_is_refused_as_it_is_now() {
+    let booked = appointment(NOW + Duration::hours(1), AppointmentStatus::Booked);
+    let cancelled = Appointment { status: AppointmentStatus::Cancelled, ..booked.clone() };
+    let mut world = World::new();
+    let reads = std::sync::atomic::AtomicUsize::new(0);
+    world.appointments.expect_find().returning(move |_| {
+        let first = reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
+        Ok(Some(if first { booked.clone() } else { cancelled.clone() }))
+    });
+    world.appointments.expect_mark_arrived().returning(|_, _| Ok(None));
+    assert_eq!(
+        world.admin().mark_arrived(AppointmentId::generate()),
+        Err(AdminError::StatusChange(StatusChangeRefused::Closed(AppointmentStatus::Cancelled)))
+    );
+}

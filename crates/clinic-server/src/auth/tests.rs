@@ -29,12 +29,14 @@ fn a_supabase_access_token_is_accepted_as_a_patient() {
 }
 
 #[test]
-fn clinic_role_staff_or_admin_makes_staff() {
+fn clinic_role_staff_or_admin_makes_staff_and_only_admin_an_admin() {
     let keys = TokenKeys::new(SECRET);
-    for (role, expected) in [("staff", Role::Staff), ("admin", Role::Staff), ("doctor", Role::Patient)] {
+    for (role, expected) in [("staff", Role::Staff), ("admin", Role::Admin), ("doctor", Role::Patient)] {
         let token =
             sign(json!({"sub": Uuid::new_v4(), "exp": in_an_hour(), "app_metadata": {"clinic_role": role}}));
-        assert_eq!(keys.verify(&token).unwrap().role, expected, "{role}");
+        let caller = keys.verify(&token).unwrap();
+        assert_eq!(caller.role, expected, "{role}");
+        assert_eq!(caller.role.is_staff(), role != "doctor", "{role}");
     }
 }
 

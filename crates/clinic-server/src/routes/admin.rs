@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::public::clinic_date;
-use super::views::{AppointmentView, DayList, NotificationList, StaffDoctorView};
+use super::views::{AppointmentView, ArrivalView, DayList, NotificationList, StaffDoctorView};
 use super::{blocking, path_id};
 use crate::app::AppState;
 use crate::auth::Staff;
@@ -197,19 +197,40 @@ pub async fn set_status(
     body: Json<StatusBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id: AppointmentId = path_id(&id, "appointment_not_found")?;
-    let wanted = match body.status.parse() {
+    let wanted = outcome(&body.status)?;
+    let appointment = blocking(move || state.admin.set_status(id, wanted, body.reason.as_deref())).await?;
+    Ok(HttpResponse::Ok().json(AppointmentView::from(&appointment)))
+}
+
+#[utoipa::path(post, path = "/api/admin/appointments/{id}/arrived", tag = "staff", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The appointment")),
+    responses(
+        (status = 200, description = "The patient is at the clinic: `arrived_at` set (marking again keeps the \
+            first time); the visit stays booked; nobody is texted", body = ArrivalView),
+        (status = 404, description = "`appointment_not_found`", body = ErrorBody),
+        (status = 409, description = "`status_change_refused`, `details.reason` `closed` (not booked) or \
+            `not_today` (the visit is on another clinic-local day)", body = ErrorBody),
+        (status = 503, description = DATABASE_UNAVAILABLE, body = ErrorBody),
+    ))]
+pub async fn mark_arrived(state: Data<AppState>, id: Path<String>) -> Result<HttpResponse, ApiError> {
+    let id: AppointmentId = path_id(&id, "appointment_not_found")?;
+    let (appointment, arrived_at) = blocking(move || state.admin.mark_arrived(id)).await?;
+    Ok(HttpResponse::Ok().json(ArrivalView { appointment: AppointmentView::from(&appointment), arrived_at }))
+}
+
+/// The status staff may set: what became of a visit, or the clinic's cancel.
+pub(crate) fn outcome(raw: &str) -> Result<AppointmentStatus, ApiError> {
+    match raw.parse() {
         Ok(
             status
             @ (AppointmentStatus::Completed | AppointmentStatus::NoShow | AppointmentStatus::Cancelled),
-        ) => status,
+        ) => Ok(status),
         _ => {
             let problem = "must be \"completed\", \"no_show\" or \"cancelled\"";
-            return Err(ApiError::invalid_input(format!("status {problem}"))
-                .with_details(json!({ "status": problem })));
+            Err(ApiError::invalid_input(format!("status {problem}"))
+                .with_details(json!({ "status": problem })))
         }
-    };
-    let appointment = blocking(move || state.admin.set_status(id, wanted, body.reason.as_deref())).await?;
-    Ok(HttpResponse::Ok().json(AppointmentView::from(&appointment)))
+    }
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -71,6 +71,7 @@ pub fn table() -> Vec<Route> {
         route(Method::PUT, "/api/admin/doctors/{id}/schedule", |r| r.to(admin::replace_schedule)),
         route(Method::GET, "/api/admin/appointments", |r| r.to(admin::day)),
         route(Method::POST, "/api/admin/appointments/{id}/status", |r| r.to(admin::set_status)),
+        route(Method::POST, "/api/admin/appointments/{id}/arrived", |r| r.to(admin::mark_arrived)),
         route(Method::POST, "/api/admin/appointments/{id}/reschedule", |r| r.to(reschedule::by_staff)),
         route(Method::GET, "/api/admin/notifications", |r| r.to(admin::notifications)),
         route(Method::POST, "/api/admin/closures", |r| r.to(closures::close)),
@@ -140,7 +141,7 @@ where
 }
 
 /// An id from the path; a malformed one is as unknown as a missing one.
-fn path_id<Id: FromStr>(raw: &str, not_found: &'static str) -> Result<Id, ApiError> {
+pub(crate) fn path_id<Id: FromStr>(raw: &str, not_found: &'static str) -> Result<Id, ApiError> {
     raw.parse().map_err(|_| {
         ApiError::not_found(not_found, format!("no such {}", not_found.trim_end_matches("_not_found")))
     })

@@ -102,15 +102,20 @@ pub async fn book(
     Ok(booked(&state, &receipt))
 }
 
-/// A booking's 201, first or replayed; a new booking wakes the outbox for its confirmation.
+/// A booking's 201, first or replayed.
 pub(super) fn booked(state: &AppState, receipt: &BookingReceipt) -> HttpResponse {
+    record_booked(state, receipt);
+    HttpResponse::Created()
+        .insert_header(("Idempotent-Replayed", if receipt.created { "false" } else { "true" }))
+        .json(Booked { success: true, appointment: AppointmentView::from(receipt) })
+}
+
+/// A new booking (not a replay) wakes the outbox for its confirmation and is counted.
+pub(crate) fn record_booked(state: &AppState, receipt: &BookingReceipt) {
     if receipt.created {
         state.wakeup.wake();
         state.metrics.record_booking();
     }
-    HttpResponse::Created()
-        .insert_header(("Idempotent-Replayed", if receipt.created { "false" } else { "true" }))
-        .json(Booked { success: true, appointment: AppointmentView::from(receipt) })
 }
 
 pub(super) fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError> {

@@ -16,7 +16,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::openapi::{DATABASE_UNAVAILABLE, INVALID_INPUT};
 
 /// How long a token from a code signs in: a clinic's working day.
-const TOKEN_TTL: Duration = Duration::from_secs(8 * 3600);
+pub(crate) const TOKEN_TTL: Duration = Duration::from_secs(8 * 3600);
 
 const TOO_MANY: &str = "`too_many_requests`: over a limit; `Retry-After` says when to ask again";
 

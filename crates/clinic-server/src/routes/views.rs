@@ -177,6 +177,10 @@ pub struct DayEntryView<'a> {
     #[serde(serialize_with = "utc_option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub patient_confirmed_at: Option<OffsetDateTime>,
+    /// When the desk marked the patient arrived; the visit stays `booked`.
+    #[serde(serialize_with = "utc_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub arrived_at: Option<OffsetDateTime>,
 }
 
 impl<'a> From<&'a DayEntry> for DayEntryView<'a> {
@@ -192,8 +196,19 @@ impl<'a> From<&'a DayEntry> for DayEntryView<'a> {
             status: a.status.as_str(),
             patient_confirmed: entry.patient_confirmed_at.is_some(),
             patient_confirmed_at: entry.patient_confirmed_at,
+            arrived_at: entry.arrived_at,
         }
     }
+}
+
+/// `POST /api/admin/appointments/{id}/arrived`'s answer.
+#[derive(Serialize, ToSchema)]
+pub struct ArrivalView {
+    pub appointment: AppointmentView,
+    /// The first time the desk marked the patient arrived.
+    #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub arrived_at: OffsetDateTime,
 }
 
 /// An outbox row as staff see it; the phone is masked.

@@ -5,7 +5,7 @@
 use actix_web::HttpResponse;
 use actix_web::web::{Data, Json, Path, Query};
 use clinic_domain::ids::{DoctorId, PatientId, TicketId};
-use clinic_domain::queue::PlacedTicket;
+use clinic_domain::queue::{PlacedTicket, TicketStatus};
 use clinic_domain::walk_ins::Visitor;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -209,12 +209,17 @@ pub async fn set_status(
     body: Json<TicketStatusBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id: TicketId = path_id(&id, "ticket_not_found")?;
-    let status = body.status.parse().map_err(|()| {
-        ApiError::invalid_input("status must be served or left")
-            .with_details(serde_json::json!({ "status": "must be one of served, left" }))
-    })?;
+    let status = ending(&body.status)?;
     let placed = blocking(move || state.walk_ins.finish(id, status)).await?;
     Ok(HttpResponse::Ok().json(TicketView::from(placed)))
+}
+
+/// How a ticket may end: served or left.
+pub(crate) fn ending(raw: &str) -> Result<TicketStatus, ApiError> {
+    raw.parse().map_err(|()| {
+        ApiError::invalid_input("status must be served or left")
+            .with_details(serde_json::json!({ "status": "must be one of served, left" }))
+    })
 }
 
 #[utoipa::path(get, path = "/api/queue/{status_token}", tag = "public",

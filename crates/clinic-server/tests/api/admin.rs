@@ -60,7 +60,7 @@ fn with_only_the_api_staff_open_a_doctor_a_patient_books_and_the_visit_is_comple
         json!({"appointments": [{
             "id": appointment, "doctor_id": doctor, "patient_id": patient.id, "patient_name": "Siti Rahman",
             "patient_phone": "+65****4567", "scheduled_start": first, "status": "booked",
-            "patient_confirmed": false, "patient_confirmed_at": null
+            "patient_confirmed": false, "patient_confirmed_at": null, "arrived_at": null
         }]})
     );
 

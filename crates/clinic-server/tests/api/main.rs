@@ -4,6 +4,7 @@
 
 mod admin;
 mod appointments;
+mod arrivals;
 mod booking;
 mod changes;
 mod chaos;
@@ -20,6 +21,10 @@ mod logs;
 mod metrics;
 mod no_double_text;
 mod openapi;
+mod pages;
+mod pages_desk;
+mod pages_desk_parts;
+mod pages_patient;
 mod process;
 mod profile;
 mod public;

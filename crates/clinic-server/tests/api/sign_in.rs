@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::support::{Answer, NOW, Settings, TestApp, User, spawn_app, spawn_app_with};
 
-const PHONE: &str = "+6591234567";
+pub(crate) const PHONE: &str = "+6591234567";
 const WAIT: Duration = Duration::from_secs(10);
 
 fn ask(app: &TestApp, phone: &str) -> Answer {
@@ -23,7 +23,7 @@ fn verify(app: &TestApp, phone: &str, code: &str) -> Answer {
 }
 
 /// The code of the `nth` text the fake accepted.
-fn texted_code(fake: &FakeTwilio, nth: usize) -> String {
+pub(crate) fn texted_code(fake: &FakeTwilio, nth: usize) -> String {
     let accepted = fake.wait_for_accepted(nth + 1, WAIT);
     let body = &accepted[nth].body;
     body.split(|c: char| !c.is_ascii_digit()).find(|word| word.len() == 6).unwrap().to_owned()
@@ -43,12 +43,12 @@ fn signed_in(app: &TestApp, fake: &FakeTwilio, phone: &str, nth: usize) -> User 
     User { id: claims(&token)["sub"].as_str().unwrap().parse().unwrap(), token }
 }
 
-fn add_staff(app: &TestApp, role: StaffRole) {
+pub(crate) fn add_staff(app: &TestApp, role: StaffRole) {
     let staff = StaffPhone { phone: PhoneNumber::parse(PHONE).unwrap(), name: "Nurse Lim".into(), role };
     app.store.add_staff(&staff, NOW).unwrap();
 }
 
-fn twilio_app() -> (FakeTwilio, TestApp) {
+pub(crate) fn twilio_app() -> (FakeTwilio, TestApp) {
     let fake = FakeTwilio::start();
     let app = spawn_app_with(Settings::twilio(&fake));
     (fake, app)
