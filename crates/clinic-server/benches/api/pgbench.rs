@@ -46,6 +46,7 @@ pub fn capture<T>(
     let booking = book(&service, prepared);
     service.stop();
     db.execute("ALTER DATABASE clinic RESET log_statement");
+    db.execute("ALTER DATABASE clinic RESET timezone");
     let text = std::fs::read(&log).unwrap();
     let logged = parse_log(&String::from_utf8_lossy(&text[from as usize..]));
     let script = script(&logged, &booking);
