@@ -103,7 +103,12 @@ pub(crate) fn in_transaction<T, E: From<DieselError>>(
     begin: &str,
     work: impl FnOnce(&mut PgConnection) -> Result<T, E>,
 ) -> Result<T, E> {
-    AnsiTransactionManager::begin_transaction_sql(conn, begin)?;
+    if let Err(error) = AnsiTransactionManager::begin_transaction_sql(conn, begin) {
+        // `BEGIN` may have run and a statement after it failed (a lock timeout): leave no
+        // transaction open on a connection diesel counts as idle.
+        let _ = conn.batch_execute("ROLLBACK");
+        return Err(error.into());
+    }
     match work(conn) {
         Ok(value) => {
             AnsiTransactionManager::commit_transaction(conn)?;

@@ -218,3 +218,28 @@ fn expired_keys_are_forgotten_and_live_ones_kept() {
     assert_eq!(count(&mut db.connection(), "idempotency_keys"), 1);
     assert_eq!(count(&mut db.connection(), "appointments"), 2, "the bookings stay");
 }
+
+#[test]
+fn a_booking_whose_locks_time_out_leaves_its_connection_usable() {
+    use diesel::RunQueryDsl;
+    use diesel::connection::SimpleConnection;
+    let db = TestDatabase::new();
+    let (tan, siti) = (doctor(&db.store(), "Dr Tan"), patient(&db.store(), None));
+    let mut closing = db.connection();
+    closing.batch_execute("SET lock_timeout = '100ms'").unwrap();
+    let name: String = diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("current_database()"))
+        .get_result(&mut closing)
+        .unwrap();
+    diesel::sql_query(format!("ALTER DATABASE {name} SET lock_timeout = '100ms'"))
+        .execute(&mut closing)
+        .unwrap();
+    // A closure of the whole clinic being recorded: its exclusive lock ("clos", 0).
+    closing.batch_execute("SELECT pg_advisory_lock(1668050803, 0)").unwrap();
+    let store = PgStore::connect(db.url(), 1);
+    assert!(store.book(&booking_of(&siti, &tan, SLOT)).is_err(), "the lock timed out");
+
+    closing.batch_execute("SELECT pg_advisory_unlock(1668050803, 0)").unwrap();
+    let next = booking_of(&siti, &tan, SLOT + Duration::hours(1));
+    assert_eq!(store.book(&next).unwrap(), BookingStored::Booked, "no transaction was left open");
+    assert_eq!(count(&mut db.connection(), "appointments"), 1);
+}
