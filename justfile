@@ -21,9 +21,10 @@ fmt:
 db:
     cargo run --release -- db
 
-# Throughput and latency over real HTTP on a real PostgreSQL (see docs/benchmarks.md)
-bench:
-    cargo bench -p clinic-server --bench api
+# The booking against PostgreSQL's own ceiling, on a durable cluster (docs/benchmarks.md);
+# `just bench --quick` checks correctness only (CI), `just bench --scale` adds a long history
+bench *args:
+    cargo bench -p clinic-server --bench api -- {{args}}
 
 # Fuzz a live service against its OpenAPI document with schemathesis, as CI does
 contract:

@@ -15,9 +15,7 @@ use crate::doctor::Doctor;
 use crate::ids::{AppointmentId, DoctorId, PatientId};
 use crate::notification::{NewNotification, NotificationKind};
 use crate::patient::PatientLogin;
-use crate::ports::{
-    AppointmentRepository, Clock, ClosureRepository, DoctorRepository, PatientRepository, StoreError,
-};
+use crate::ports::{AppointmentRepository, Clock, ClosureRepository, DoctorRepository, StoreError};
 use crate::schedule::{NotASlot, Slot};
 
 /// What a patient asks to book.
@@ -140,7 +138,6 @@ enum Booker {
 pub struct Booking {
     clinic: Clinic,
     doctors: Arc<dyn DoctorRepository>,
-    patients: Arc<dyn PatientRepository>,
     appointments: Arc<dyn AppointmentRepository>,
     closures: Arc<dyn ClosureRepository>,
     clock: Arc<dyn Clock>,
@@ -150,12 +147,11 @@ impl Booking {
     pub fn new(
         clinic: Clinic,
         doctors: Arc<dyn DoctorRepository>,
-        patients: Arc<dyn PatientRepository>,
         appointments: Arc<dyn AppointmentRepository>,
         closures: Arc<dyn ClosureRepository>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { clinic, doctors, patients, appointments, closures, clock }
+        Self { clinic, doctors, appointments, closures, clock }
     }
 
     pub fn clinic(&self) -> &Clinic {
@@ -214,16 +210,15 @@ impl Booking {
     ) -> Result<BookingReceipt, BookingError> {
         let now = self.clock.now();
         let keys_used_since = now - IDEMPOTENCY_KEY_LIFETIME;
-        if let Some(key) = &key {
-            if let Some(earlier) = self.appointments.find_booking_key(login.id, key, keys_used_since)? {
-                return replay(&earlier, request);
-            }
+        let read = self.appointments.find_for_booking(login.id, key.clone(), keys_used_since)?;
+        if let Some(earlier) = read.earlier {
+            return replay(&earlier, request);
         }
         let missing = match booker {
             Booker::Patient => BookingError::PatientProfileNotFound,
             Booker::Staff => BookingError::PatientNotFound,
         };
-        let profile = self.patients.find(login.id)?.ok_or(missing)?;
+        let profile = read.profile.ok_or(missing)?;
         let doctor = self.active_doctor(request.doctor_id)?;
         let slot = if self.walk_in(booker, request.scheduled_start, now) {
             self.slot_at(&doctor, request.scheduled_start)?

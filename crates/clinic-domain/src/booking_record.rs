@@ -6,6 +6,7 @@ use time::{Duration, OffsetDateTime};
 use crate::appointment::Appointment;
 use crate::ids::{AppointmentId, DoctorId, PatientId};
 use crate::notification::{NewNotification, NotificationKind};
+use crate::patient::PatientProfile;
 
 /// How long an `Idempotency-Key` replays its booking.
 pub const IDEMPOTENCY_KEY_LIFETIME: Duration = Duration::HOUR.saturating_mul(24);
@@ -34,6 +35,14 @@ pub struct BookingKey {
     pub scheduled_start: OffsetDateTime,
     pub appointment_id: AppointmentId,
     pub created_at: OffsetDateTime,
+}
+
+/// What a booking reads before it decides: the patient's profile (none yet: no booking),
+/// and the booking its idempotency key made, if any (a replay).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BookingReads {
+    pub profile: Option<PatientProfile>,
+    pub earlier: Option<BookingKey>,
 }
 
 /// One booking's unit of work.

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use crate::appointment::{Appointment, DayEntry};
 use crate::booking_record::{
-    AppointmentChange, BookingKey, BookingStored, ChangeStored, IdempotencyKey, NewBooking,
+    AppointmentChange, BookingReads, BookingStored, ChangeStored, IdempotencyKey, NewBooking,
 };
 use crate::closure::Closure;
 use crate::delivery::{Delivery, DueNotification, Recorded, Scope};
@@ -162,13 +162,14 @@ pub trait AppointmentRepository: Send + Sync {
     /// Stores the appointment, its confirmation and its idempotency key in one unit of
     /// work: all of them, or none.
     fn book(&self, booking: &NewBooking) -> Result<BookingStored, StoreError>;
-    /// The booking a key made, if the key was used since `used_since`.
-    fn find_booking_key(
+    /// The patient's profile and, with a key, the booking the key made if it was used
+    /// since `used_since`: what a booking reads first, in one round trip.
+    fn find_for_booking(
         &self,
         patient: PatientId,
-        key: &IdempotencyKey,
+        key: Option<IdempotencyKey>,
         used_since: OffsetDateTime,
-    ) -> Result<Option<BookingKey>, StoreError>;
+    ) -> Result<BookingReads, StoreError>;
     /// Deletes the idempotency keys used before `used_before`; how many.
     fn forget_booking_keys(&self, used_before: OffsetDateTime) -> Result<u64, StoreError>;
     fn find(&self, id: AppointmentId) -> Result<Option<Appointment>, StoreError>;

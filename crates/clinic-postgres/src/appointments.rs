@@ -3,18 +3,19 @@
 use clinic_domain::appointment::DayEntry;
 use clinic_domain::appointment::{Appointment, AppointmentStatus, Cancellation};
 use clinic_domain::booking_record::{
-    AppointmentChange, BookingKey, BookingStored, ChangeStored, IdempotencyKey, NewBooking,
+    AppointmentChange, BookingKey, BookingReads, BookingStored, ChangeStored, IdempotencyKey, NewBooking,
 };
 use clinic_domain::ids::{AppointmentId, DoctorId, PatientId};
 use clinic_domain::phone::PhoneNumber;
-use clinic_domain::ports::{AppointmentRepository, StoreError};
+use clinic_domain::ports::{AppointmentRepository, PatientRepository, StoreError};
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::patients::{ProfileRow, to_profile};
 use crate::schema::{appointments, idempotency_keys, patient_profiles};
-use crate::store::{PgStore, corrupt, readable, store_error, violates};
+use crate::store::{PgStore, corrupt, in_transaction, readable, store_error, violates};
 use crate::{changes, closures, notifications};
 
 /// The partial unique index that makes one appointment per doctor and start a database fact.
@@ -72,8 +73,11 @@ impl From<StoreError> for Abort {
 }
 
 impl AppointmentRepository for PgStore {
+    /// `BEGIN` with the closure locks, the key's claim (with a key), then the appointment
+    /// and its confirmation in one statement unless a closure covers it, and `COMMIT`.
     fn book(&self, booking: &NewBooking) -> Result<BookingStored, StoreError> {
-        let stored = PgConnection::transaction(&mut *self.connection()?, |conn| {
+        let begin = closures::begin_booking(booking.appointment.doctor_id);
+        let stored = in_transaction(&mut *self.connection()?, &begin, |conn| {
             if let Some(key) = &booking.key {
                 // Waits on a concurrent request holding the same key; claims the key
                 // unless it is still live, in which case nothing is booked.
@@ -90,13 +94,9 @@ impl AppointmentRepository for PgStore {
                     return Err(Abort::KeyAlreadyUsed(earlier));
                 }
             }
-            if closures::closed_for_booking(conn, &booking.appointment)? {
+            if !notifications::insert_booked(conn, &booking.appointment, &booking.confirmation)? {
                 return Err(Abort::Closed);
             }
-            diesel::insert_into(appointments::table)
-                .values(appointment_row(&booking.appointment))
-                .execute(conn)?;
-            notifications::insert(conn, &booking.confirmation)?;
             Ok(())
         });
         match stored {
@@ -108,14 +108,29 @@ impl AppointmentRepository for PgStore {
         }
     }
 
-    fn find_booking_key(
+    fn find_for_booking(
         &self,
         patient: PatientId,
-        key: &IdempotencyKey,
+        key: Option<IdempotencyKey>,
         used_since: OffsetDateTime,
-    ) -> Result<Option<BookingKey>, StoreError> {
-        let mut conn = self.connection()?;
-        find_key(&mut conn, patient, key, used_since)
+    ) -> Result<BookingReads, StoreError> {
+        let Some(key) = key else {
+            return Ok(BookingReads { profile: PatientRepository::find(self, patient)?, earlier: None });
+        };
+        let used = idempotency_keys::patient_id
+            .eq(patient_profiles::id)
+            .and(idempotency_keys::key.eq(key.as_str()))
+            .and(idempotency_keys::created_at.ge(used_since));
+        let row: Option<(ProfileRow, Option<KeyRow>)> = self.run(|conn| {
+            patient_profiles::table
+                .left_join(idempotency_keys::table.on(used))
+                .filter(patient_profiles::id.eq(patient.as_uuid()))
+                .select((ProfileRow::as_select(), Option::<KeyRow>::as_select()))
+                .first(conn)
+                .optional()
+        })?;
+        let Some((profile, key)) = row else { return Ok(BookingReads::default()) };
+        Ok(BookingReads { profile: Some(to_profile(profile)?), earlier: key.map(to_key).transpose()? })
     }
 
     fn forget_booking_keys(&self, used_before: OffsetDateTime) -> Result<u64, StoreError> {
@@ -279,17 +294,18 @@ fn find_key(
         .first(conn)
         .optional()
         .map_err(store_error)?;
-    row.map(|row| {
-        Ok(BookingKey {
-            patient_id: PatientId::from_uuid(row.patient_id),
-            key: IdempotencyKey::parse(&row.key).ok_or_else(|| corrupt("idempotency key", &row.key))?,
-            doctor_id: DoctorId::from_uuid(row.doctor_id),
-            scheduled_start: row.scheduled_start,
-            appointment_id: AppointmentId::from_uuid(row.appointment_id),
-            created_at: row.created_at,
-        })
+    row.map(to_key).transpose()
+}
+
+fn to_key(row: KeyRow) -> Result<BookingKey, StoreError> {
+    Ok(BookingKey {
+        patient_id: PatientId::from_uuid(row.patient_id),
+        key: IdempotencyKey::parse(&row.key).ok_or_else(|| corrupt("idempotency key", &row.key))?,
+        doctor_id: DoctorId::from_uuid(row.doctor_id),
+        scheduled_start: row.scheduled_start,
+        appointment_id: AppointmentId::from_uuid(row.appointment_id),
+        created_at: row.created_at,
     })
-    .transpose()
 }
 
 fn key_row(key: &BookingKey) -> KeyRow {

@@ -45,6 +45,25 @@ struct ClosureRow {
     reason: String,
 }
 
+/// A booking's `BEGIN`, with its shared locks (see [`closed_for_booking`]) in the same
+/// round trip; the closure check follows in a statement of its own.
+pub(crate) fn begin_booking(doctor: DoctorId) -> String {
+    format!(
+        "BEGIN; SELECT pg_advisory_xact_lock_shared({CLOSURE_LOCKS}, {WHOLE_CLINIC}), \
+         pg_advisory_xact_lock_shared({CLOSURE_LOCKS}, {})",
+        doctor_key(doctor)
+    )
+}
+
+/// The condition, in SQL, that no closure of doctor `$doctor` or of the whole clinic
+/// overlaps `[$starts, $ends)`: [`closed_for_booking`]'s check, inside a statement.
+pub(crate) fn open_sql(doctor: &str, starts: &str, ends: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM closures WHERE (doctor_id IS NULL OR doctor_id = {doctor}) \
+         AND starts < {ends} AND ends > {starts})"
+    )
+}
+
 /// In a booking's transaction, before its appointment is stored: waits for a closure
 /// of its doctor or the clinic being recorded, then says whether one covers the
 /// appointment's time ([`Closure::covers`]).

@@ -1,7 +1,5 @@
 //! Doctors and their weekly hours.
 
-use std::collections::HashMap;
-
 use clinic_domain::doctor::Doctor;
 use clinic_domain::ids::DoctorId;
 use clinic_domain::ports::{DoctorRepository, StoreError};
@@ -34,36 +32,25 @@ struct HoursRow {
 
 impl DoctorRepository for PgStore {
     fn list_active(&self) -> Result<Vec<Doctor>, StoreError> {
-        let (rows, hours) = self.run(|conn| {
-            let rows: Vec<DoctorRow> = doctors::table
+        let rows = self.run(|conn| {
+            with_hours_joined()
                 .filter(doctors::active)
                 .order((doctors::name, doctors::id))
-                .select(DoctorRow::as_select())
-                .load(conn)?;
-            let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-            let hours: Vec<HoursRow> = doctor_weekly_hours::table
-                .filter(doctor_weekly_hours::doctor_id.eq_any(ids))
-                .select(HoursRow::as_select())
-                .load(conn)?;
-            Ok((rows, hours))
+                .select(<(DoctorRow, Option<HoursRow>)>::as_select())
+                .load(conn)
         })?;
-        with_hours(rows, hours)
+        grouped(rows)
     }
 
+    /// The doctor and its weekly hours in one statement: a booking's one read of them.
     fn find(&self, id: DoctorId) -> Result<Option<Doctor>, StoreError> {
-        let found = self.run(|conn| {
-            let Some(row) =
-                doctors::table.find(id.as_uuid()).select(DoctorRow::as_select()).first(conn).optional()?
-            else {
-                return Ok(None);
-            };
-            let hours: Vec<HoursRow> = doctor_weekly_hours::table
-                .filter(doctor_weekly_hours::doctor_id.eq(row.id))
-                .select(HoursRow::as_select())
-                .load(conn)?;
-            Ok(Some((row, hours)))
+        let rows = self.run(|conn| {
+            with_hours_joined()
+                .filter(doctors::id.eq(id.as_uuid()))
+                .select(<(DoctorRow, Option<HoursRow>)>::as_select())
+                .load(conn)
         })?;
-        found.map(|(row, hours)| to_doctor(row, hours)).transpose()
+        Ok(grouped(rows)?.pop())
     }
 
     fn any(&self) -> Result<bool, StoreError> {
@@ -146,17 +133,21 @@ fn insert_hours(conn: &mut PgConnection, id: DoctorId, schedule: &WeeklySchedule
     Ok(())
 }
 
-fn with_hours(rows: Vec<DoctorRow>, hours: Vec<HoursRow>) -> Result<Vec<Doctor>, StoreError> {
-    let mut by_doctor: HashMap<Uuid, Vec<HoursRow>> = HashMap::new();
-    for h in hours {
-        by_doctor.entry(h.doctor_id).or_default().push(h);
+/// Doctors each with their hours, one row per opening (a doctor without hours: one row).
+fn with_hours_joined() -> diesel::dsl::LeftJoin<doctors::table, doctor_weekly_hours::table> {
+    doctors::table.left_join(doctor_weekly_hours::table)
+}
+
+/// The joined rows, one doctor per run of rows, in their order.
+fn grouped(rows: Vec<(DoctorRow, Option<HoursRow>)>) -> Result<Vec<Doctor>, StoreError> {
+    let mut doctors: Vec<(DoctorRow, Vec<HoursRow>)> = Vec::new();
+    for (row, hours) in rows {
+        match doctors.last_mut() {
+            Some((last, all)) if last.id == row.id => all.extend(hours),
+            _ => doctors.push((row, hours.into_iter().collect())),
+        }
     }
-    rows.into_iter()
-        .map(|row| {
-            let hours = by_doctor.remove(&row.id).unwrap_or_default();
-            to_doctor(row, hours)
-        })
-        .collect()
+    doctors.into_iter().map(|(row, hours)| to_doctor(row, hours)).collect()
 }
 
 fn to_doctor(row: DoctorRow, hours: Vec<HoursRow>) -> Result<Doctor, StoreError> {

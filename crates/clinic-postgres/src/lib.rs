@@ -13,6 +13,7 @@ mod notifications;
 mod outbox;
 mod patient_records;
 mod patients;
+mod pool;
 mod queue;
 mod schema;
 mod sign_in;
@@ -21,4 +22,5 @@ mod store;
 pub mod testing;
 
 pub use metrics::{OutboxBacklog, PoolState};
+pub use pool::unit_of_work;
 pub use store::{MIGRATIONS, PgStore, create_database, migrate};

@@ -1,6 +1,5 @@
 //! What a metrics scrape reads: the outbox's backlog and the pool's connections.
 
-use clinic_domain::notification::NotificationStatus;
 use clinic_domain::ports::StoreError;
 use diesel::dsl::{count_star, min};
 use diesel::prelude::*;
@@ -31,7 +30,7 @@ impl PgStore {
     pub fn outbox_backlog(&self) -> Result<OutboxBacklog, StoreError> {
         let (pending, earliest_due) = self.run(|conn| {
             notifications::table
-                .filter(notifications::status.eq(NotificationStatus::Pending.as_str()))
+                .filter(crate::notifications::pending())
                 .select((count_star(), min(notifications::next_attempt_at)))
                 .first::<(i64, Option<OffsetDateTime>)>(conn)
         })?;

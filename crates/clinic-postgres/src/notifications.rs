@@ -1,5 +1,6 @@
 //! The outbox's rows.
 
+use clinic_domain::appointment::Appointment;
 use clinic_domain::delivery::Scope;
 use clinic_domain::ids::{AppointmentId, NotificationId, PatientId, TicketId};
 use clinic_domain::notification::NotificationFilter;
@@ -9,9 +10,11 @@ use clinic_domain::phone::PhoneNumber;
 use clinic_domain::ports::{ClaimedBatch, NotificationRepository, StoreError};
 use clinic_domain::reminder::ReminderWindow;
 use diesel::prelude::*;
+use diesel::sql_types::{Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::closures;
 use crate::schema::{early_status_reports, notifications};
 use crate::store::{PgStore, corrupt};
 
@@ -169,11 +172,16 @@ fn to_notification(row: NotificationRow) -> Result<Notification, StoreError> {
     })
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = notifications, check_for_backend(diesel::pg::Pg))]
+/// `status = 'pending'` as a literal, not a parameter: a generic plan (which a prepared
+/// statement may settle on) can then use the partial index of pending rows,
+/// `notifications_due`, instead of reading every message ever sent.
+pub(crate) fn pending() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql("notifications.status = 'pending'")
+}
+
+/// A new message's columns, as [`insert_booked`] binds them.
 struct NewNotificationRow<'a> {
     id: Uuid,
-    appointment_id: Uuid,
     patient_id: Uuid,
     channel: &'a str,
     kind: &'a str,
@@ -182,21 +190,18 @@ struct NewNotificationRow<'a> {
     to_phone: Option<&'a str>,
     status: &'a str,
     error_message: Option<&'a str>,
-    next_attempt_at: OffsetDateTime,
     created_at: OffsetDateTime,
-    updated_at: OffsetDateTime,
     appointment_version: i32,
 }
 
-/// Puts a new message into the outbox: pending and due now, or skipped with its reason.
-pub(crate) fn insert(conn: &mut PgConnection, notification: &NewNotification) -> QueryResult<()> {
+/// A new message's row in the outbox: pending and due now, or skipped with its reason.
+fn new_row(notification: &NewNotification) -> NewNotificationRow<'_> {
     let status = match notification.skipped {
         None => NotificationStatus::Pending,
         Some(_) => NotificationStatus::Skipped,
     };
-    let row = NewNotificationRow {
+    NewNotificationRow {
         id: notification.id.as_uuid(),
-        appointment_id: notification.appointment_id.as_uuid(),
         patient_id: notification.patient_id.as_uuid(),
         channel: notification.channel.as_str(),
         kind: notification.kind.as_str(),
@@ -205,11 +210,51 @@ pub(crate) fn insert(conn: &mut PgConnection, notification: &NewNotification) ->
         to_phone: notification.to_phone.as_ref().map(|p| p.as_str()),
         status: status.as_str(),
         error_message: notification.skipped.as_ref().map(|reason| reason.describe()),
-        next_attempt_at: notification.created_at,
         created_at: notification.created_at,
-        updated_at: notification.created_at,
         appointment_version: 1,
-    };
-    diesel::insert_into(notifications::table).values(&row).execute(conn)?;
-    Ok(())
+    }
+}
+
+/// A new booking's appointment and its confirmation in one statement, unless a closure
+/// covers the appointment (after the booking's locks: `closures.rs`); whether it was stored.
+/// A slot already held fails it with the one-per-doctor-and-start unique violation.
+pub(crate) fn insert_booked(
+    conn: &mut PgConnection,
+    booked: &Appointment,
+    confirmation: &NewNotification,
+) -> QueryResult<bool> {
+    let open = closures::open_sql("$3", "$4", "$5");
+    let sql = format!(
+        "WITH booked AS (\
+           INSERT INTO appointments (id, patient_id, doctor_id, scheduled_start, scheduled_end, status, \
+                                     created_at, updated_at, version) \
+           SELECT $1, $2, $3, $4, $5, $6, $7, $7, $8 WHERE {open} RETURNING id) \
+         INSERT INTO notifications (id, appointment_id, patient_id, channel, type, message, segments, \
+                                    to_phone, status, error_message, next_attempt_at, created_at, \
+                                    updated_at, appointment_version) \
+         SELECT $9, id, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $18, $19 FROM booked"
+    );
+    let row = new_row(confirmation);
+    let stored = diesel::sql_query(sql)
+        .bind::<SqlUuid, _>(booked.id.as_uuid())
+        .bind::<SqlUuid, _>(booked.patient_id.as_uuid())
+        .bind::<SqlUuid, _>(booked.doctor_id.as_uuid())
+        .bind::<Timestamptz, _>(booked.scheduled_start)
+        .bind::<Timestamptz, _>(booked.scheduled_end)
+        .bind::<Text, _>(booked.status.as_str())
+        .bind::<Timestamptz, _>(booked.booked_at)
+        .bind::<Integer, _>(i32::try_from(booked.version).unwrap_or(i32::MAX))
+        .bind::<SqlUuid, _>(row.id)
+        .bind::<SqlUuid, _>(row.patient_id)
+        .bind::<Text, _>(row.channel)
+        .bind::<Text, _>(row.kind)
+        .bind::<Nullable<Text>, _>(row.message)
+        .bind::<Nullable<Integer>, _>(row.segments)
+        .bind::<Nullable<Text>, _>(row.to_phone)
+        .bind::<Text, _>(row.status)
+        .bind::<Nullable<Text>, _>(row.error_message)
+        .bind::<Timestamptz, _>(row.created_at)
+        .bind::<Integer, _>(row.appointment_version)
+        .execute(conn)?;
+    Ok(stored == 1)
 }

@@ -43,7 +43,8 @@ type DueRow = (
 /// An appointment reminded before reminders had leads (`lead_minutes` NULL) gets no more.
 /// The rule is the domain's; this only translates it (its names bound as parameters). One
 /// reminder per appointment, version and lead is the unique index's, whichever instance
-/// inserts first.
+/// inserts first. The superseded rows are found by their appointments' ids as an array, so
+/// that the plan looks them up by index whatever it guesses `created` holds.
 const CREATE_REMINDERS: &str = "WITH created AS ( \
       INSERT INTO notifications \
         (id, appointment_id, patient_id, channel, type, to_phone, status, error_message, attempts, \
@@ -64,7 +65,8 @@ const CREATE_REMINDERS: &str = "WITH created AS ( \
     superseded AS ( \
       UPDATE notifications o SET status = $5, error_message = $6, updated_at = $1 \
       FROM created c \
-      WHERE c.status = $4 AND o.appointment_id = c.appointment_id \
+      WHERE o.appointment_id = ANY (ARRAY(SELECT appointment_id FROM created)) \
+        AND c.status = $4 AND o.appointment_id = c.appointment_id \
         AND o.appointment_version = c.appointment_version AND o.type = $3 AND o.status = $4 \
         AND o.lead_minutes > c.lead_minutes) \
     SELECT count(*) AS created FROM created";
@@ -195,7 +197,7 @@ fn due_rows(
     // Not `FOR UPDATE`: a message's attempts are committed from another connection
     // meanwhile, and their reference to the row must not wait for this lock.
     let ids: Vec<Uuid> = notifications::table
-        .filter(notifications::status.eq(NotificationStatus::Pending.as_str()))
+        .filter(crate::notifications::pending())
         .filter(notifications::next_attempt_at.le(now))
         .filter(in_scope)
         .order(notifications::next_attempt_at)
@@ -379,6 +381,7 @@ impl ClaimedBatch for PgClaimedBatch {
         let alive = diesel::sql_query("SELECT 1").execute(&mut **held).is_ok();
         if !alive {
             // Nothing of it is ours any more; a record goes through a fresh connection.
+            crate::pool::connection_lost();
             conn.take();
         }
         alive

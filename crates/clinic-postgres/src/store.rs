@@ -3,14 +3,16 @@
 use std::time::Duration;
 
 use clinic_domain::ports::{Cause, StoreError};
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{CustomizeConnection, Pool};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{BigInt, Bool, Text};
 use diesel::{Connection, QueryResult, QueryableByName, RunQueryDsl, sql_query};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use uuid::Uuid;
+
+use crate::pool::{Manager, PoolId, Tracked, connection_lost, next_pool_id};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
@@ -22,13 +24,14 @@ const CHECKOUT_TIMEOUT: Duration = Duration::from_millis(750);
 /// Held while migrating, so that instances starting together migrate one at a time.
 const MIGRATION_LOCK: i64 = 0x636c_696e_6963; // "clinic"
 
-type PgPool = Pool<ConnectionManager<PgConnection>>;
-pub(crate) type PgPooled = PooledConnection<ConnectionManager<PgConnection>>;
+type PgPool = Pool<Manager>;
+pub(crate) use crate::pool::PgPooled;
 
 /// The clinic's PostgreSQL database: fills every repository port.
 #[derive(Clone)]
 pub struct PgStore {
     pub(crate) pool: PgPool,
+    id: PoolId,
 }
 
 impl PgStore {
@@ -42,7 +45,7 @@ impl PgStore {
     /// As [`PgStore::connect`], waiting at most `timeout` for a connection.
     pub fn connect_with_timeout(url: &str, size: u32, timeout: Duration) -> Self {
         let session = Session { also: None };
-        Self { pool: pool_builder(size, timeout, session).build_unchecked(ConnectionManager::new(url)) }
+        Self::with_pool(pool_builder(size, timeout, session).build_unchecked(Manager::new(url)))
     }
 
     /// As [`PgStore::connect`], with every new connection also customised (tests count statements).
@@ -53,9 +56,11 @@ impl PgStore {
         customizer: impl CustomizeConnection<PgConnection, diesel::r2d2::Error>,
     ) -> Self {
         let session = Session { also: Some(Box::new(customizer)) };
-        Self {
-            pool: pool_builder(size, CHECKOUT_TIMEOUT, session).build_unchecked(ConnectionManager::new(url)),
-        }
+        Self::with_pool(pool_builder(size, CHECKOUT_TIMEOUT, session).build_unchecked(Manager::new(url)))
+    }
+
+    fn with_pool(pool: PgPool) -> Self {
+        Self { pool, id: next_pool_id() }
     }
 
     /// Applies pending migrations under an advisory lock; the versions applied.
@@ -69,8 +74,9 @@ impl PgStore {
         Ok(())
     }
 
+    /// The unit of work's connection (see [`crate::unit_of_work`]), or one from the pool.
     pub(crate) fn connection(&self) -> Result<PgPooled, StoreError> {
-        self.pool.get().map_err(|e| StoreError::unavailable(Cause::new(e)))
+        PgPooled::get(self.id, || self.pool.get().map_err(|e| StoreError::unavailable(Cause::new(e))))
     }
 
     /// Runs `work` in one transaction on a pooled connection.
@@ -90,15 +96,34 @@ impl PgStore {
     }
 }
 
-/// Connections are pinged on checkout (r2d2's default). Diesel cannot tell a connection
-/// whose server went away from a healthy one, so without the ping a restart or failover
-/// of PostgreSQL would leave dead connections in the pool for good; the ping costs one
-/// round trip a request and lets the service recover by itself.
-fn pool_builder(
-    size: u32,
-    timeout: Duration,
-    session: Session,
-) -> diesel::r2d2::Builder<ConnectionManager<PgConnection>> {
+/// Runs `work` in a transaction begun by `begin` (`BEGIN` and statements sent with it in
+/// one round trip); committed if it succeeds, rolled back otherwise.
+pub(crate) fn in_transaction<T, E: From<DieselError>>(
+    conn: &mut PgConnection,
+    begin: &str,
+    work: impl FnOnce(&mut PgConnection) -> Result<T, E>,
+) -> Result<T, E> {
+    if let Err(error) = AnsiTransactionManager::begin_transaction_sql(conn, begin) {
+        // `BEGIN` may have run and a statement after it failed (a lock timeout): leave no
+        // transaction open on a connection diesel counts as idle.
+        let _ = conn.batch_execute("ROLLBACK");
+        return Err(error.into());
+    }
+    match work(conn) {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => match AnsiTransactionManager::rollback_transaction(conn) {
+            Ok(()) | Err(DieselError::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
+    }
+}
+
+/// Connections are validated on checkout (r2d2's default), which [`Manager`] skips for
+/// those that just worked: see `pool.rs`.
+fn pool_builder(size: u32, timeout: Duration, session: Session) -> diesel::r2d2::Builder<Manager> {
     Pool::builder()
         .max_size(size)
         .min_idle(Some(1))
@@ -114,13 +139,16 @@ struct Session {
     also: Option<Box<dyn CustomizeConnection<PgConnection, diesel::r2d2::Error>>>,
 }
 
-impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for Session {
-    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
-        if let Some(also) = &self.also {
-            also.on_acquire(conn)?;
-        }
+impl CustomizeConnection<Tracked, diesel::r2d2::Error> for Session {
+    fn on_acquire(&self, conn: &mut Tracked) -> Result<(), diesel::r2d2::Error> {
+        let conn: &mut PgConnection = conn;
         conn.batch_execute("SET idle_in_transaction_session_timeout = 0")
-            .map_err(diesel::r2d2::Error::QueryError)
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        // After the settings, so that a statement counter counts the service's own only.
+        match &self.also {
+            Some(also) => also.on_acquire(conn),
+            None => Ok(()),
+        }
     }
 }
 
@@ -173,7 +201,10 @@ pub(crate) fn store_error(error: DieselError) -> StoreError {
         DieselError::DatabaseError(
             DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
             info,
-        ) => StoreError::unavailable(info.message()),
+        ) => {
+            connection_lost();
+            StoreError::unavailable(info.message())
+        }
         other => StoreError::failed(Cause::new(other)),
     }
 }

@@ -317,6 +317,21 @@ impl FromRequest for Caller {
     }
 }
 
+/// A caller whose token is checked but whose login is not matched to a patient yet: for a
+/// handler that does it in its own blocking call, one unit of work (one pooled connection)
+/// with the rest of the request (`PatientRecords::patient_of`).
+pub struct Login(pub Caller);
+
+impl FromRequest for Login {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = caller(req);
+        Box::pin(async move { Ok(Self(token.await?)) })
+    }
+}
+
 /// The caller `token` makes, its login matched to the patient it is.
 fn patient_caller(
     req: &HttpRequest,

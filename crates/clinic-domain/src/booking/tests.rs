@@ -1,19 +1,17 @@
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use time::Duration;
 use time::macros::{date, datetime};
 
 use super::*;
 use crate::appointment::{Cancellation, CancelledBy};
-use crate::booking_record::ChangeStored;
+use crate::booking_record::{BookingReads, ChangeStored};
 use crate::clinic::ClinicZone;
 use crate::closure::{Closure, ClosureRequest};
 use crate::notification::{NotificationKind, SkipReason};
 use crate::patient::{Channel, PatientProfile};
 use crate::phone::PhoneNumber;
-use crate::ports::{
-    MockAppointmentRepository, MockClock, MockClosureRepository, MockDoctorRepository, MockPatientRepository,
-};
+use crate::ports::{MockAppointmentRepository, MockClock, MockClosureRepository, MockDoctorRepository};
 use crate::schedule::{OpeningHoursInput, ScheduleInput, WeeklySchedule};
 
 /// Tuesday 2026-11-24, 16:00 in Singapore.
@@ -21,9 +19,15 @@ const NOW: OffsetDateTime = datetime!(2026-11-24 08:00 UTC);
 /// Wednesday 2026-11-25, 09:30 in Singapore: a slot of the doctor below.
 const SLOT: OffsetDateTime = datetime!(2026-11-25 01:30 UTC);
 
+/// A booking's first read, as the store was asked it: patient, key, keys used since.
+type ReadAsked = (PatientId, Option<String>, OffsetDateTime);
+
 struct World {
     doctors: MockDoctorRepository,
-    patients: MockPatientRepository,
+    /// The profile the store holds, and the booking the key made (a replay).
+    profile: Option<PatientProfile>,
+    earlier: Option<BookingKey>,
+    reads_asked: Arc<Mutex<Vec<ReadAsked>>>,
     appointments: MockAppointmentRepository,
     /// What the closures store answers for any range.
     closures: Vec<Closure>,
@@ -34,7 +38,9 @@ impl World {
     fn new() -> Self {
         Self {
             doctors: MockDoctorRepository::new(),
-            patients: MockPatientRepository::new(),
+            profile: None,
+            earlier: None,
+            reads_asked: Arc::default(),
             appointments: MockAppointmentRepository::new(),
             closures: Vec::new(),
             now: NOW,
@@ -47,12 +53,7 @@ impl World {
     }
 
     fn with_profile(mut self, profile: PatientProfile) -> Self {
-        self.patients.expect_find().returning(move |id| Ok(Some(profile.clone()).filter(|p| p.id == id)));
-        self
-    }
-
-    fn without_keys(mut self) -> Self {
-        self.appointments.expect_find_booking_key().returning(|_, _, _| Ok(None));
+        self.profile = Some(profile);
         self
     }
 
@@ -63,14 +64,19 @@ impl World {
         let mut closures = MockClosureRepository::new();
         let stored = self.closures;
         closures.expect_overlapping().returning(move |_, _| Ok(stored.clone()));
+        let (profile, earlier, asked) = (self.profile, self.earlier, self.reads_asked);
+        let mut appointments = self.appointments;
+        appointments.expect_find_for_booking().returning(move |id, key, since| {
+            asked.lock().unwrap().push((id, key.map(|k| k.as_str().to_owned()), since));
+            Ok(BookingReads { profile: profile.clone().filter(|p| p.id == id), earlier: earlier.clone() })
+        });
         Booking::new(
             Clinic {
                 name: "Gabriel Family Clinic".into(),
                 zone: ClinicZone::parse("Asia/Singapore").unwrap(),
             },
             Arc::new(self.doctors),
-            Arc::new(self.patients),
-            Arc::new(self.appointments),
+            Arc::new(appointments),
             Arc::new(closures),
             Arc::new(clock),
         )
@@ -111,7 +117,7 @@ fn key(text: &str) -> IdempotencyKey {
 #[test]
 fn booking_a_free_slot_stores_the_appointment_with_its_confirmation() {
     let (doctor, login) = (doctor(), patient());
-    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&login)).without_keys();
+    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&login));
     let expected_doctor = doctor.id;
     world.appointments.expect_book().times(1).returning(move |booking| {
         let appointment = &booking.appointment;
@@ -138,7 +144,7 @@ fn booking_a_free_slot_stores_the_appointment_with_its_confirmation() {
 #[test]
 fn booking_needs_a_patient_profile() {
     let doctor = doctor();
-    let world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&patient())).without_keys();
+    let world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&patient()));
     let err = world.booking().book(&patient(), request(&doctor, SLOT), None).unwrap_err();
     assert_eq!(err, BookingError::PatientProfileNotFound);
 }
@@ -147,8 +153,7 @@ fn booking_needs_a_patient_profile() {
 fn unknown_and_inactive_doctors_cannot_be_booked() {
     let login = patient();
     let inactive = Doctor { active: false, ..doctor() };
-    let booking =
-        World::new().with_doctor(inactive.clone()).with_profile(profile_of(&login)).without_keys().booking();
+    let booking = World::new().with_doctor(inactive.clone()).with_profile(profile_of(&login)).booking();
     assert_eq!(booking.book(&login, request(&inactive, SLOT), None), Err(BookingError::DoctorNotFound));
     assert_eq!(booking.book(&login, request(&doctor(), SLOT), None), Err(BookingError::DoctorNotFound));
     assert_eq!(booking.free_slots(inactive.id, date!(2026 - 11 - 25)), Err(BookingError::DoctorNotFound));
@@ -157,7 +162,7 @@ fn unknown_and_inactive_doctors_cannot_be_booked() {
 #[test]
 fn past_times_cannot_be_booked() {
     let (doctor, login) = (doctor(), patient());
-    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&login)).without_keys();
+    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&login));
     world.now = SLOT;
     let booking = world.booking();
     let in_the_past = Err(BookingError::NotBookable(NotBookable::InThePast));
@@ -168,8 +173,7 @@ fn past_times_cannot_be_booked() {
 #[test]
 fn only_slot_starts_inside_the_schedule_can_be_booked() {
     let (doctor, login) = (doctor(), patient());
-    let booking =
-        World::new().with_doctor(doctor.clone()).with_profile(profile_of(&login)).without_keys().booking();
+    let booking = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&login)).booking();
     assert_eq!(
         booking.book(&login, request(&doctor, SLOT + Duration::minutes(10)), None),
         Err(BookingError::NotBookable(NotBookable::NotOnSlotBoundary))
@@ -187,7 +191,7 @@ fn only_slot_starts_inside_the_schedule_can_be_booked() {
 #[test]
 fn a_slot_held_by_another_appointment_is_taken() {
     let (doctor, login) = (doctor(), patient());
-    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&login)).without_keys();
+    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&login));
     world.appointments.expect_book().returning(|_| Ok(BookingStored::SlotTaken));
     assert_eq!(world.booking().book(&login, request(&doctor, SLOT), None), Err(BookingError::SlotTaken));
 }
@@ -195,7 +199,7 @@ fn a_slot_held_by_another_appointment_is_taken() {
 #[test]
 fn a_slot_a_closure_covers_is_not_bookable_as_the_store_decides() {
     let (doctor, login) = (doctor(), patient());
-    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&login)).without_keys();
+    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&login));
     world.appointments.expect_book().returning(|_| Ok(BookingStored::Closed));
     assert_eq!(
         world.booking().book(&login, request(&doctor, SLOT), None),
@@ -237,11 +241,7 @@ fn free_slots_leave_out_those_the_doctors_or_the_clinics_closures_cover() {
 fn a_key_is_stored_with_its_booking_and_looked_up_for_24_hours() {
     let (doctor, login) = (doctor(), patient());
     let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&login));
-    world
-        .appointments
-        .expect_find_booking_key()
-        .withf(|_, key, since| key.as_str() == "k-1" && *since == NOW - Duration::hours(24))
-        .returning(|_, _, _| Ok(None));
+    let asked = world.reads_asked.clone();
     world.appointments.expect_book().times(1).returning(|booking| {
         let key = booking.key.as_ref().unwrap();
         assert_eq!(key.key.as_str(), "k-1");
@@ -251,6 +251,7 @@ fn a_key_is_stored_with_its_booking_and_looked_up_for_24_hours() {
         Ok(BookingStored::Booked)
     });
     assert!(world.booking().book(&login, request(&doctor, SLOT), Some(key("k-1"))).unwrap().created);
+    assert_eq!(*asked.lock().unwrap(), [(login.id, Some("k-1".into()), NOW - Duration::hours(24))]);
 }
 
 fn earlier_booking(login: &PatientLogin, doctor: &Doctor, start: OffsetDateTime) -> BookingKey {
@@ -270,7 +271,7 @@ fn repeating_a_keyed_request_replays_the_first_booking() {
     let earlier = earlier_booking(&login, &doctor, SLOT);
     let first = earlier.clone();
     let mut world = World::new();
-    world.appointments.expect_find_booking_key().returning(move |_, _, _| Ok(Some(first.clone())));
+    world.earlier = Some(first);
     // Even once the slot has passed, the replay is the first answer.
     world.now = SLOT + Duration::hours(1);
     let receipt = world.booking().book(&login, request(&doctor, SLOT), Some(key("k-1"))).unwrap();
@@ -283,7 +284,7 @@ fn a_key_used_for_another_booking_is_refused() {
     let (doctor, login) = (doctor(), patient());
     let earlier = earlier_booking(&login, &doctor, SLOT + Duration::minutes(30));
     let mut world = World::new();
-    world.appointments.expect_find_booking_key().returning(move |_, _, _| Ok(Some(earlier.clone())));
+    world.earlier = Some(earlier);
     assert_eq!(
         world.booking().book(&login, request(&doctor, SLOT), Some(key("k-1"))),
         Err(BookingError::IdempotencyKeyReused)
@@ -295,7 +296,7 @@ fn a_concurrent_request_with_the_same_key_gets_the_winners_answer() {
     let (doctor, login) = (doctor(), patient());
     let winner = earlier_booking(&login, &doctor, SLOT);
     let stored = winner.clone();
-    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&login)).without_keys();
+    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&login));
     world.appointments.expect_book().returning(move |_| Ok(BookingStored::KeyAlreadyUsed(stored.clone())));
     let receipt = world.booking().book(&login, request(&doctor, SLOT), Some(key("k-1"))).unwrap();
     assert_eq!(receipt.appointment_id, winner.appointment_id);
@@ -307,7 +308,7 @@ fn the_login_phone_is_texted_when_the_profile_has_none_and_no_phone_means_skippe
     let doctor = doctor();
     let login = PatientLogin { phone: Some(PhoneNumber::parse("+6598765432").unwrap()), ..patient() };
     let profile = PatientProfile { phone: None, ..profile_of(&login) };
-    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile.clone()).without_keys();
+    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile.clone());
     world.appointments.expect_book().returning(|booking| {
         assert_eq!(booking.confirmation.to_phone.as_ref().unwrap().as_str(), "+6598765432");
         assert_eq!(booking.confirmation.skipped, None);
@@ -316,7 +317,7 @@ fn the_login_phone_is_texted_when_the_profile_has_none_and_no_phone_means_skippe
     world.booking().book(&login, request(&doctor, SLOT), None).unwrap();
 
     let phoneless = PatientLogin { phone: None, ..login };
-    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile).without_keys();
+    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile);
     world.appointments.expect_book().returning(|booking| {
         assert_eq!(booking.confirmation.skipped, Some(SkipReason::NoPhone));
         Ok(BookingStored::Booked)
@@ -447,8 +448,7 @@ const WEDNESDAY_AFTERNOON: OffsetDateTime = datetime!(2026-11-25 08:00 UTC);
 #[test]
 fn staff_may_book_a_slot_that_started_earlier_today_for_a_walk_in() {
     let (doctor, registered) = (doctor(), patient());
-    let mut world =
-        World::new().with_doctor(doctor.clone()).with_profile(profile_of(&registered)).without_keys();
+    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&registered));
     world.now = WEDNESDAY_AFTERNOON;
     world.appointments.expect_book().times(1).returning(|_| Ok(BookingStored::Booked));
     let receipt = world.booking().book_for(registered.id, request(&doctor, SLOT), None).unwrap();
@@ -458,15 +458,13 @@ fn staff_may_book_a_slot_that_started_earlier_today_for_a_walk_in() {
 #[test]
 fn a_patient_may_not_book_what_started_today_and_staff_not_what_started_yesterday() {
     let (doctor, registered) = (doctor(), patient());
-    let mut world =
-        World::new().with_doctor(doctor.clone()).with_profile(profile_of(&registered)).without_keys();
+    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&registered));
     // Thursday 00:30 in Singapore: Wednesday's slots are yesterday's.
     world.now = datetime!(2026-11-25 16:30 UTC);
     let in_the_past = Err(BookingError::NotBookable(NotBookable::InThePast));
     assert_eq!(world.booking().book_for(registered.id, request(&doctor, SLOT), None), in_the_past);
 
-    let mut world =
-        World::new().with_doctor(doctor.clone()).with_profile(profile_of(&registered)).without_keys();
+    let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&registered));
     world.now = WEDNESDAY_AFTERNOON;
     assert_eq!(world.booking().book(&registered, request(&doctor, SLOT), None), in_the_past);
 }
@@ -475,11 +473,7 @@ fn a_patient_may_not_book_what_started_today_and_staff_not_what_started_yesterda
 fn staff_booking_follows_the_patients_rules_and_texts_the_patients_phone() {
     let (doctor, registered) = (doctor(), patient());
     let mut world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&registered));
-    world
-        .appointments
-        .expect_find_booking_key()
-        .withf(move |patient, key, _| *patient == registered.id && key.as_str() == "desk-1")
-        .returning(|_, _, _| Ok(None));
+    let asked = world.reads_asked.clone();
     world.appointments.expect_book().times(1).returning(move |booking| {
         assert_eq!(booking.confirmation.to_phone.as_ref().unwrap().as_str(), "+6591234567");
         assert_eq!(booking.key.as_ref().unwrap().patient_id, registered.id);
@@ -494,12 +488,14 @@ fn staff_booking_follows_the_patients_rules_and_texts_the_patients_phone() {
         booking.book_for(registered.id, request(&doctor, SLOT + Duration::minutes(10)), None),
         Err(BookingError::NotBookable(NotBookable::NotOnSlotBoundary))
     );
+    let keys: Vec<_> = asked.lock().unwrap().iter().map(|(id, key, _)| (*id, key.clone())).collect();
+    assert_eq!(keys, [(registered.id, Some("desk-1".into())), (registered.id, None)]);
 }
 
 #[test]
 fn staff_booking_for_an_unknown_patient_is_patient_not_found() {
     let doctor = doctor();
-    let world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&patient())).without_keys();
+    let world = World::new().with_doctor(doctor.clone()).with_profile(profile_of(&patient()));
     let err = world.booking().book_for(PatientId::generate(), request(&doctor, SLOT), None).unwrap_err();
     assert_eq!(err, BookingError::PatientNotFound);
 }

@@ -148,8 +148,10 @@ fn a_live_key_books_once_and_is_found_again() {
     assert_eq!(store.book(&first).unwrap(), BookingStored::Booked);
     let key = IdempotencyKey::parse("k-1").unwrap();
     let since = NOW - Duration::hours(24);
-    assert_eq!(store.find_booking_key(siti.id, &key, since).unwrap(), first.key.clone());
-    assert_eq!(store.find_booking_key(siti.id, &key, NOW + Duration::seconds(1)).unwrap(), None);
+    let read = store.find_for_booking(siti.id, Some(key.clone()), since).unwrap();
+    assert_eq!((read.profile.map(|p| p.id), read.earlier), (Some(siti.id), first.key.clone()));
+    let later = NOW + Duration::seconds(1);
+    assert_eq!(store.find_for_booking(siti.id, Some(key), later).unwrap().earlier, None);
 
     let mut again = booking_of(&siti, &tan, SLOT + Duration::hours(1));
     again.key = Some(key_for(&again, "k-1"));
@@ -170,7 +172,7 @@ fn an_expired_key_may_book_again() {
     next_week.keys_used_since = NOW + Duration::days(1);
     assert_eq!(store.book(&next_week).unwrap(), BookingStored::Booked);
     let key = IdempotencyKey::parse("k-1").unwrap();
-    let found = store.find_booking_key(siti.id, &key, NOW + Duration::days(1)).unwrap().unwrap();
+    let found = store.find_for_booking(siti.id, Some(key), NOW + Duration::days(1)).unwrap().earlier.unwrap();
     assert_eq!(found.appointment_id, next_week.appointment.id);
 }
 
@@ -238,4 +240,29 @@ fn an_arrival_is_marked_only_on_the_version_read_so_a_move_meanwhile_wins() {
         Some(NOW),
         "the current one is marked"
     );
+}
+
+#[test]
+fn a_booking_whose_locks_time_out_leaves_its_connection_usable() {
+    use diesel::RunQueryDsl;
+    use diesel::connection::SimpleConnection;
+    let db = TestDatabase::new();
+    let (tan, siti) = (doctor(&db.store(), "Dr Tan"), patient(&db.store(), None));
+    let mut closing = db.connection();
+    closing.batch_execute("SET lock_timeout = '100ms'").unwrap();
+    let name: String = diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("current_database()"))
+        .get_result(&mut closing)
+        .unwrap();
+    diesel::sql_query(format!("ALTER DATABASE {name} SET lock_timeout = '100ms'"))
+        .execute(&mut closing)
+        .unwrap();
+    // A closure of the whole clinic being recorded: its exclusive lock ("clos", 0).
+    closing.batch_execute("SELECT pg_advisory_lock(1668050803, 0)").unwrap();
+    let store = PgStore::connect(db.url(), 1);
+    assert!(store.book(&booking_of(&siti, &tan, SLOT)).is_err(), "the lock timed out");
+
+    closing.batch_execute("SELECT pg_advisory_unlock(1668050803, 0)").unwrap();
+    let next = booking_of(&siti, &tan, SLOT + Duration::hours(1));
+    assert_eq!(store.book(&next).unwrap(), BookingStored::Booked, "no transaction was left open");
+    assert_eq!(count(&mut db.connection(), "appointments"), 1);
 }

@@ -14,6 +14,7 @@ mod migrations;
 mod outbox;
 mod patient_records;
 mod patients;
+mod pool;
 mod queue;
 mod reminders;
 mod sign_in;

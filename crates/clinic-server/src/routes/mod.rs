@@ -126,9 +126,22 @@ fn resource(path: &str) -> Resource {
     web::resource(path).default_service(web::to(error::method_not_allowed))
 }
 
-/// Runs blocking work (the database, Twilio) on the blocking pool, never on an async
-/// worker, inside the request's span so that its log lines carry the request id.
+/// Runs blocking work (the database) on the blocking pool, never on an async worker,
+/// inside the request's span so that its log lines carry the request id, as one unit of
+/// work: its store calls share one pooled connection.
 pub(crate) async fn blocking<T, E>(
+    work: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    E: Into<ApiError> + Send + 'static,
+{
+    blocking_apart(|| clinic_postgres::unit_of_work(work)).await
+}
+
+/// As [`blocking`], but each store call checks out its own connection: for work that
+/// waits on Twilio, so that no connection sits idle in a unit of work during a send.
+pub(crate) async fn blocking_apart<T, E>(
     work: impl FnOnce() -> Result<T, E> + Send + 'static,
 ) -> Result<T, ApiError>
 where

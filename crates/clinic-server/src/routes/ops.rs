@@ -5,7 +5,7 @@ use std::sync::atomic::AtomicBool;
 use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse};
 
-use super::blocking;
+use super::blocking_apart;
 use super::views::ReminderSummary;
 use crate::app::AppState;
 use crate::auth::require_bearer_secret;
@@ -24,7 +24,7 @@ use crate::openapi::DATABASE_UNAVAILABLE;
 pub async fn reminders(state: Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     check_cron_secret(&req, state.cron_secret.as_ref())?;
     // The run spends at most its budget; an HTTP shutdown waits for it.
-    let report = blocking(move || state.reminders.run(&AtomicBool::new(false))).await?;
+    let report = blocking_apart(move || state.reminders.run(&AtomicBool::new(false))).await?;
     Ok(HttpResponse::Ok().json(ReminderSummary::from(report)))
 }
 

@@ -1,6 +1,6 @@
 use actix_web::web::{Data, Json, Path};
 use actix_web::{HttpRequest, HttpResponse};
-use clinic_domain::booking::{BookingReceipt, BookingRequest};
+use clinic_domain::booking::{BookingError, BookingReceipt, BookingRequest};
 use clinic_domain::booking_record::IdempotencyKey;
 use clinic_domain::ids::{AppointmentId, DoctorId};
 use clinic_domain::patient::ProfileInput;
@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::views::{AppointmentList, AppointmentView, Booked, ProfileView};
 use super::{blocking, path_id};
 use crate::app::AppState;
-use crate::auth::Caller;
+use crate::auth::{Caller, Login};
 use crate::error::{ApiError, ErrorBody};
 use crate::openapi::{DATABASE_UNAVAILABLE, INVALID_INPUT};
 
@@ -88,7 +88,7 @@ pub struct BookBody {
     ))]
 pub async fn book(
     state: Data<AppState>,
-    caller: Caller,
+    Login(caller): Login,
     req: HttpRequest,
     body: Json<BookBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -98,7 +98,12 @@ pub async fn book(
         scheduled_start: body.scheduled_start,
     };
     let booking = state.clone();
-    let receipt = blocking(move || booking.booking.book(&caller.login, request, key)).await?;
+    // Which patient the login is, in the booking's unit of work: one checkout.
+    let receipt = blocking(move || {
+        let login = booking.patients.patient_of(&caller.login).map_err(BookingError::from)?;
+        booking.booking.book(&login, request, key)
+    })
+    .await?;
     Ok(booked(&state, &receipt))
 }
 

@@ -10,7 +10,7 @@ use clinic_domain::sign_in_code::CODE_VALID_FOR;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::blocking;
+use super::{blocking, blocking_apart};
 use crate::auth::TokenKeys;
 use crate::error::{ApiError, ErrorBody};
 use crate::openapi::{DATABASE_UNAVAILABLE, INVALID_INPUT};
@@ -72,7 +72,7 @@ pub async fn request_code(
 ) -> Result<HttpResponse, ApiError> {
     // The connection's own address: a forwarded-for header is whatever the caller says.
     let client = req.peer_addr().map(|addr| addr.ip().to_string()).unwrap_or_default();
-    blocking(move || sign_in.request_code(&body.phone, &client)).await?;
+    blocking_apart(move || sign_in.request_code(&body.phone, &client)).await?;
     Ok(HttpResponse::Accepted().json(CodeSent { expires_in: CODE_VALID_FOR.whole_seconds() }))
 }
 
