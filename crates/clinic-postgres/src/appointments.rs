@@ -77,27 +77,30 @@ impl AppointmentRepository for PgStore {
     /// and its confirmation in one statement unless a closure covers it, and `COMMIT`.
     fn book(&self, booking: &NewBooking) -> Result<BookingStored, StoreError> {
         let begin = closures::begin_booking(booking.appointment.doctor_id);
-        let stored = in_transaction(&mut *self.connection()?, &begin, |conn| {
-            if let Some(key) = &booking.key {
-                // Waits on a concurrent request holding the same key; claims the key
-                // unless it is still live, in which case nothing is booked.
-                let claim = diesel::insert_into(idempotency_keys::table)
-                    .values(key_row(key))
-                    .on_conflict((idempotency_keys::patient_id, idempotency_keys::key))
-                    .do_update()
-                    .set(key_row(key));
-                let expired = idempotency_keys::created_at.lt(booking.keys_used_since);
-                let claimed = diesel::query_dsl::methods::FilterDsl::filter(claim, expired).execute(conn)?;
-                if claimed == 0 {
-                    let earlier = find_key(conn, key.patient_id, &key.key, booking.keys_used_since)?
-                        .ok_or_else(|| StoreError::failed("idempotency key vanished"))?;
-                    return Err(Abort::KeyAlreadyUsed(earlier));
+        let stored = self.with_connection(|conn| {
+            in_transaction(conn, &begin, |conn| {
+                if let Some(key) = &booking.key {
+                    // Waits on a concurrent request holding the same key; claims the key
+                    // unless it is still live, in which case nothing is booked.
+                    let claim = diesel::insert_into(idempotency_keys::table)
+                        .values(key_row(key))
+                        .on_conflict((idempotency_keys::patient_id, idempotency_keys::key))
+                        .do_update()
+                        .set(key_row(key));
+                    let expired = idempotency_keys::created_at.lt(booking.keys_used_since);
+                    let claimed =
+                        diesel::query_dsl::methods::FilterDsl::filter(claim, expired).execute(conn)?;
+                    if claimed == 0 {
+                        let earlier = find_key(conn, key.patient_id, &key.key, booking.keys_used_since)?
+                            .ok_or_else(|| StoreError::failed("idempotency key vanished"))?;
+                        return Err(Abort::KeyAlreadyUsed(earlier));
+                    }
                 }
-            }
-            if !notifications::insert_booked(conn, &booking.appointment, &booking.confirmation)? {
-                return Err(Abort::Closed);
-            }
-            Ok(())
+                if !notifications::insert_booked(conn, &booking.appointment, &booking.confirmation)? {
+                    return Err(Abort::Closed);
+                }
+                Ok(())
+            })
         });
         match stored {
             Ok(()) => Ok(BookingStored::Booked),
@@ -264,20 +267,23 @@ impl AppointmentRepository for PgStore {
     }
 
     fn change(&self, change: &AppointmentChange) -> Result<ChangeStored, StoreError> {
-        let stored = PgConnection::transaction(&mut *self.connection()?, |conn| {
-            // A move into a new slot is a booking of it, closures included.
-            let (before, after) = (&change.before, &change.after);
-            let moves = after.status == AppointmentStatus::Booked
-                && (before.doctor_id != after.doctor_id || before.scheduled_start != after.scheduled_start);
-            if moves && closures::closed_for_booking(conn, after)? {
-                return Ok(ChangeStored::Closed);
+        self.with_connection(|conn| {
+            let stored = PgConnection::transaction(conn, |conn| {
+                // A move into a new slot is a booking of it, closures included.
+                let (before, after) = (&change.before, &change.after);
+                let moves = after.status == AppointmentStatus::Booked
+                    && (before.doctor_id != after.doctor_id
+                        || before.scheduled_start != after.scheduled_start);
+                if moves && closures::closed_for_booking(conn, after)? {
+                    return Ok(ChangeStored::Closed);
+                }
+                changes::store(conn, change)
+            });
+            match stored {
+                Err(error) if violates(&error, ONE_PER_DOCTOR_AND_START) => Ok(ChangeStored::SlotTaken),
+                other => other.map_err(store_error),
             }
-            changes::store(conn, change)
-        });
-        match stored {
-            Err(error) if violates(&error, ONE_PER_DOCTOR_AND_START) => Ok(ChangeStored::SlotTaken),
-            other => other.map_err(store_error),
-        }
+        })
     }
 }
 

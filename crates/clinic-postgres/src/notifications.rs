@@ -93,9 +93,9 @@ impl NotificationRepository for PgStore {
         let updated = self.run(|conn| {
             let target = notifications::table
                 .filter(notifications::provider_sid.eq(sid))
-                .filter(notifications::delivery_status.is_not_distinct_from(current));
+                .filter(notifications::delivery_status.is_not_distinct_from(current.clone()));
             let changes = (notifications::delivery_status.eq(status), notifications::updated_at.eq(at));
-            match error_code {
+            match &error_code {
                 Some(code) => {
                     diesel::update(target).set((changes, notifications::error_code.eq(code))).execute(conn)
                 }

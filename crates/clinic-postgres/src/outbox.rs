@@ -89,7 +89,7 @@ impl PgStore {
                 .bind::<Text, _>(NotificationStatus::Pending.as_str())
                 .bind::<Text, _>(NotificationStatus::Skipped.as_str())
                 .bind::<Text, _>(SkipReason::Superseded.describe())
-                .bind::<Array<Int4>, _>(leads)
+                .bind::<Array<Int4>, _>(&leads)
                 .bind::<Text, _>(ReminderWindow::STATUS.as_str())
                 .get_result::<Created>(conn)
         })?;
@@ -381,7 +381,7 @@ impl ClaimedBatch for PgClaimedBatch {
         let alive = diesel::sql_query("SELECT 1").execute(&mut **held).is_ok();
         if !alive {
             // Nothing of it is ours any more; a record goes through a fresh connection.
-            crate::pool::connection_lost();
+            // (The pool counts the loss as this one comes back: see `pool.rs`.)
             conn.take();
         }
         alive

@@ -55,17 +55,17 @@ impl PatientRecordRepository for PgStore {
     }
 
     fn search(&self, search: &PatientSearch, limit: u32) -> Result<Vec<PatientRecord>, StoreError> {
-        let mut query = patient_profiles::table.into_boxed();
-        query = match search {
-            PatientSearch::Phone(phone) => query.filter(patient_profiles::phone.eq(phone.as_str())),
-            PatientSearch::LastFour(digits) => {
-                query.filter(sql::<Nullable<Text>>("right(phone, 4)").eq(digits.as_str()))
-            }
-            PatientSearch::Name(folded) => {
-                query.filter(patient_profiles::search_name.like(format!("%{}%", like_literal(folded))))
-            }
-        };
         let rows: Vec<(ProfileRow, Option<Uuid>)> = self.run(|conn| {
+            let query = patient_profiles::table.into_boxed();
+            let query = match search {
+                PatientSearch::Phone(phone) => query.filter(patient_profiles::phone.eq(phone.as_str())),
+                PatientSearch::LastFour(digits) => {
+                    query.filter(sql::<Nullable<Text>>("right(phone, 4)").eq(digits.as_str()))
+                }
+                PatientSearch::Name(folded) => {
+                    query.filter(patient_profiles::search_name.like(format!("%{}%", like_literal(folded))))
+                }
+            };
             query
                 .order((patient_profiles::search_name, patient_profiles::full_name, patient_profiles::id))
                 .limit(i64::from(limit))
@@ -106,7 +106,7 @@ impl PatientRecordRepository for PgStore {
         // The row lock decides between logins claiming one patient: the second waits,
         // then finds `login_sub` set and claims nothing. The unique index decides
         // between two claims of one login.
-        let claimed = diesel::sql_query(
+        let claim = diesel::sql_query(
             "UPDATE patient_profiles SET login_sub = $1, updated_at = $3 \
              WHERE id = (SELECT id FROM patient_profiles WHERE phone = $2 AND login_sub IS NULL \
                          ORDER BY created_at, id LIMIT 1 FOR UPDATE) \
@@ -116,14 +116,12 @@ impl PatientRecordRepository for PgStore {
         )
         .bind::<diesel::sql_types::Uuid, _>(login.as_uuid())
         .bind::<Text, _>(phone.as_str())
-        .bind::<Timestamptz, _>(at)
-        .get_result::<Claimed>(&mut *self.connection()?)
-        .optional();
-        match claimed {
+        .bind::<Timestamptz, _>(at);
+        self.with_connection(|conn| match claim.clone().get_result::<Claimed>(conn).optional() {
             Ok(claimed) => Ok(claimed.map(|row| PatientId::from_uuid(row.id))),
             Err(e) if violates(&e, ONE_PER_LOGIN) => Ok(None),
             Err(e) => Err(store_error(e)),
-        }
+        })
     }
 }
 

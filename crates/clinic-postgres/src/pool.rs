@@ -3,32 +3,61 @@
 
 use std::cell::RefCell;
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use diesel::Connection;
+use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, ManageConnection, PooledConnection, R2D2Connection};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 /// A connection returned this recently is handed out without a `SELECT 1` (as HikariCP's
 /// `aliveBypassWindowMs`): it just worked, and the ping would double a short request's
 /// round trips.
 const TRUSTED_FOR: Duration = Duration::from_secs(1);
 
-/// Connections lost anywhere in the process so far. Diesel cannot tell a connection whose
-/// server went away from a healthy one; an error saying so bumps this, and every pooled
-/// connection is pinged at its next checkout, so a restart of PostgreSQL is survived.
-static LOSSES: AtomicU64 = AtomicU64::new(0);
+/// Whether `error` says the connection is gone (closed by the server, or the socket).
+pub(crate) fn is_lost(error: &DieselError) -> bool {
+    matches!(
+        error,
+        DieselError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _
+        )
+    )
+}
 
-/// Counts a lost connection (see [`LOSSES`]).
-pub(crate) fn connection_lost() {
-    LOSSES.fetch_add(1, Ordering::SeqCst);
+/// What a connection's instrumentation saw of it.
+#[derive(Debug, Default)]
+struct Seen {
+    /// Statements sent, validation pings included.
+    statements: AtomicUsize,
+    /// An error said the connection is gone: it is dropped when returned.
+    lost: AtomicBool,
+    /// A validation ping is under way (not counted as the service's statement).
+    validating: AtomicBool,
 }
 
 /// A pooled PostgreSQL connection, with when it was last returned.
 pub struct Tracked {
     conn: PgConnection,
+    seen: Arc<Seen>,
     returned_at: Instant,
     losses_seen: u64,
+    /// Pinged at its last checkout.
+    pinged: bool,
+}
+
+impl Tracked {
+    fn lost(&self) -> bool {
+        self.seen.lost.load(Ordering::SeqCst)
+    }
+
+    fn sent(&self) -> usize {
+        self.seen.statements.load(Ordering::SeqCst)
+    }
 }
 
 impl Deref for Tracked {
@@ -45,13 +74,26 @@ impl DerefMut for Tracked {
 }
 
 /// Diesel's manager, pinging only connections idle longer than [`TRUSTED_FOR`] or
-/// returned before a connection was lost.
+/// returned before one of the pool's connections was lost.
 #[derive(Debug)]
-pub struct Manager(ConnectionManager<PgConnection>);
+pub struct Manager {
+    diesel: ConnectionManager<PgConnection>,
+    /// Connections of this pool lost so far. Diesel cannot tell a connection whose server
+    /// went away from a healthy one; one found gone bumps this, and every connection of the
+    /// pool is pinged at its next checkout, so a restart of PostgreSQL is survived. Per
+    /// pool: another database's failover is none of this one's business.
+    losses: Arc<AtomicU64>,
+    counter: Option<StatementCounter>,
+}
 
 impl Manager {
-    pub fn new(url: &str) -> Self {
-        Self(ConnectionManager::new(url))
+    pub(crate) fn new(url: &str, counter: Option<StatementCounter>) -> Self {
+        Self { diesel: ConnectionManager::new(url), losses: Arc::default(), counter }
+    }
+
+    /// The pool's loss count, for the store's units of work.
+    pub(crate) fn losses(&self) -> Arc<AtomicU64> {
+        self.losses.clone()
     }
 }
 
@@ -59,25 +101,90 @@ impl ManageConnection for Manager {
     type Connection = Tracked;
     type Error = diesel::r2d2::Error;
 
+    /// An outbox batch keeps its transaction open while it sends; a server-wide
+    /// `idle_in_transaction_session_timeout` must not end it midway, which would release
+    /// its rows to another worker while this one is still sending.
     fn connect(&self) -> Result<Tracked, Self::Error> {
-        let losses_seen = LOSSES.load(Ordering::SeqCst);
-        Ok(Tracked { conn: self.0.connect()?, returned_at: Instant::now(), losses_seen })
+        let losses_seen = self.losses.load(Ordering::SeqCst);
+        let mut conn = self.diesel.connect()?;
+        conn.batch_execute("SET idle_in_transaction_session_timeout = 0")
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        // After the settings, so that a statement counter counts the service's own only.
+        let seen = Arc::new(Seen::default());
+        conn.set_instrumentation(watch(seen.clone(), self.counter.clone()));
+        Ok(Tracked { conn, seen, returned_at: Instant::now(), losses_seen, pinged: false })
     }
 
     fn is_valid(&self, conn: &mut Tracked) -> Result<(), Self::Error> {
-        let losses = LOSSES.load(Ordering::SeqCst);
+        let losses = self.losses.load(Ordering::SeqCst);
         if conn.losses_seen == losses && conn.returned_at.elapsed() < TRUSTED_FOR {
+            conn.pinged = false;
             return Ok(());
         }
-        conn.conn.ping().map_err(diesel::r2d2::Error::QueryError)?;
-        conn.losses_seen = losses;
+        conn.seen.validating.store(true, Ordering::SeqCst);
+        let pinged = conn.conn.ping();
+        conn.seen.validating.store(false, Ordering::SeqCst);
+        if conn.lost() {
+            // Its neighbours returned within the second may be gone too (a restart).
+            self.losses.fetch_add(1, Ordering::SeqCst);
+        }
+        pinged.map_err(diesel::r2d2::Error::QueryError)?;
+        (conn.losses_seen, conn.pinged) = (losses, true);
         Ok(())
     }
 
     /// Called by r2d2 as each connection comes back.
     fn has_broken(&self, conn: &mut Tracked) -> bool {
         conn.returned_at = Instant::now();
-        self.0.has_broken(&mut conn.conn)
+        if conn.lost() {
+            self.losses.fetch_add(1, Ordering::SeqCst);
+            return true;
+        }
+        self.diesel.has_broken(&mut conn.conn)
+    }
+}
+
+/// Counts the statements a connection sends, notes one that finds it gone, and tells
+/// `counter` (tests) of the service's statements.
+fn watch(seen: Arc<Seen>, counter: Option<StatementCounter>) -> impl Instrumentation {
+    move |event: InstrumentationEvent<'_>| match event {
+        InstrumentationEvent::StartQuery { .. } => {
+            seen.statements.fetch_add(1, Ordering::SeqCst);
+            if let Some(counter) = &counter {
+                let ping = seen.validating.load(Ordering::SeqCst);
+                let count = if ping { &counter.pings } else { &counter.statements };
+                count.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        InstrumentationEvent::FinishQuery { error: Some(error), .. } if is_lost(error) => {
+            seen.lost.store(true, Ordering::SeqCst);
+        }
+        _ => {}
+    }
+}
+
+/// How many SQL statements a store's connections have sent (tests), and apart from them
+/// how many checkout pings validated its connections.
+#[derive(Debug, Clone, Default)]
+pub struct StatementCounter {
+    statements: Arc<AtomicUsize>,
+    pings: Arc<AtomicUsize>,
+}
+
+impl StatementCounter {
+    /// The service's own statements, checkout pings left out.
+    pub fn count(&self) -> usize {
+        self.statements.load(Ordering::SeqCst)
+    }
+
+    /// The checkout pings.
+    pub fn pings(&self) -> usize {
+        self.pings.load(Ordering::SeqCst)
+    }
+
+    pub fn reset(&self) {
+        self.statements.store(0, Ordering::SeqCst);
+        self.pings.store(0, Ordering::SeqCst);
     }
 }
 
@@ -135,11 +242,18 @@ pub fn unit_of_work<T>(work: impl FnOnce() -> T) -> T {
 pub(crate) struct PgPooled {
     conn: Option<Pooled>,
     lent: Option<(u64, PoolId)>,
+    /// Pinged as it was handed out.
+    pinged: bool,
 }
 
 impl PgPooled {
     /// The unit's connection of `pool`, or one `checkout` gives (kept by the unit, if any).
-    pub(crate) fn get<E>(pool: PoolId, checkout: impl FnOnce() -> Result<Pooled, E>) -> Result<Self, E> {
+    /// `losses` is the pool's loss count ([`Manager::losses`]).
+    pub(crate) fn get<E>(
+        pool: PoolId,
+        losses: &AtomicU64,
+        checkout: impl FnOnce() -> Result<Pooled, E>,
+    ) -> Result<Self, E> {
         let (unit, idle) = UNIT.with_borrow_mut(|unit| match unit {
             Some(unit) => {
                 let at = unit.idle.iter().position(|(id, _)| *id == pool);
@@ -148,12 +262,27 @@ impl PgPooled {
             None => (None, None),
         });
         // After a lost connection the pool validates it again instead.
-        let idle = idle.filter(|conn| conn.losses_seen == LOSSES.load(Ordering::SeqCst));
-        let conn = match idle {
-            Some(conn) => conn,
-            None => checkout()?,
+        let idle = idle.filter(|conn| conn.losses_seen == losses.load(Ordering::SeqCst));
+        let (conn, pinged) = match idle {
+            Some(conn) => (conn, false),
+            None => {
+                let conn = checkout()?;
+                let pinged = conn.pinged;
+                (conn, pinged)
+            }
         };
-        Ok(Self { conn: Some(conn), lent: unit.map(|unit| (unit, pool)) })
+        Ok(Self { conn: Some(conn), lent: unit.map(|unit| (unit, pool)), pinged })
+    }
+
+    /// Statements sent on the connection so far.
+    pub(crate) fn sent(&self) -> usize {
+        self.conn.as_ref().map_or(0, |conn| conn.sent())
+    }
+
+    /// Whether the connection, handed out without a ping, was found gone by the first
+    /// statement sent after `sent`: a call begun there cannot have committed anything.
+    pub(crate) fn dead_on_arrival(&self, sent: usize) -> bool {
+        self.conn.as_ref().is_some_and(|conn| !self.pinged && conn.lost() && conn.sent() == sent + 1)
     }
 }
 
@@ -161,13 +290,10 @@ impl Drop for PgPooled {
     fn drop(&mut self) {
         let (Some((unit_id, pool)), Some(conn)) = (self.lent, self.conn.take()) else { return };
         // Kept if the unit is still open on this thread and keeps none of this pool yet;
-        // else back to the pool.
+        // else back to the pool (which drops it if lost).
+        let healthy = !std::thread::panicking() && !conn.lost();
         let kept = UNIT.with_borrow_mut(|unit| match unit {
-            Some(unit)
-                if unit.id == unit_id
-                    && !std::thread::panicking()
-                    && !unit.idle.iter().any(|(id, _)| *id == pool) =>
-            {
+            Some(unit) if healthy && unit.id == unit_id && !unit.idle.iter().any(|(id, _)| *id == pool) => {
                 unit.idle.push((pool, conn));
                 None
             }
@@ -190,3 +316,6 @@ impl DerefMut for PgPooled {
         self.conn.as_deref_mut().map(DerefMut::deref_mut).unwrap_or_else(|| unreachable!())
     }
 }
+
+#[cfg(all(test, feature = "test-support"))]
+mod tests;

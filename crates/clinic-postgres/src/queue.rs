@@ -152,7 +152,8 @@ impl QueueRepository for PgStore {
 
     fn find_by_token(&self, token: &str) -> Result<Option<Ticket>, StoreError> {
         let token = token.to_owned();
-        let found = self.run(|conn| tickets(conn, |q| q.filter(queue_tickets::status_token.eq(token))))?;
+        let found =
+            self.run(|conn| tickets(conn, |q| q.filter(queue_tickets::status_token.eq(token.clone()))))?;
         found.into_iter().next().map(to_ticket).transpose()
     }
 

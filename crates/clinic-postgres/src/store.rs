@@ -1,18 +1,22 @@
 //! The connection pool, migrations, and the mapping of diesel's errors into the domain's.
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use clinic_domain::ports::{Cause, StoreError};
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
-use diesel::r2d2::{CustomizeConnection, Pool};
+use diesel::r2d2::Pool;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{BigInt, Bool, Text};
 use diesel::{Connection, QueryResult, QueryableByName, RunQueryDsl, sql_query};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use uuid::Uuid;
 
-use crate::pool::{Manager, PoolId, Tracked, connection_lost, next_pool_id};
+#[cfg(feature = "test-support")]
+use crate::pool::StatementCounter;
+use crate::pool::{Manager, PoolId, next_pool_id};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
@@ -32,6 +36,8 @@ pub(crate) use crate::pool::PgPooled;
 pub struct PgStore {
     pub(crate) pool: PgPool,
     id: PoolId,
+    /// The pool's lost connections ([`Manager::losses`]).
+    losses: Arc<AtomicU64>,
 }
 
 impl PgStore {
@@ -44,23 +50,18 @@ impl PgStore {
 
     /// As [`PgStore::connect`], waiting at most `timeout` for a connection.
     pub fn connect_with_timeout(url: &str, size: u32, timeout: Duration) -> Self {
-        let session = Session { also: None };
-        Self::with_pool(pool_builder(size, timeout, session).build_unchecked(Manager::new(url)))
+        Self::with_pool(size, timeout, Manager::new(url, None))
     }
 
-    /// As [`PgStore::connect`], with every new connection also customised (tests count statements).
+    /// As [`PgStore::connect`], counting the statements its connections send (tests).
     #[cfg(feature = "test-support")]
-    pub(crate) fn connect_customized(
-        url: &str,
-        size: u32,
-        customizer: impl CustomizeConnection<PgConnection, diesel::r2d2::Error>,
-    ) -> Self {
-        let session = Session { also: Some(Box::new(customizer)) };
-        Self::with_pool(pool_builder(size, CHECKOUT_TIMEOUT, session).build_unchecked(Manager::new(url)))
+    pub(crate) fn connect_counted(url: &str, size: u32, counter: StatementCounter) -> Self {
+        Self::with_pool(size, CHECKOUT_TIMEOUT, Manager::new(url, Some(counter)))
     }
 
-    fn with_pool(pool: PgPool) -> Self {
-        Self { pool, id: next_pool_id() }
+    fn with_pool(size: u32, timeout: Duration, manager: Manager) -> Self {
+        let losses = manager.losses();
+        Self { pool: pool_builder(size, timeout).build_unchecked(manager), id: next_pool_id(), losses }
     }
 
     /// Applies pending migrations under an advisory lock; the versions applied.
@@ -70,29 +71,52 @@ impl PgStore {
 
     /// One round trip to the database, for readiness checks.
     pub fn ping(&self) -> Result<(), StoreError> {
-        sql_query("SELECT 1").execute(&mut *self.connection()?).map_err(store_error)?;
+        self.run(|conn| sql_query("SELECT 1").execute(conn))?;
         Ok(())
     }
 
     /// The unit of work's connection (see [`crate::unit_of_work`]), or one from the pool.
     pub(crate) fn connection(&self) -> Result<PgPooled, StoreError> {
-        PgPooled::get(self.id, || self.pool.get().map_err(|e| StoreError::unavailable(Cause::new(e))))
+        PgPooled::get(self.id, &self.losses, || {
+            self.pool.get().map_err(|e| StoreError::unavailable(Cause::new(e)))
+        })
+    }
+
+    /// Runs `call` on [`PgStore::connection`], and once more on a freshly validated one
+    /// when that connection, handed out without a ping, was found gone by `call`'s first
+    /// statement: what r2d2's checkout ping did before the pool skipped it. Nothing of the
+    /// call can have been committed then; a call failing later (a `COMMIT` whose outcome
+    /// is unknown) is never run twice.
+    pub(crate) fn with_connection<T, E: From<StoreError>>(
+        &self,
+        mut call: impl FnMut(&mut PgConnection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut conn = self.connection()?;
+        let sent = conn.sent();
+        match call(&mut conn) {
+            Err(_) if conn.dead_on_arrival(sent) => {
+                // Back to the pool, which drops it and pings the rest at their checkout.
+                drop(conn);
+                call(&mut *self.connection()?)
+            }
+            done => done,
+        }
     }
 
     /// Runs `work` in one transaction on a pooled connection.
     pub(crate) fn transaction<T>(
         &self,
-        work: impl FnOnce(&mut PgConnection) -> Result<T, DieselError>,
+        mut work: impl FnMut(&mut PgConnection) -> Result<T, DieselError>,
     ) -> Result<T, StoreError> {
-        PgConnection::transaction(&mut *self.connection()?, work).map_err(store_error)
+        self.with_connection(|conn| PgConnection::transaction(conn, &mut work).map_err(store_error))
     }
 
     /// Runs one query on a pooled connection.
     pub(crate) fn run<T>(
         &self,
-        query: impl FnOnce(&mut PgConnection) -> Result<T, DieselError>,
+        mut query: impl FnMut(&mut PgConnection) -> Result<T, DieselError>,
     ) -> Result<T, StoreError> {
-        query(&mut *self.connection()?).map_err(store_error)
+        self.with_connection(|conn| query(conn).map_err(store_error))
     }
 }
 
@@ -123,33 +147,8 @@ pub(crate) fn in_transaction<T, E: From<DieselError>>(
 
 /// Connections are validated on checkout (r2d2's default), which [`Manager`] skips for
 /// those that just worked: see `pool.rs`.
-fn pool_builder(size: u32, timeout: Duration, session: Session) -> diesel::r2d2::Builder<Manager> {
-    Pool::builder()
-        .max_size(size)
-        .min_idle(Some(1))
-        .connection_timeout(timeout)
-        .connection_customizer(Box::new(session))
-}
-
-/// Settings every connection gets. An outbox batch keeps its transaction open while it
-/// sends; a server-wide `idle_in_transaction_session_timeout` must not end it midway,
-/// which would release its rows to another worker while this one is still sending.
-#[derive(Debug)]
-struct Session {
-    also: Option<Box<dyn CustomizeConnection<PgConnection, diesel::r2d2::Error>>>,
-}
-
-impl CustomizeConnection<Tracked, diesel::r2d2::Error> for Session {
-    fn on_acquire(&self, conn: &mut Tracked) -> Result<(), diesel::r2d2::Error> {
-        let conn: &mut PgConnection = conn;
-        conn.batch_execute("SET idle_in_transaction_session_timeout = 0")
-            .map_err(diesel::r2d2::Error::QueryError)?;
-        // After the settings, so that a statement counter counts the service's own only.
-        match &self.also {
-            Some(also) => also.on_acquire(conn),
-            None => Ok(()),
-        }
-    }
+fn pool_builder(size: u32, timeout: Duration) -> diesel::r2d2::Builder<Manager> {
+    Pool::builder().max_size(size).min_idle(Some(1)).connection_timeout(timeout)
 }
 
 /// Applies pending migrations on `conn`, holding the migration advisory lock meanwhile.
@@ -201,10 +200,7 @@ pub(crate) fn store_error(error: DieselError) -> StoreError {
         DieselError::DatabaseError(
             DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
             info,
-        ) => {
-            connection_lost();
-            StoreError::unavailable(info.message())
-        }
+        ) => StoreError::unavailable(info.message()),
         other => StoreError::failed(Cause::new(other)),
     }
 }

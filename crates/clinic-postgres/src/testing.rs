@@ -5,16 +5,14 @@
 #![allow(clippy::expect_used)] // a test that cannot get its database should fail loudly
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
-use diesel::connection::InstrumentationEvent;
 use diesel::pg::PgConnection;
-use diesel::r2d2::CustomizeConnection;
 use diesel::{Connection, RunQueryDsl, sql_query};
 use uuid::Uuid;
 
 use crate::cluster::{ClusterOptions, LocalCluster};
+pub use crate::pool::StatementCounter;
 use crate::store::{PgStore, create_database_on, migrate};
 
 const TEMPLATE: &str = concat!("clinic_template_", env!("CLINIC_MIGRATIONS_FINGERPRINT"));
@@ -54,12 +52,23 @@ impl TestDatabase {
     /// The adapter, counting every statement its connections send.
     pub fn counted_store(&self) -> (PgStore, StatementCounter) {
         let counter = StatementCounter::default();
-        (PgStore::connect_customized(&self.url, 8, counter.clone()), counter)
+        (PgStore::connect_counted(&self.url, 8, counter.clone()), counter)
     }
 
     /// A connection of the test's own, to arrange or check rows directly.
     pub fn connection(&self) -> PgConnection {
         PgConnection::establish(&self.url).expect("connect to the test database")
+    }
+
+    /// Ends every connection to the database but a fresh one of the test's own: a
+    /// failover, a restart, a network blip, as the service sees it. How many it ended.
+    pub fn cut_connections(&self) -> usize {
+        sql_query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .execute(&mut self.connection())
+        .expect("end the test database's connections")
     }
 }
 
@@ -94,32 +103,6 @@ pub fn concurrently<T: Send>(calls: usize, call: impl Fn(usize) -> T + Sync) -> 
             .collect();
         runs.into_iter().map(|run| run.join().expect("a concurrent call panicked")).collect()
     })
-}
-
-/// How many SQL statements a store's connections have sent.
-#[derive(Debug, Clone, Default)]
-pub struct StatementCounter(Arc<AtomicUsize>);
-
-impl StatementCounter {
-    pub fn count(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
-    }
-
-    pub fn reset(&self) {
-        self.0.store(0, Ordering::SeqCst);
-    }
-}
-
-impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for StatementCounter {
-    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
-        let counter = self.0.clone();
-        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
-            if matches!(event, InstrumentationEvent::StartQuery { .. }) {
-                counter.fetch_add(1, Ordering::SeqCst);
-            }
-        });
-        Ok(())
-    }
 }
 
 /// The server test databases live on, set up once per test process.

@@ -39,17 +39,6 @@ fn sid_of(db: &TestDatabase, id: NotificationId) -> Option<String> {
         .provider_sid
 }
 
-/// Ends every connection to the test database but the caller's: a failover, as the
-/// service sees it.
-fn cut_connections(db: &TestDatabase) {
-    diesel::sql_query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE datname = current_database() AND pid <> pg_backend_pid()",
-    )
-    .execute(&mut db.connection())
-    .unwrap();
-}
-
 #[test]
 fn claiming_commits_each_rows_attempt_before_anything_is_sent() {
     let db = TestDatabase::new();
@@ -105,7 +94,7 @@ fn outcomes_are_recorded_on_another_connection_when_the_batchs_own_is_cut() {
     pending_confirmations(&store, 1);
     let mut batch = store.claim_due(EVERYTHING, NOW, 10).unwrap();
     let row = batch.notifications()[0].clone();
-    cut_connections(&db);
+    db.cut_connections();
     let sent = [delivery(&row, DeliveryOutcome::Sent { provider_sid: "SM1".into() })];
     assert!(batch.finish(&sent).is_err(), "the batch's transaction is gone");
     assert_eq!(batch.finish(&sent).unwrap(), Recorded::default());
@@ -121,7 +110,7 @@ fn a_late_record_changes_nothing_another_worker_recorded_meanwhile() {
     pending_confirmations(&store, 1);
     let mut first = store.claim_due(EVERYTHING, NOW, 10).unwrap();
     let row = first.notifications()[0].clone();
-    cut_connections(&db);
+    db.cut_connections();
     let late = [delivery(&row, DeliveryOutcome::Sent { provider_sid: "SM-late".into() })];
     assert!(first.finish(&late).is_err());
     // The next worker asks Twilio, adopts the message, and records it first.
@@ -190,7 +179,7 @@ fn a_batch_knows_when_its_connection_is_gone() {
     pending_confirmations(&store, 1);
     let batch = store.claim_due(EVERYTHING, NOW, 10).unwrap();
     assert!(batch.still_held());
-    cut_connections(&db);
+    db.cut_connections();
     assert!(!batch.still_held());
 }
 

@@ -45,6 +45,15 @@ fn a_database_that_is_down_is_a_503_not_a_500() {
 }
 
 #[test]
+fn a_request_right_after_the_database_connections_are_cut_is_answered() {
+    let app = spawn_app();
+    assert_eq!(app.get("/api/doctors", None).status, 200);
+    assert!(app.db.cut_connections() > 0, "the service's connections among them");
+    let answer = app.get("/api/doctors", None);
+    assert_eq!(answer.status, 200, "the dead connection replaced, not a 503: {answer:?}");
+}
+
+#[test]
 fn a_stopped_database_is_a_prompt_503_and_requests_recover_when_it_returns() {
     let dir = std::env::temp_dir().join(format!("clinic-restart-{}", uuid::Uuid::new_v4().simple()));
     let options = ClusterOptions { dir: dir.clone(), durable: false, max_connections: 20 };

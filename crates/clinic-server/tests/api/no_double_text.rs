@@ -6,7 +6,6 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use clinic_twilio::fake::{Accepted, FakeTwilio, Reply};
-use diesel::RunQueryDsl;
 
 use crate::support::{NOW, Settings, TestApp, clinic_command, rfc3339, spawn_app_with, twilio_vars};
 
@@ -15,24 +14,6 @@ const WAIT: Duration = Duration::from_secs(45);
 /// Twilio configured against the fake, with time enough to answer a held request.
 fn app_with(fake: &FakeTwilio) -> TestApp {
     spawn_app_with(Settings::twilio_waiting(fake, 10))
-}
-
-/// Ends every connection to the test database but this one: a failover, a restart,
-/// a network blip, as the service sees it.
-pub fn cut_database_connections(app: &TestApp) -> usize {
-    #[derive(diesel::QueryableByName)]
-    struct Cut {
-        #[diesel(sql_type = diesel::sql_types::Bool)]
-        #[allow(dead_code)]
-        cut: bool,
-    }
-    diesel::sql_query(
-        "SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity \
-         WHERE datname = current_database() AND pid <> pg_backend_pid()",
-    )
-    .load::<Cut>(&mut app.db.connection())
-    .unwrap()
-    .len()
 }
 
 /// Waits until `done` holds for the outbox, or fails the test after `WAIT`.
@@ -61,7 +42,7 @@ fn a_confirmation_accepted_while_the_database_connections_are_cut_is_recorded_no
         let delivery = s.spawn(|| app.deliver());
         let accepted = fake.wait_for_accepted(1, WAIT);
         assert_eq!(accepted.len(), 1, "Twilio accepted the confirmation");
-        assert!(cut_database_connections(&app) > 0, "the batch's connection among them");
+        assert!(app.db.cut_connections() > 0, "the batch's connection among them");
         fake.release();
         let report = delivery.join().unwrap();
         assert_eq!((report.sent, report.unrecorded), (1, 0), "{report:?}");
@@ -91,7 +72,7 @@ fn a_reminder_accepted_while_the_database_connections_are_cut_is_recorded_and_th
         let cron = s.spawn(|| app.cron());
         let accepted = fake.wait_for_accepted(2, WAIT);
         assert_eq!(accepted.len(), 2, "Twilio accepted the reminder");
-        cut_database_connections(&app);
+        app.db.cut_connections();
         fake.release();
         let answer = cron.join().unwrap();
         assert_eq!(answer.status, 200, "{answer:?}");
