@@ -58,6 +58,11 @@ impl Tracked {
     fn sent(&self) -> usize {
         self.seen.statements.load(Ordering::SeqCst)
     }
+
+    /// Fit for the unit's next call: not lost, no transaction left open or broken.
+    fn healthy(&mut self) -> bool {
+        !self.lost() && !self.conn.is_broken()
+    }
 }
 
 impl Deref for Tracked {
@@ -288,10 +293,10 @@ impl PgPooled {
 
 impl Drop for PgPooled {
     fn drop(&mut self) {
-        let (Some((unit_id, pool)), Some(conn)) = (self.lent, self.conn.take()) else { return };
-        // Kept if the unit is still open on this thread and keeps none of this pool yet;
-        // else back to the pool (which drops it if lost).
-        let healthy = !std::thread::panicking() && !conn.lost();
+        let (Some((unit_id, pool)), Some(mut conn)) = (self.lent, self.conn.take()) else { return };
+        // Kept if healthy, the unit is still open on this thread and keeps none of this
+        // pool yet; else back to the pool (which drops it if broken or lost).
+        let healthy = !std::thread::panicking() && conn.healthy();
         let kept = UNIT.with_borrow_mut(|unit| match unit {
             Some(unit) if healthy && unit.id == unit_id && !unit.idle.iter().any(|(id, _)| *id == pool) => {
                 unit.idle.push((pool, conn));

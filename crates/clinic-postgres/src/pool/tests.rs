@@ -1,8 +1,24 @@
 //! The pool's shortcuts against a real PostgreSQL, through the store's crate-private calls.
 
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::{RunQueryDsl, sql_query};
 
+use super::unit_of_work;
 use crate::testing::TestDatabase;
+
+#[test]
+fn a_connection_left_in_a_failed_transaction_goes_back_to_the_pool_not_to_the_units_next_call() {
+    let db = TestDatabase::new();
+    let store = db.store();
+    unit_of_work(|| {
+        let mut conn = store.connection().unwrap();
+        AnsiTransactionManager::begin_transaction(&mut *conn).unwrap();
+        assert!(sql_query("SELECT 1/0").execute(&mut *conn).is_err(), "the transaction aborted");
+        drop(conn);
+        store.ping().expect("a healthy connection for the unit's next call");
+        assert_eq!(store.pool_state().in_use, 1, "that one kept by the unit");
+    });
+}
 
 #[test]
 fn a_call_that_lost_its_connection_after_the_first_statement_is_not_run_again() {
