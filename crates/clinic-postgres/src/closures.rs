@@ -12,9 +12,10 @@ use clinic_domain::booking_record::ChangeStored;
 use clinic_domain::closure::Closure;
 use clinic_domain::ids::{ClosureId, DoctorId};
 use clinic_domain::ports::{ClosureRepository, StoreError};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
-use diesel::sql_types::Integer;
+use diesel::sql_types::{Bool, Integer, Timestamptz, Uuid as SqlUuid};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -45,14 +46,21 @@ struct ClosureRow {
     reason: String,
 }
 
-/// A booking's `BEGIN`, with its shared locks (see [`closed_for_booking`]) in the same
-/// round trip; the closure check follows in a statement of its own.
-pub(crate) fn begin_booking(doctor: DoctorId) -> String {
+/// A booking's two shared locks, the whole clinic's and its doctor's.
+fn shared_locks(doctor: DoctorId) -> String {
     format!(
-        "BEGIN; SELECT pg_advisory_xact_lock_shared({CLOSURE_LOCKS}, {WHOLE_CLINIC}), \
+        "SELECT pg_advisory_xact_lock_shared({CLOSURE_LOCKS}, {WHOLE_CLINIC}), \
          pg_advisory_xact_lock_shared({CLOSURE_LOCKS}, {})",
         doctor_key(doctor)
     )
+}
+
+/// A booking's `BEGIN`, with its shared locks (see [`closed_for_booking`]) in the same
+/// round trip; the closure check follows in a statement of its own. Formatted rather
+/// than bound: several statements in one message go by the simple protocol
+/// (`batch_execute`), which takes no bind parameters; only integers are formatted in.
+pub(crate) fn begin_booking(doctor: DoctorId) -> String {
+    format!("BEGIN; {}", shared_locks(doctor))
 }
 
 /// The condition, in SQL, that no closure of doctor `$doctor` or of the whole clinic
@@ -68,20 +76,19 @@ pub(crate) fn open_sql(doctor: &str, starts: &str, ends: &str) -> String {
 /// of its doctor or the clinic being recorded, then says whether one covers the
 /// appointment's time ([`Closure::covers`]).
 pub(crate) fn closed_for_booking(conn: &mut PgConnection, booked: &Appointment) -> QueryResult<bool> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock_shared($1, $2), pg_advisory_xact_lock_shared($1, $3)")
-        .bind::<Integer, _>(CLOSURE_LOCKS)
-        .bind::<Integer, _>(WHOLE_CLINIC)
-        .bind::<Integer, _>(doctor_key(booked.doctor_id))
-        .execute(conn)?;
+    #[derive(QueryableByName)]
+    struct Open {
+        #[diesel(sql_type = Bool)]
+        open: bool,
+    }
+    conn.batch_execute(&shared_locks(booked.doctor_id))?;
     // A statement of its own, so that it reads what committed while it waited.
-    let doctor = booked.doctor_id.as_uuid();
-    diesel::select(diesel::dsl::exists(
-        closures::table
-            .filter(closures::doctor_id.is_null().or(closures::doctor_id.eq(doctor)))
-            .filter(closures::starts.lt(booked.scheduled_end))
-            .filter(closures::ends.gt(booked.scheduled_start)),
-    ))
-    .get_result(conn)
+    let open = diesel::sql_query(format!("SELECT {} AS open", open_sql("$1", "$2", "$3")))
+        .bind::<SqlUuid, _>(booked.doctor_id.as_uuid())
+        .bind::<Timestamptz, _>(booked.scheduled_start)
+        .bind::<Timestamptz, _>(booked.scheduled_end)
+        .get_result::<Open>(conn)?;
+    Ok(!open.open)
 }
 
 /// Cancels the appointments a closure affects and that have not begun, inside the

@@ -14,6 +14,7 @@ use diesel::sql_types::{Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::appointments::appointment_row;
 use crate::closures;
 use crate::schema::{early_status_reports, notifications};
 use crate::store::{PgStore, corrupt};
@@ -234,16 +235,18 @@ pub(crate) fn insert_booked(
                                     updated_at, appointment_version) \
          SELECT $9, id, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $18, $19 FROM booked"
     );
+    // The appointment's columns as `appointment_row` maps them, as every other write does.
+    let (booked, _) = appointment_row(booked);
     let row = new_row(confirmation);
     let stored = diesel::sql_query(sql)
-        .bind::<SqlUuid, _>(booked.id.as_uuid())
-        .bind::<SqlUuid, _>(booked.patient_id.as_uuid())
-        .bind::<SqlUuid, _>(booked.doctor_id.as_uuid())
+        .bind::<SqlUuid, _>(booked.id)
+        .bind::<SqlUuid, _>(booked.patient_id)
+        .bind::<SqlUuid, _>(booked.doctor_id)
         .bind::<Timestamptz, _>(booked.scheduled_start)
         .bind::<Timestamptz, _>(booked.scheduled_end)
-        .bind::<Text, _>(booked.status.as_str())
-        .bind::<Timestamptz, _>(booked.booked_at)
-        .bind::<Integer, _>(i32::try_from(booked.version).unwrap_or(i32::MAX))
+        .bind::<Text, _>(&booked.status)
+        .bind::<Timestamptz, _>(booked.created_at)
+        .bind::<Integer, _>(booked.version)
         .bind::<SqlUuid, _>(row.id)
         .bind::<SqlUuid, _>(row.patient_id)
         .bind::<Text, _>(row.channel)
