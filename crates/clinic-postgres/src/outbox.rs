@@ -104,8 +104,8 @@ impl PgStore {
         now: OffsetDateTime,
         limit: u32,
     ) -> Result<Box<dyn ClaimedBatch>, StoreError> {
-        let mut conn = self.connection()?;
-        AnsiTransactionManager::begin_transaction(&mut *conn).map_err(store_error)?;
+        let (mut conn, ()) =
+            self.holding(|conn| AnsiTransactionManager::begin_transaction(conn).map_err(store_error))?;
         let mut rows = match due_rows(&mut conn, scope, now, limit) {
             Ok(rows) => rows,
             Err(e) => {

@@ -89,17 +89,28 @@ impl PgStore {
     /// is unknown) is never run twice.
     pub(crate) fn with_connection<T, E: From<StoreError>>(
         &self,
-        mut call: impl FnMut(&mut PgConnection) -> Result<T, E>,
+        call: impl FnMut(&mut PgConnection) -> Result<T, E>,
     ) -> Result<T, E> {
+        self.holding(call).map(|(_, value)| value)
+    }
+
+    /// As [`PgStore::with_connection`], keeping the connection (an outbox batch holds its
+    /// transaction open on it).
+    pub(crate) fn holding<T, E: From<StoreError>>(
+        &self,
+        mut call: impl FnMut(&mut PgConnection) -> Result<T, E>,
+    ) -> Result<(PgPooled, T), E> {
         let mut conn = self.connection()?;
         let sent = conn.sent();
         match call(&mut conn) {
             Err(_) if conn.dead_on_arrival(sent) => {
                 // Back to the pool, which drops it and pings the rest at their checkout.
                 drop(conn);
-                call(&mut *self.connection()?)
+                let mut conn = self.connection()?;
+                let value = call(&mut conn)?;
+                Ok((conn, value))
             }
-            done => done,
+            done => done.map(|value| (conn, value)),
         }
     }
 

@@ -40,6 +40,16 @@ fn sid_of(db: &TestDatabase, id: NotificationId) -> Option<String> {
 }
 
 #[test]
+fn a_claim_right_after_the_connections_are_cut_is_made_on_a_live_connection() {
+    let db = TestDatabase::new();
+    let store = db.store();
+    pending_confirmations(&store, 1);
+    assert!(db.cut_connections() > 0);
+    let batch = store.claim_due(EVERYTHING, NOW, 10).expect("claimed on a validated connection");
+    assert_eq!(batch.notifications().len(), 1);
+}
+
+#[test]
 fn claiming_commits_each_rows_attempt_before_anything_is_sent() {
     let db = TestDatabase::new();
     let store = db.store();
