@@ -151,6 +151,6 @@ fn a_slot_listing_is_one_statement_whatever_the_day_holds() {
         "09:30 is booked, 11:30 the holiday's"
     );
     // The doctor with its hours, the day's held starts and its closures, in one
-    // statement. No checkout ping: the connection was just used (docs/benchmarks.md).
+    // statement (the connection was just used: the pool adds no checkout ping).
     assert_eq!(statements.count(), 1, "one slot listing sent {} statements", statements.count());
 }
