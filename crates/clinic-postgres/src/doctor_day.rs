@@ -79,12 +79,11 @@ pub(crate) fn day_of(
     from: OffsetDateTime,
     until: OffsetDateTime,
 ) -> Result<Option<DoctorDay>, StoreError> {
-    let query = DayOf { doctor: id.as_uuid(), from, until };
-    let Some((row, hours, taken, closures)) =
-        store.run(|conn| query.get_result::<DayRow>(conn).optional())?
-    else {
-        return Ok(None);
+    // Built per call, so that the store may run it again (on a fresh connection).
+    let query = |conn: &mut PgConnection| {
+        DayOf { doctor: id.as_uuid(), from, until }.get_result::<DayRow>(conn).optional()
     };
+    let Some((row, hours, taken, closures)) = store.run(query)? else { return Ok(None) };
     let hours = hours
         .into_iter()
         .map(|(weekday, start_time, end_time)| HoursRow { doctor_id: row.id, weekday, start_time, end_time })
