@@ -15,7 +15,7 @@ use crate::doctor::Doctor;
 use crate::ids::{AppointmentId, DoctorId, PatientId};
 use crate::notification::{NewNotification, NotificationKind};
 use crate::patient::PatientLogin;
-use crate::ports::{AppointmentRepository, Clock, ClosureRepository, DoctorRepository, StoreError};
+use crate::ports::{AppointmentRepository, Clock, DoctorRepository, StoreError};
 use crate::schedule::{NotASlot, Slot};
 
 /// What a patient asks to book.
@@ -139,7 +139,6 @@ pub struct Booking {
     clinic: Clinic,
     doctors: Arc<dyn DoctorRepository>,
     appointments: Arc<dyn AppointmentRepository>,
-    closures: Arc<dyn ClosureRepository>,
     clock: Arc<dyn Clock>,
 }
 
@@ -148,10 +147,9 @@ impl Booking {
         clinic: Clinic,
         doctors: Arc<dyn DoctorRepository>,
         appointments: Arc<dyn AppointmentRepository>,
-        closures: Arc<dyn ClosureRepository>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { clinic, doctors, appointments, closures, clock }
+        Self { clinic, doctors, appointments, clock }
     }
 
     pub fn clinic(&self) -> &Clinic {
@@ -164,18 +162,15 @@ impl Booking {
 
     /// The free slots of a clinic-local day that have not started yet and no closure covers.
     pub fn free_slots(&self, doctor_id: DoctorId, date: Date) -> Result<Vec<Slot>, BookingError> {
-        let doctor = self.active_doctor(doctor_id)?;
-        let Some((day_start, day_end)) = self.clinic.zone.day(date) else { return Ok(Vec::new()) };
-        let taken = self.appointments.taken_starts(doctor_id, day_start, day_end)?;
-        let closures = self.closures.overlapping(day_start, day_end)?;
-        let now = self.clock.now();
-        Ok(doctor
-            .schedule
-            .slots_on(date, &self.clinic.zone)
-            .into_iter()
-            .filter(|slot| slot.start > now && !taken.contains(&slot.start))
-            .filter(|slot| !closures.iter().any(|closure| closure.closes(doctor_id, slot)))
-            .collect())
+        let zone = &self.clinic.zone;
+        let Some((day_start, day_end)) = zone.day(date) else {
+            // A day outside the calendar has no slots, but an unknown doctor is still one.
+            self.active_doctor(doctor_id)?;
+            return Ok(Vec::new());
+        };
+        let day = self.doctors.day_of(doctor_id, day_start, day_end)?;
+        let day = day.filter(|day| day.doctor.active).ok_or(BookingError::DoctorNotFound)?;
+        Ok(day.free_slots(date, zone, self.clock.now()))
     }
 
     /// Books a slot. With a key, a repeat of the same request replays the first answer

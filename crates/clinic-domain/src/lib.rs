@@ -14,6 +14,7 @@ pub mod closure;
 pub mod closures;
 pub mod delivery;
 pub mod doctor;
+pub mod doctor_day;
 pub mod events;
 pub mod gateway;
 pub mod ids;
@@ -48,6 +49,7 @@ mod layers {
         "closure",
         "delivery",
         "doctor",
+        "doctor_day",
         "gateway",
         "ids",
         "inbound",
@@ -91,6 +93,7 @@ mod layers {
             ("closures", include_str!("closures.rs")),
             ("delivery", include_str!("delivery.rs")),
             ("doctor", include_str!("doctor.rs")),
+            ("doctor_day", include_str!("doctor_day.rs")),
             ("events", include_str!("events.rs")),
             ("gateway", include_str!("gateway.rs")),
             ("ids", include_str!("ids.rs")),

@@ -14,6 +14,7 @@ use crate::booking_record::{
 use crate::closure::Closure;
 use crate::delivery::{Delivery, DueNotification, Recorded, Scope};
 use crate::doctor::Doctor;
+use crate::doctor_day::DoctorDay;
 use crate::ids::{AppointmentId, ClosureId, DoctorId, InboundMessageId, LoginId, PatientId, TicketId};
 use crate::inbound::{InboundMessage, InboxEntry, RemindedVisit};
 use crate::notification::{Notification, NotificationFilter, StatusReport};
@@ -106,6 +107,15 @@ pub trait DoctorRepository: Send + Sync {
     fn list_active(&self) -> Result<Vec<Doctor>, StoreError>;
     /// A doctor with its schedule, active or not.
     fn find(&self, id: DoctorId) -> Result<Option<Doctor>, StoreError>;
+    /// A doctor with its schedule, active or not, with the starts its appointments hold
+    /// (not cancelled) in `[from, until)` and the closures overlapping that span (its own
+    /// and the whole clinic's): a day's free slots from one round trip.
+    fn day_of(
+        &self,
+        id: DoctorId,
+        from: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<Option<DoctorDay>, StoreError>;
     /// Whether the clinic has any doctor at all.
     fn any(&self) -> Result<bool, StoreError>;
     /// Stores a new doctor with its schedule.
@@ -175,13 +185,6 @@ pub trait AppointmentRepository: Send + Sync {
     fn find(&self, id: AppointmentId) -> Result<Option<Appointment>, StoreError>;
     /// A patient's appointments, by start.
     fn list_for_patient(&self, patient: PatientId) -> Result<Vec<Appointment>, StoreError>;
-    /// Starts of the doctor's slots held (not cancelled) in `[from, until)`.
-    fn taken_starts(
-        &self,
-        doctor: DoctorId,
-        from: OffsetDateTime,
-        until: OffsetDateTime,
-    ) -> Result<Vec<OffsetDateTime>, StoreError>;
     /// Appointments starting in `[from, until)`, optionally one doctor's, by start,
     /// with their patient's name and phone.
     fn list_between(

@@ -187,23 +187,6 @@ impl AppointmentRepository for PgStore {
         .collect()
     }
 
-    fn taken_starts(
-        &self,
-        doctor: DoctorId,
-        from: OffsetDateTime,
-        until: OffsetDateTime,
-    ) -> Result<Vec<OffsetDateTime>, StoreError> {
-        self.run(|conn| {
-            appointments::table
-                .filter(appointments::doctor_id.eq(doctor.as_uuid()))
-                .filter(appointments::status.ne(AppointmentStatus::Cancelled.as_str()))
-                .filter(appointments::scheduled_start.ge(from))
-                .filter(appointments::scheduled_start.lt(until))
-                .select(appointments::scheduled_start)
-                .load(conn)
-        })
-    }
-
     fn list_between(
         &self,
         from: OffsetDateTime,

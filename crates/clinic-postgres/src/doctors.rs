@@ -1,6 +1,7 @@
 //! Doctors and their weekly hours.
 
 use clinic_domain::doctor::Doctor;
+use clinic_domain::doctor_day::DoctorDay;
 use clinic_domain::ids::DoctorId;
 use clinic_domain::ports::{DoctorRepository, StoreError};
 use clinic_domain::schedule::{OpeningHours, SlotLength, WeeklySchedule, iso_weekday};
@@ -13,8 +14,8 @@ use crate::store::{PgStore, corrupt};
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = doctors, check_for_backend(diesel::pg::Pg))]
-struct DoctorRow {
-    id: Uuid,
+pub(crate) struct DoctorRow {
+    pub(crate) id: Uuid,
     name: String,
     specialty: String,
     active: bool,
@@ -23,11 +24,11 @@ struct DoctorRow {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = doctor_weekly_hours, check_for_backend(diesel::pg::Pg))]
-struct HoursRow {
-    doctor_id: Uuid,
-    weekday: i16,
-    start_time: Time,
-    end_time: Time,
+pub(crate) struct HoursRow {
+    pub(crate) doctor_id: Uuid,
+    pub(crate) weekday: i16,
+    pub(crate) start_time: Time,
+    pub(crate) end_time: Time,
 }
 
 impl DoctorRepository for PgStore {
@@ -51,6 +52,16 @@ impl DoctorRepository for PgStore {
                 .load(conn)
         })?;
         Ok(grouped(rows)?.pop())
+    }
+
+    /// One statement: see `doctor_day.rs`.
+    fn day_of(
+        &self,
+        id: DoctorId,
+        from: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<Option<DoctorDay>, StoreError> {
+        crate::doctor_day::day_of(self, id, from, until)
     }
 
     fn any(&self) -> Result<bool, StoreError> {
@@ -150,7 +161,7 @@ fn grouped(rows: Vec<(DoctorRow, Option<HoursRow>)>) -> Result<Vec<Doctor>, Stor
     doctors.into_iter().map(|(row, hours)| to_doctor(row, hours)).collect()
 }
 
-fn to_doctor(row: DoctorRow, hours: Vec<HoursRow>) -> Result<Doctor, StoreError> {
+pub(crate) fn to_doctor(row: DoctorRow, hours: Vec<HoursRow>) -> Result<Doctor, StoreError> {
     let slot_length = SlotLength::from_minutes(i64::from(row.slot_minutes))
         .ok_or_else(|| corrupt("slot length", row.slot_minutes))?;
     let hours = hours

@@ -6,6 +6,7 @@ mod arrivals;
 mod changes;
 mod closures;
 pub mod cluster;
+mod doctor_day;
 mod doctors;
 mod inbox;
 mod metrics;

@@ -115,8 +115,7 @@ impl AppState {
         };
         let reminders =
             Reminders::new(shared.clone(), outbox.clone(), clock.clone(), schedule, DEFAULT_BUDGET);
-        let booking =
-            Booking::new(clinic.clone(), shared.clone(), shared.clone(), shared.clone(), clock.clone());
+        let booking = Booking::new(clinic.clone(), shared.clone(), shared.clone(), clock.clone());
         let replies = Arc::new(Replies::new(
             clinic.clone(),
             shared.clone(),

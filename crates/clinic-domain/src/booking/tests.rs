@@ -8,10 +8,11 @@ use crate::appointment::{Cancellation, CancelledBy};
 use crate::booking_record::{BookingReads, ChangeStored};
 use crate::clinic::ClinicZone;
 use crate::closure::{Closure, ClosureRequest};
+use crate::doctor_day::DoctorDay;
 use crate::notification::{NotificationKind, SkipReason};
 use crate::patient::{Channel, PatientProfile};
 use crate::phone::PhoneNumber;
-use crate::ports::{MockAppointmentRepository, MockClock, MockClosureRepository, MockDoctorRepository};
+use crate::ports::{MockAppointmentRepository, MockClock, MockDoctorRepository};
 use crate::schedule::{OpeningHoursInput, ScheduleInput, WeeklySchedule};
 
 /// Tuesday 2026-11-24, 16:00 in Singapore.
@@ -29,8 +30,6 @@ struct World {
     earlier: Option<BookingKey>,
     reads_asked: Arc<Mutex<Vec<ReadAsked>>>,
     appointments: MockAppointmentRepository,
-    /// What the closures store answers for any range.
-    closures: Vec<Closure>,
     now: OffsetDateTime,
 }
 
@@ -42,13 +41,21 @@ impl World {
             earlier: None,
             reads_asked: Arc::default(),
             appointments: MockAppointmentRepository::new(),
-            closures: Vec::new(),
             now: NOW,
         }
     }
 
-    fn with_doctor(mut self, doctor: Doctor) -> Self {
+    fn with_doctor(self, doctor: Doctor) -> Self {
+        self.with_day(DoctorDay { doctor, taken: Vec::new(), closures: Vec::new() })
+    }
+
+    /// The doctor, and what the store holds of any day of it.
+    fn with_day(mut self, day: DoctorDay) -> Self {
+        let doctor = day.doctor.clone();
         self.doctors.expect_find().returning(move |id| Ok(Some(doctor.clone()).filter(|d| d.id == id)));
+        self.doctors
+            .expect_day_of()
+            .returning(move |id, _, _| Ok(Some(day.clone()).filter(|d| d.doctor.id == id)));
         self
     }
 
@@ -61,9 +68,6 @@ impl World {
         let mut clock = MockClock::new();
         let now = self.now;
         clock.expect_now().returning(move || now);
-        let mut closures = MockClosureRepository::new();
-        let stored = self.closures;
-        closures.expect_overlapping().returning(move |_, _| Ok(stored.clone()));
         let (profile, earlier, asked) = (self.profile, self.earlier, self.reads_asked);
         let mut appointments = self.appointments;
         appointments.expect_find_for_booking().returning(move |id, key, since| {
@@ -77,7 +81,6 @@ impl World {
             },
             Arc::new(self.doctors),
             Arc::new(appointments),
-            Arc::new(closures),
             Arc::new(clock),
         )
     }
@@ -157,6 +160,7 @@ fn unknown_and_inactive_doctors_cannot_be_booked() {
     assert_eq!(booking.book(&login, request(&inactive, SLOT), None), Err(BookingError::DoctorNotFound));
     assert_eq!(booking.book(&login, request(&doctor(), SLOT), None), Err(BookingError::DoctorNotFound));
     assert_eq!(booking.free_slots(inactive.id, date!(2026 - 11 - 25)), Err(BookingError::DoctorNotFound));
+    assert_eq!(booking.free_slots(doctor().id, date!(2026 - 11 - 25)), Err(BookingError::DoctorNotFound));
 }
 
 #[test]
@@ -204,36 +208,6 @@ fn a_slot_a_closure_covers_is_not_bookable_as_the_store_decides() {
     assert_eq!(
         world.booking().book(&login, request(&doctor, SLOT), None),
         Err(BookingError::NotBookable(NotBookable::Closed))
-    );
-}
-
-/// The starts of the doctor's free slots on Wednesday 2026-11-25.
-fn free_starts(world: World, doctor: &Doctor) -> Vec<OffsetDateTime> {
-    world.booking().free_slots(doctor.id, date!(2026 - 11 - 25)).unwrap().iter().map(|s| s.start).collect()
-}
-
-fn closure(doctor_id: Option<DoctorId>, starts: OffsetDateTime, ends: OffsetDateTime) -> Closure {
-    let reason = "Public holiday".into();
-    Closure::new(&ClosureRequest { doctor_id, starts, ends, reason, cancel_booked: false }).unwrap()
-}
-
-#[test]
-fn free_slots_leave_out_those_the_doctors_or_the_clinics_closures_cover() {
-    let doctor = doctor();
-    let mut world = World::new().with_doctor(doctor.clone());
-    world.appointments.expect_taken_starts().returning(|_, _, _| Ok(vec![]));
-    world.closures = vec![
-        // 09:00 to 10:10 Singapore: the 09:00, 09:30 and 10:00 slots.
-        closure(Some(doctor.id), datetime!(2026-11-25 01:00 UTC), datetime!(2026-11-25 02:10 UTC)),
-        closure(Some(DoctorId::generate()), datetime!(2026-11-25 00:00 UTC), datetime!(2026-11-26 00:00 UTC)),
-        // The whole clinic from 11:30: the last slot.
-        closure(None, datetime!(2026-11-25 03:30 UTC), datetime!(2026-11-25 05:00 UTC)),
-    ];
-    let starts = free_starts(world, &doctor);
-    assert_eq!(
-        starts,
-        vec![datetime!(2026-11-25 02:30 UTC), datetime!(2026-11-25 03:00 UTC)],
-        "10:30 and 11:00 stay open"
     );
 }
 
@@ -326,26 +300,46 @@ fn the_login_phone_is_texted_when_the_profile_has_none_and_no_phone_means_skippe
 }
 
 #[test]
-fn free_slots_leave_out_taken_and_started_ones() {
+fn free_slots_are_worked_out_from_the_doctors_clinic_day_read_once() {
     let doctor = doctor();
-    let mut world = World::new().with_doctor(doctor.clone());
+    let mut world = World::new();
     // Wednesday 09:45 in Singapore: 09:00 and 09:30 have started.
     world.now = datetime!(2026-11-25 01:45 UTC);
+    let reason = "Public holiday".into();
+    let holiday = ClosureRequest {
+        doctor_id: None,
+        starts: datetime!(2026-11-25 03:30 UTC),
+        ends: datetime!(2026-11-25 05:00 UTC),
+        reason,
+        cancel_booked: false,
+    };
+    let day = DoctorDay {
+        doctor: doctor.clone(),
+        taken: vec![datetime!(2026-11-25 02:30 UTC)],
+        closures: vec![Closure::new(&holiday).unwrap()],
+    };
+    // The clinic's Wednesday, midnight to midnight in Singapore.
     world
-        .appointments
-        .expect_taken_starts()
+        .doctors
+        .expect_day_of()
         .withf(|_, from, until| {
             *from == datetime!(2026-11-24 16:00 UTC) && *until == datetime!(2026-11-25 16:00 UTC)
         })
-        .returning(|_, _, _| Ok(vec![datetime!(2026-11-25 02:30 UTC)]));
-    let starts = free_starts(world, &doctor);
+        .times(1)
+        .returning(move |_, _, _| Ok(Some(day.clone())));
+    let slots = world.booking().free_slots(doctor.id, date!(2026 - 11 - 25)).unwrap();
+    let starts: Vec<_> = slots.iter().map(|slot| slot.start).collect();
+    assert_eq!(starts, vec![datetime!(2026-11-25 02:00 UTC), datetime!(2026-11-25 03:00 UTC)]);
+}
+
+#[test]
+fn a_day_outside_the_calendar_has_no_slots_but_the_doctor_must_exist() {
+    let doctor = doctor();
+    let booking = World::new().with_doctor(doctor.clone()).booking();
+    assert_eq!(booking.free_slots(doctor.id, date!(9998 - 12 - 31)), Ok(Vec::new()));
     assert_eq!(
-        starts,
-        vec![
-            datetime!(2026-11-25 02:00 UTC),
-            datetime!(2026-11-25 03:00 UTC),
-            datetime!(2026-11-25 03:30 UTC),
-        ]
+        booking.free_slots(DoctorId::generate(), date!(9998 - 12 - 31)),
+        Err(BookingError::DoctorNotFound)
     );
 }
 

@@ -99,22 +99,6 @@ fn a_change_applies_only_to_the_version_it_was_decided_on() {
 }
 
 #[test]
-fn taken_starts_are_the_doctors_held_slots_in_the_window() {
-    let db = TestDatabase::new();
-    let store = db.store();
-    let (tan, lee, siti) = (doctor(&store, "Dr Tan"), doctor(&store, "Dr Lee"), patient(&store, None));
-    let later = SLOT + Duration::hours(1);
-    for (doctor, start) in [(&tan, SLOT), (&tan, later), (&lee, SLOT)] {
-        store.book(&booking_of(&siti, doctor, start)).unwrap();
-    }
-    let cancelled = booking_of(&siti, &tan, SLOT + Duration::hours(2));
-    store.book(&cancelled).unwrap();
-    cancel(&store, &cancelled.appointment);
-    assert_eq!(store.taken_starts(tan.id, SLOT, SLOT + Duration::days(1)).unwrap(), vec![SLOT, later]);
-    assert!(store.taken_starts(tan.id, SLOT + Duration::minutes(1), later).unwrap().is_empty());
-}
-
-#[test]
 fn a_patients_appointments_are_listed_by_start() {
     let db = TestDatabase::new();
     let store = db.store();

@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 
 use clinic_domain::appointment::{Appointment, AppointmentStatus};
 use clinic_domain::booking_record::BookingStored;
-use clinic_domain::closure::{Closure, ClosureRequest};
+use clinic_domain::closure::Closure;
 use clinic_domain::doctor::Doctor;
 use clinic_domain::ids::{AppointmentId, ClosureId};
 use clinic_domain::ports::{AppointmentRepository, ClosureRepository};
@@ -10,18 +10,7 @@ use clinic_postgres::PgStore;
 use clinic_postgres::testing::{TestDatabase, concurrently};
 use time::{Duration, OffsetDateTime};
 
-use crate::fixtures::{NOW, SLOT, booking_of, cancel, count, doctor, patient};
-
-fn closure(doctor: Option<&Doctor>, starts: OffsetDateTime, ends: OffsetDateTime) -> Closure {
-    Closure::new(&ClosureRequest {
-        doctor_id: doctor.map(|d| d.id),
-        starts,
-        ends,
-        reason: "Public holiday".into(),
-        cancel_booked: false,
-    })
-    .unwrap()
-}
+use crate::fixtures::{NOW, SLOT, booking_of, cancel, closure, count, doctor, patient};
 
 /// Books `start` with the doctor for a new patient.
 fn book(store: &PgStore, doctor: &Doctor, start: OffsetDateTime) -> (Appointment, BookingStored) {

@@ -4,6 +4,7 @@ use clinic_domain::appointment::{Appointment, AppointmentStatus, Cancellation, C
 use clinic_domain::booking_record::NewBooking;
 use clinic_domain::booking_record::{AppointmentChange, ChangeStored};
 use clinic_domain::clinic::{Clinic, ClinicZone};
+use clinic_domain::closure::{Closure, ClosureRequest};
 use clinic_domain::doctor::Doctor;
 use clinic_domain::ids::PatientId;
 use clinic_domain::notification::{NewNotification, NotificationKind};
@@ -37,6 +38,18 @@ pub fn doctor(store: &PgStore, name: &str) -> Doctor {
         Doctor { schedule: weekdays_nine_to_five(30), ..Doctor::new(name, "Family medicine").unwrap() };
     store.insert(&doctor, NOW).unwrap();
     doctor
+}
+
+/// A closure of the doctor, or with `None` of the whole clinic (not stored).
+pub fn closure(doctor: Option<&Doctor>, starts: OffsetDateTime, ends: OffsetDateTime) -> Closure {
+    Closure::new(&ClosureRequest {
+        doctor_id: doctor.map(|d| d.id),
+        starts,
+        ends,
+        reason: "Public holiday".into(),
+        cancel_booked: false,
+    })
+    .unwrap()
 }
 
 pub fn patient(store: &PgStore, phone: Option<&str>) -> PatientProfile {

@@ -1,11 +1,12 @@
+use clinic_domain::closure::{Closure, ClosureRequest};
 use clinic_domain::doctor::Doctor;
 use clinic_domain::ids::DoctorId;
-use clinic_domain::ports::DoctorRepository;
+use clinic_domain::ports::{ClosureRepository, DoctorRepository};
 use serde_json::json;
 use time::macros::datetime;
 use uuid::Uuid;
 
-use crate::support::{NOW, Settings, spawn_app, spawn_app_with};
+use crate::support::{NOW, SLOT, Settings, spawn_app, spawn_app_with};
 
 #[test]
 fn the_clinic_says_its_name_and_time_zone() {
@@ -122,4 +123,34 @@ fn a_new_doctor_without_a_schedule_has_no_slots() {
     app.store.insert(&doctor, NOW).unwrap();
     let answer = app.get(&format!("/api/doctors/{}/slots?date=2026-11-25", doctor.id), None);
     assert_eq!((answer.status, answer.body["slots"].clone()), (200, json!([])));
+}
+
+#[test]
+fn a_slot_listing_is_one_statement_whatever_the_day_holds() {
+    let app = spawn_app_with(Settings { count_statements: true, ..Settings::default() });
+    let tan = app.doctor("Dr Tan");
+    app.booked(&app.patient(), tan, SLOT);
+    let holiday = ClosureRequest {
+        doctor_id: None,
+        starts: datetime!(2026-11-25 03:30 UTC),
+        ends: datetime!(2026-11-26 00:00 UTC),
+        reason: "Public holiday".into(),
+        cancel_booked: false,
+    };
+    app.store.close(&Closure::new(&holiday).unwrap(), false, NOW).unwrap();
+    let path = format!("/api/doctors/{tan}/slots?date=2026-11-25");
+    assert_eq!(app.get(&path, None).status, 200);
+    let statements = app.statements.as_ref().unwrap();
+    statements.reset();
+    let answer = app.get(&path, None);
+    let starts: Vec<_> =
+        answer.body["slots"].as_array().unwrap().iter().map(|s| s["start"].clone()).collect();
+    assert_eq!(
+        starts,
+        ["2026-11-25T01:00:00Z", "2026-11-25T02:00:00Z", "2026-11-25T02:30:00Z", "2026-11-25T03:00:00Z"],
+        "09:30 is booked, 11:30 the holiday's"
+    );
+    // The doctor with its hours, the day's held starts and its closures, in one
+    // statement (the connection was just used: the pool adds no checkout ping).
+    assert_eq!(statements.count(), 1, "one slot listing sent {} statements", statements.count());
 }
